@@ -1,0 +1,60 @@
+"""Developer tasks. Each session installs what it needs into its own venv.
+
+    nox -s tests                 # the test suite (what CI runs)
+    nox -s lint typecheck        # ruff, mypy --strict
+    nox -s codegen               # regenerate mezon_trio/_proto from proto/
+    nox -s codegen -- --check    # fail if the committed bindings are stale
+    nox -s bench                 # benchmarks against the sandbox and the official SDK
+    nox -s stress                # long fault-injection and fuzzing runs
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite against the sandbox (long stress variants excluded)."""
+    session.install("-e", ".[testing]")
+    session.run("pytest", "-m", "not slow", *session.posargs)
+
+
+@nox.session
+def stress(session: nox.Session) -> None:
+    """Long fault-injection and fuzzing runs (100 disconnects, 100k fuzz cases)."""
+    session.install("-e", ".[testing]")
+    session.run("pytest", "-m", "slow", "-p", "no:cacheprovider", *session.posargs, env={"MEZON_STRESS": "1"})
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check (generated code excluded)."""
+    session.install("ruff==0.17.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on mezon_trio (generated code excluded)."""
+    session.install("-e", ".[dev]")
+    session.run("mypy")
+
+
+@nox.session
+def codegen(session: nox.Session) -> None:
+    """Regenerate mezon_trio/_proto from proto/; pass `-- --check` to verify freshness instead."""
+    session.install(".[codegen]")
+    session.run("python", "codegen/generate.py", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks: mezon-trio vs the official SDK vs the transport ceiling."""
+    session.install("-e", ".[testing]")
+    session.run("python", "-m", "bench", *session.posargs)
