@@ -1,11 +1,11 @@
 """Developer tasks. Each session installs what it needs into its own venv.
 
-    nox -s tests                 # the test suite (what CI runs)
-    nox -s lint typecheck        # ruff, mypy --strict
-    nox -s codegen               # regenerate mezon_trio/_proto from proto/
-    nox -s codegen -- --check    # fail if the committed bindings are stale
-    nox -s bench                 # benchmarks against the sandbox and the official SDK
-    nox -s stress                # long fault-injection and fuzzing runs
+nox -s tests                 # the test suite (what CI runs)
+nox -s lint typecheck        # ruff, mypy --strict
+nox -s codegen               # regenerate mezon_trio/_proto from proto/
+nox -s codegen -- --check    # fail if the committed bindings are stale
+nox -s bench                 # benchmarks against the sandbox and the official SDK
+nox -s stress                # long fault-injection and fuzzing runs
 """
 
 from __future__ import annotations

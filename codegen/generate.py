@@ -58,7 +58,9 @@ def _find_plugin() -> str:
 def generate_into(target: Path) -> None:
     """Run protoc over every .proto under proto/ and write the bannered output to *target*."""
     protos = sorted(p.relative_to(PROTO_DIR).as_posix() for p in PROTO_DIR.rglob("*.proto"))
-    with tempfile.TemporaryDirectory() as raw:
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = str(Path(tmp) / "out")
+        Path(raw).mkdir()
         cmd = [
             sys.executable,
             "-m",
@@ -72,8 +74,16 @@ def generate_into(target: Path) -> None:
         # The plugin formats its output by running `ruff`; the ruff next to this
         # interpreter (pinned in the codegen tooling) must win, or the output
         # would change with whatever ruff happens to be on PATH.
-        env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
-        result = subprocess.run(cmd, cwd=PROTO_DIR, capture_output=True, text=True, check=False, env=env)
+        env = dict(
+            os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+        )
+        # Run from a scratch directory holding its own ruff.toml so that the
+        # formatting of the output does not depend on this project's (or the
+        # user's) ruff settings.
+        scratch = Path(raw).parent / "cwd"
+        scratch.mkdir()
+        (scratch / "ruff.toml").write_text('line-length = 120\ntarget-version = "py311"\n', encoding="utf-8")
+        result = subprocess.run(cmd, cwd=scratch, capture_output=True, text=True, check=False, env=env)
         if result.returncode != 0:
             sys.exit(f"codegen: protoc failed:\n{result.stderr}")
         banner = _banner()
@@ -101,7 +111,9 @@ def _tree_diff(a: Path, b: Path) -> list[str]:
         if not filecmp.cmp(a / rel, b / rel, shallow=False):
             fresh = (a / rel).read_text(encoding="utf-8").splitlines()
             old = (b / rel).read_text(encoding="utf-8").splitlines()
-            diff = list(difflib.unified_diff(old, fresh, f"committed/{rel}", f"fresh/{rel}", lineterm="", n=1))
+            diff = list(
+                difflib.unified_diff(old, fresh, f"committed/{rel}", f"fresh/{rel}", lineterm="", n=1)
+            )
             problems.append(f"differs: {rel}\n" + "\n".join(diff[:40]))
     return problems
 

@@ -71,8 +71,23 @@ DOCS: dict[str, str] = {
     "mezon.api.Friend": "An entry of the friend list with its state.",
 }
 
-SCALARS = {"int64", "string", "int32", "bool", "uint32", "bytes", "uint64", "sint32",
-           "sint64", "fixed32", "fixed64", "sfixed32", "sfixed64", "double", "float"}
+SCALARS = {
+    "int64",
+    "string",
+    "int32",
+    "bool",
+    "uint32",
+    "bytes",
+    "uint64",
+    "sint32",
+    "sint64",
+    "fixed32",
+    "fixed64",
+    "sfixed32",
+    "sfixed64",
+    "double",
+    "float",
+}
 
 FILE_HEADERS = {
     "mezon.api": "Mezon API messages: the bodies of /mezon.api.Mezon/<Method> RPCs and of many pushes.",
@@ -86,7 +101,7 @@ def _type_ref(field: dict[str, Any], package: str) -> str:
         return str(t)
     name = str(field["type_name"]).lstrip(".")
     if name.startswith(package + "."):
-        return name[len(package) + 1:]
+        return name[len(package) + 1 :]
     return name
 
 
@@ -174,7 +189,7 @@ def main(argv: list[str]) -> int:
         target = ROOT / "proto" / spec["name"]
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(render_file(spec), encoding="utf-8")
-        print(f"wrote {target.relative_to(ROOT)}")  # noqa: T201
+        print(f"wrote {target.relative_to(ROOT)}")
     return 0
 
 

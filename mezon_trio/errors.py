@@ -81,7 +81,9 @@ class ConnectionLost(TransportError):
         reason: close reason when known.
     """
 
-    def __init__(self, message: str = "connection lost", *, code: int | None = None, reason: str = "") -> None:
+    def __init__(
+        self, message: str = "connection lost", *, code: int | None = None, reason: str = ""
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.reason = reason

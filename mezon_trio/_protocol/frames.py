@@ -81,10 +81,14 @@ def parse_raw_frame(data: bytes | bytearray | memoryview) -> RawFrame:
     marker, cid, code = _RAW_HEADER.unpack_from(data)
     if marker != RAW_MARKER:
         raise ProtocolError("raw frame does not start with 0xFF")
-    return RawFrame(cid=cid, status=code >> 16, fin=(code & 0xFFFF) == FIN, payload=bytes(data[_RAW_HEADER.size :]))
+    return RawFrame(
+        cid=cid, status=code >> 16, fin=(code & 0xFFFF) == FIN, payload=bytes(data[_RAW_HEADER.size :])
+    )
 
 
-def encode_raw_frames(cid: int, payload: bytes, *, status: int = 0, chunk_size: int | None = None) -> list[bytes]:
+def encode_raw_frames(
+    cid: int, payload: bytes, *, status: int = 0, chunk_size: int | None = None
+) -> list[bytes]:
     """Build the raw frames answering request *cid* (the sandbox side).
 
     The payload is split into chunks of at most *chunk_size* bytes (one chunk

@@ -487,9 +487,7 @@ class TrackType(betterproto2.Enum):
 
 @dataclass(eq=False, repr=False)
 class Account(betterproto2.Message):
-    user: "User | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    user: "User | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
 
     email: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
 
@@ -520,11 +518,7 @@ class AccountEmail(betterproto2.Message):
     prev_email: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
     vars: "dict[str, str]" = betterproto2.field(
-        4,
-        betterproto2.TYPE_MAP,
-        map_meta=betterproto2.map_meta(
-            betterproto2.TYPE_STRING, betterproto2.TYPE_STRING
-        ),
+        4, betterproto2.TYPE_MAP, map_meta=betterproto2.map_meta(betterproto2.TYPE_STRING, betterproto2.TYPE_STRING)
     )
 
 
@@ -536,11 +530,7 @@ class AccountMezon(betterproto2.Message):
     phone_number: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
 
     vars: "dict[str, str]" = betterproto2.field(
-        2,
-        betterproto2.TYPE_MAP,
-        map_meta=betterproto2.map_meta(
-            betterproto2.TYPE_STRING, betterproto2.TYPE_STRING
-        ),
+        2, betterproto2.TYPE_MAP, map_meta=betterproto2.map_meta(betterproto2.TYPE_STRING, betterproto2.TYPE_STRING)
     )
 
 
@@ -552,11 +542,7 @@ class AccountRefresh(betterproto2.Message):
     token: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
 
     vars: "dict[str, str]" = betterproto2.field(
-        2,
-        betterproto2.TYPE_MAP,
-        map_meta=betterproto2.map_meta(
-            betterproto2.TYPE_STRING, betterproto2.TYPE_STRING
-        ),
+        2, betterproto2.TYPE_MAP, map_meta=betterproto2.map_meta(betterproto2.TYPE_STRING, betterproto2.TYPE_STRING)
     )
 
 
@@ -589,14 +575,10 @@ default_message_pool.register_message("mezon.api", "AddAppRequest", AddAppReques
 class AddChannelUsersRequest(betterproto2.Message):
     channel_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
-    user_ids: "list[int]" = betterproto2.field(
-        2, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(2, betterproto2.TYPE_INT64, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "AddChannelUsersRequest", AddChannelUsersRequest
-)
+default_message_pool.register_message("mezon.api", "AddChannelUsersRequest", AddChannelUsersRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -606,9 +588,7 @@ class AddFavoriteChannelRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "AddFavoriteChannelRequest", AddFavoriteChannelRequest
-)
+default_message_pool.register_message("mezon.api", "AddFavoriteChannelRequest", AddFavoriteChannelRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -616,72 +596,52 @@ class AddFavoriteChannelResponse(betterproto2.Message):
     channel_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "AddFavoriteChannelResponse", AddFavoriteChannelResponse
-)
+default_message_pool.register_message("mezon.api", "AddFavoriteChannelResponse", AddFavoriteChannelResponse)
 
 
 @dataclass(eq=False, repr=False)
 class AddFriendsRequest(betterproto2.Message):
     ids: "list[int]" = betterproto2.field(1, betterproto2.TYPE_INT64, repeated=True)
 
-    usernames: "list[str]" = betterproto2.field(
-        2, betterproto2.TYPE_STRING, repeated=True
-    )
+    usernames: "list[str]" = betterproto2.field(2, betterproto2.TYPE_STRING, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "AddFriendsRequest", AddFriendsRequest
-)
+default_message_pool.register_message("mezon.api", "AddFriendsRequest", AddFriendsRequest)
 
 
 @dataclass(eq=False, repr=False)
 class AddFriendsResponse(betterproto2.Message):
     ids: "list[int]" = betterproto2.field(1, betterproto2.TYPE_INT64, repeated=True)
 
-    usernames: "list[str]" = betterproto2.field(
-        2, betterproto2.TYPE_STRING, repeated=True
-    )
+    usernames: "list[str]" = betterproto2.field(2, betterproto2.TYPE_STRING, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "AddFriendsResponse", AddFriendsResponse
-)
+default_message_pool.register_message("mezon.api", "AddFriendsResponse", AddFriendsResponse)
 
 
 @dataclass(eq=False, repr=False)
 class AddGroupUsersRequest(betterproto2.Message):
     group_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
-    user_ids: "list[int]" = betterproto2.field(
-        2, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(2, betterproto2.TYPE_INT64, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "AddGroupUsersRequest", AddGroupUsersRequest
-)
+default_message_pool.register_message("mezon.api", "AddGroupUsersRequest", AddGroupUsersRequest)
 
 
 @dataclass(eq=False, repr=False)
 class AddRoleChannelDescRequest(betterproto2.Message):
-    role_ids: "list[int]" = betterproto2.field(
-        1, betterproto2.TYPE_INT64, repeated=True
-    )
+    role_ids: "list[int]" = betterproto2.field(1, betterproto2.TYPE_INT64, repeated=True)
 
     channel_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "AddRoleChannelDescRequest", AddRoleChannelDescRequest
-)
+default_message_pool.register_message("mezon.api", "AddRoleChannelDescRequest", AddRoleChannelDescRequest)
 
 
 @dataclass(eq=False, repr=False)
 class AllUserClans(betterproto2.Message):
-    users: "list[User]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    users: "list[User]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "AllUserClans", AllUserClans)
@@ -694,39 +654,27 @@ class AllUsersAddChannelRequest(betterproto2.Message):
     limit: "int" = betterproto2.field(2, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "AllUsersAddChannelRequest", AllUsersAddChannelRequest
-)
+default_message_pool.register_message("mezon.api", "AllUsersAddChannelRequest", AllUsersAddChannelRequest)
 
 
 @dataclass(eq=False, repr=False)
 class AllUsersAddChannelResponse(betterproto2.Message):
     channel_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
-    user_ids: "list[int]" = betterproto2.field(
-        2, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(2, betterproto2.TYPE_INT64, repeated=True)
 
     limit: "int" = betterproto2.field(3, betterproto2.TYPE_INT32)
 
-    usernames: "list[str]" = betterproto2.field(
-        4, betterproto2.TYPE_STRING, repeated=True
-    )
+    usernames: "list[str]" = betterproto2.field(4, betterproto2.TYPE_STRING, repeated=True)
 
-    display_names: "list[str]" = betterproto2.field(
-        5, betterproto2.TYPE_STRING, repeated=True
-    )
+    display_names: "list[str]" = betterproto2.field(5, betterproto2.TYPE_STRING, repeated=True)
 
-    avatars: "list[str]" = betterproto2.field(
-        6, betterproto2.TYPE_STRING, repeated=True
-    )
+    avatars: "list[str]" = betterproto2.field(6, betterproto2.TYPE_STRING, repeated=True)
 
     onlines: "list[bool]" = betterproto2.field(7, betterproto2.TYPE_BOOL, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "AllUsersAddChannelResponse", AllUsersAddChannelResponse
-)
+default_message_pool.register_message("mezon.api", "AllUsersAddChannelResponse", AllUsersAddChannelResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -804,9 +752,7 @@ class ArchiveChannelRequest(betterproto2.Message):
     channel_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ArchiveChannelRequest", ArchiveChannelRequest
-)
+default_message_pool.register_message("mezon.api", "ArchiveChannelRequest", ArchiveChannelRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -841,32 +787,24 @@ class BanClanUsersRequest(betterproto2.Message):
 
     channel_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
-    user_ids: "list[int]" = betterproto2.field(
-        3, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(3, betterproto2.TYPE_INT64, repeated=True)
 
     ban_time: "int" = betterproto2.field(4, betterproto2.TYPE_INT32)
 
     reason: "str" = betterproto2.field(5, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "BanClanUsersRequest", BanClanUsersRequest
-)
+default_message_pool.register_message("mezon.api", "BanClanUsersRequest", BanClanUsersRequest)
 
 
 @dataclass(eq=False, repr=False)
 class BanGroupUsersRequest(betterproto2.Message):
     group_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
-    user_ids: "list[int]" = betterproto2.field(
-        2, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(2, betterproto2.TYPE_INT64, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "BanGroupUsersRequest", BanGroupUsersRequest
-)
+default_message_pool.register_message("mezon.api", "BanGroupUsersRequest", BanGroupUsersRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -887,9 +825,7 @@ default_message_pool.register_message("mezon.api", "BannedUser", BannedUser)
 
 @dataclass(eq=False, repr=False)
 class BannedUserList(betterproto2.Message):
-    banned_users: "list[BannedUser]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    banned_users: "list[BannedUser]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "BannedUserList", BannedUserList)
@@ -902,23 +838,17 @@ class BannedUserListRequest(betterproto2.Message):
     channel_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "BannedUserListRequest", BannedUserListRequest
-)
+default_message_pool.register_message("mezon.api", "BannedUserListRequest", BannedUserListRequest)
 
 
 @dataclass(eq=False, repr=False)
 class BlockFriendsRequest(betterproto2.Message):
     ids: "list[int]" = betterproto2.field(1, betterproto2.TYPE_INT64, repeated=True)
 
-    usernames: "list[str]" = betterproto2.field(
-        2, betterproto2.TYPE_STRING, repeated=True
-    )
+    usernames: "list[str]" = betterproto2.field(2, betterproto2.TYPE_STRING, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "BlockFriendsRequest", BlockFriendsRequest
-)
+default_message_pool.register_message("mezon.api", "BlockFriendsRequest", BlockFriendsRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -939,9 +869,7 @@ default_message_pool.register_message("mezon.api", "CategoryDesc", CategoryDesc)
 
 @dataclass(eq=False, repr=False)
 class CategoryDescList(betterproto2.Message):
-    categorydesc: "list[CategoryDesc]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    categorydesc: "list[CategoryDesc]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "CategoryDescList", CategoryDescList)
@@ -954,9 +882,7 @@ class CategoryOrderUpdate(betterproto2.Message):
     order: "int" = betterproto2.field(2, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "CategoryOrderUpdate", CategoryOrderUpdate
-)
+default_message_pool.register_message("mezon.api", "CategoryOrderUpdate", CategoryOrderUpdate)
 
 
 @dataclass(eq=False, repr=False)
@@ -966,9 +892,7 @@ class ChanEncryptionMethod(betterproto2.Message):
     channel_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChanEncryptionMethod", ChanEncryptionMethod
-)
+default_message_pool.register_message("mezon.api", "ChanEncryptionMethod", ChanEncryptionMethod)
 
 
 @dataclass(eq=False, repr=False)
@@ -980,9 +904,7 @@ class ChangeChannelCategoryRequest(betterproto2.Message):
     new_category_id: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChangeChannelCategoryRequest", ChangeChannelCategoryRequest
-)
+default_message_pool.register_message("mezon.api", "ChangeChannelCategoryRequest", ChangeChannelCategoryRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -993,18 +915,12 @@ class ChangeChannelPrivateRequest(betterproto2.Message):
 
     channel_private: "int" = betterproto2.field(3, betterproto2.TYPE_INT32)
 
-    user_ids: "list[int]" = betterproto2.field(
-        4, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(4, betterproto2.TYPE_INT64, repeated=True)
 
-    role_ids: "list[int]" = betterproto2.field(
-        5, betterproto2.TYPE_INT64, repeated=True
-    )
+    role_ids: "list[int]" = betterproto2.field(5, betterproto2.TYPE_INT64, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChangeChannelPrivateRequest", ChangeChannelPrivateRequest
-)
+default_message_pool.register_message("mezon.api", "ChangeChannelPrivateRequest", ChangeChannelPrivateRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1024,9 +940,7 @@ class ChannelAppResponse(betterproto2.Message):
     app_logo: "str" = betterproto2.field(7, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChannelAppResponse", ChannelAppResponse
-)
+default_message_pool.register_message("mezon.api", "ChannelAppResponse", ChannelAppResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1052,21 +966,15 @@ class ChannelAttachment(betterproto2.Message):
     height: "int" = betterproto2.field(10, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChannelAttachment", ChannelAttachment
-)
+default_message_pool.register_message("mezon.api", "ChannelAttachment", ChannelAttachment)
 
 
 @dataclass(eq=False, repr=False)
 class ChannelAttachmentList(betterproto2.Message):
-    attachments: "list[ChannelAttachment]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    attachments: "list[ChannelAttachment]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChannelAttachmentList", ChannelAttachmentList
-)
+default_message_pool.register_message("mezon.api", "ChannelAttachmentList", ChannelAttachmentList)
 
 
 @dataclass(eq=False, repr=False)
@@ -1078,9 +986,7 @@ class ChannelCanvasDetailRequest(betterproto2.Message):
     channel_id: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChannelCanvasDetailRequest", ChannelCanvasDetailRequest
-)
+default_message_pool.register_message("mezon.api", "ChannelCanvasDetailRequest", ChannelCanvasDetailRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1098,9 +1004,7 @@ class ChannelCanvasDetailResponse(betterproto2.Message):
     is_default: "bool" = betterproto2.field(6, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChannelCanvasDetailResponse", ChannelCanvasDetailResponse
-)
+default_message_pool.register_message("mezon.api", "ChannelCanvasDetailResponse", ChannelCanvasDetailResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1120,9 +1024,7 @@ class ChannelCanvasItem(betterproto2.Message):
     create_time_seconds: "int" = betterproto2.field(7, betterproto2.TYPE_UINT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChannelCanvasItem", ChannelCanvasItem
-)
+default_message_pool.register_message("mezon.api", "ChannelCanvasItem", ChannelCanvasItem)
 
 
 @dataclass(eq=False, repr=False)
@@ -1138,9 +1040,7 @@ class ChannelCanvasListRequest(betterproto2.Message):
     cursor: "str" = betterproto2.field(5, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChannelCanvasListRequest", ChannelCanvasListRequest
-)
+default_message_pool.register_message("mezon.api", "ChannelCanvasListRequest", ChannelCanvasListRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1149,16 +1049,12 @@ class ChannelCanvasListResponse(betterproto2.Message):
 
     channel_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
-    channel_canvases: "list[ChannelCanvasItem]" = betterproto2.field(
-        3, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    channel_canvases: "list[ChannelCanvasItem]" = betterproto2.field(3, betterproto2.TYPE_MESSAGE, repeated=True)
 
     count: "int" = betterproto2.field(4, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChannelCanvasListResponse", ChannelCanvasListResponse
-)
+default_message_pool.register_message("mezon.api", "ChannelCanvasListResponse", ChannelCanvasListResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1167,9 +1063,7 @@ class ChannelDescList(betterproto2.Message):
     Answer of ListChannelDescs.
     """
 
-    channeldesc: "list[ChannelDescription]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    channeldesc: "list[ChannelDescription]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "ChannelDescList", ChannelDescList)
@@ -1177,16 +1071,12 @@ default_message_pool.register_message("mezon.api", "ChannelDescList", ChannelDes
 
 @dataclass(eq=False, repr=False)
 class ChannelDescListNoPool(betterproto2.Message):
-    channeldesc: "list[ChannelDescription]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    channeldesc: "list[ChannelDescription]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
     page: "int" = betterproto2.field(2, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChannelDescListNoPool", ChannelDescListNoPool
-)
+default_message_pool.register_message("mezon.api", "ChannelDescListNoPool", ChannelDescListNoPool)
 
 
 @dataclass(eq=False, repr=False)
@@ -1213,25 +1103,15 @@ class ChannelDescription(betterproto2.Message):
 
     channel_private: "int" = betterproto2.field(9, betterproto2.TYPE_INT32)
 
-    avatars: "list[str]" = betterproto2.field(
-        10, betterproto2.TYPE_STRING, repeated=True
-    )
+    avatars: "list[str]" = betterproto2.field(10, betterproto2.TYPE_STRING, repeated=True)
 
-    user_ids: "list[int]" = betterproto2.field(
-        11, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(11, betterproto2.TYPE_INT64, repeated=True)
 
-    last_sent_message: "ChannelMessageHeader | None" = betterproto2.field(
-        12, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    last_sent_message: "ChannelMessageHeader | None" = betterproto2.field(12, betterproto2.TYPE_MESSAGE, optional=True)
 
-    last_seen_message: "ChannelMessageHeader | None" = betterproto2.field(
-        13, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    last_seen_message: "ChannelMessageHeader | None" = betterproto2.field(13, betterproto2.TYPE_MESSAGE, optional=True)
 
-    onlines: "list[bool]" = betterproto2.field(
-        14, betterproto2.TYPE_BOOL, repeated=True
-    )
+    onlines: "list[bool]" = betterproto2.field(14, betterproto2.TYPE_BOOL, repeated=True)
 
     meeting_code: "str" = betterproto2.field(15, betterproto2.TYPE_STRING)
 
@@ -1241,9 +1121,7 @@ class ChannelDescription(betterproto2.Message):
 
     last_pin_message: "str" = betterproto2.field(18, betterproto2.TYPE_STRING)
 
-    usernames: "list[str]" = betterproto2.field(
-        19, betterproto2.TYPE_STRING, repeated=True
-    )
+    usernames: "list[str]" = betterproto2.field(19, betterproto2.TYPE_STRING, repeated=True)
 
     creator_name: "str" = betterproto2.field(20, betterproto2.TYPE_STRING)
 
@@ -1251,9 +1129,7 @@ class ChannelDescription(betterproto2.Message):
 
     update_time_seconds: "int" = betterproto2.field(22, betterproto2.TYPE_UINT32)
 
-    display_names: "list[str]" = betterproto2.field(
-        23, betterproto2.TYPE_STRING, repeated=True
-    )
+    display_names: "list[str]" = betterproto2.field(23, betterproto2.TYPE_STRING, repeated=True)
 
     channel_avatar: "str" = betterproto2.field(24, betterproto2.TYPE_STRING)
 
@@ -1272,9 +1148,7 @@ class ChannelDescription(betterproto2.Message):
     member_count: "int" = betterproto2.field(31, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChannelDescription", ChannelDescription
-)
+default_message_pool.register_message("mezon.api", "ChannelDescription", ChannelDescription)
 
 
 @dataclass(eq=False, repr=False)
@@ -1351,29 +1225,19 @@ class ChannelMessageHeader(betterproto2.Message):
     content: "str" = betterproto2.field(4, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChannelMessageHeader", ChannelMessageHeader
-)
+default_message_pool.register_message("mezon.api", "ChannelMessageHeader", ChannelMessageHeader)
 
 
 @dataclass(eq=False, repr=False)
 class ChannelMessageList(betterproto2.Message):
-    messages: "list[ChannelMessage]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    messages: "list[ChannelMessage]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
-    last_seen_message: "ChannelMessageHeader | None" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    last_seen_message: "ChannelMessageHeader | None" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, optional=True)
 
-    last_sent_message: "ChannelMessageHeader | None" = betterproto2.field(
-        3, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    last_sent_message: "ChannelMessageHeader | None" = betterproto2.field(3, betterproto2.TYPE_MESSAGE, optional=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChannelMessageList", ChannelMessageList
-)
+default_message_pool.register_message("mezon.api", "ChannelMessageList", ChannelMessageList)
 
 
 @dataclass(eq=False, repr=False)
@@ -1396,20 +1260,14 @@ class ChannelSettingItem(betterproto2.Message):
 
     active: "int" = betterproto2.field(9, betterproto2.TYPE_INT32)
 
-    user_ids: "list[int]" = betterproto2.field(
-        10, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(10, betterproto2.TYPE_INT64, repeated=True)
 
     message_count: "int" = betterproto2.field(11, betterproto2.TYPE_INT64)
 
-    last_sent_message: "ChannelMessageHeader | None" = betterproto2.field(
-        12, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    last_sent_message: "ChannelMessageHeader | None" = betterproto2.field(12, betterproto2.TYPE_MESSAGE, optional=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChannelSettingItem", ChannelSettingItem
-)
+default_message_pool.register_message("mezon.api", "ChannelSettingItem", ChannelSettingItem)
 
 
 @dataclass(eq=False, repr=False)
@@ -1435,9 +1293,7 @@ class ChannelSettingListRequest(betterproto2.Message):
     channel_label: "str" = betterproto2.field(10, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChannelSettingListRequest", ChannelSettingListRequest
-)
+default_message_pool.register_message("mezon.api", "ChannelSettingListRequest", ChannelSettingListRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1448,14 +1304,10 @@ class ChannelSettingListResponse(betterproto2.Message):
 
     thread_count: "int" = betterproto2.field(3, betterproto2.TYPE_INT32)
 
-    channel_setting_list: "list[ChannelSettingItem]" = betterproto2.field(
-        4, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    channel_setting_list: "list[ChannelSettingItem]" = betterproto2.field(4, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChannelSettingListResponse", ChannelSettingListResponse
-)
+default_message_pool.register_message("mezon.api", "ChannelSettingListResponse", ChannelSettingListResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1517,9 +1369,7 @@ class ChannelTimelineAttachment(betterproto2.Message):
     message_id: "int" = betterproto2.field(10, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChannelTimelineAttachment", ChannelTimelineAttachment
-)
+default_message_pool.register_message("mezon.api", "ChannelTimelineAttachment", ChannelTimelineAttachment)
 
 
 @dataclass(eq=False, repr=False)
@@ -1533,28 +1383,20 @@ class ChannelTimelineDetailRequest(betterproto2.Message):
     start_time_seconds: "int" = betterproto2.field(4, betterproto2.TYPE_UINT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChannelTimelineDetailRequest", ChannelTimelineDetailRequest
-)
+default_message_pool.register_message("mezon.api", "ChannelTimelineDetailRequest", ChannelTimelineDetailRequest)
 
 
 @dataclass(eq=False, repr=False)
 class ChannelTimelineDetailResponse(betterproto2.Message):
-    event: "ChannelTimeline | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    event: "ChannelTimeline | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChannelTimelineDetailResponse", ChannelTimelineDetailResponse
-)
+default_message_pool.register_message("mezon.api", "ChannelTimelineDetailResponse", ChannelTimelineDetailResponse)
 
 
 @dataclass(eq=False, repr=False)
 class ChannelUserList(betterproto2.Message):
-    channel_users: "list[ChannelUserListChannelUser]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    channel_users: "list[ChannelUserListChannelUser]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
     cursor: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
 
@@ -1587,9 +1429,7 @@ class ChannelUserListChannelUser(betterproto2.Message):
     expired_ban_time: "int" = betterproto2.field(10, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ChannelUserList.ChannelUser", ChannelUserListChannelUser
-)
+default_message_pool.register_message("mezon.api", "ChannelUserList.ChannelUser", ChannelUserListChannelUser)
 
 
 @dataclass(eq=False, repr=False)
@@ -1597,9 +1437,7 @@ class CheckDuplicateClanNameRequest(betterproto2.Message):
     clan_name: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "CheckDuplicateClanNameRequest", CheckDuplicateClanNameRequest
-)
+default_message_pool.register_message("mezon.api", "CheckDuplicateClanNameRequest", CheckDuplicateClanNameRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1607,9 +1445,7 @@ class CheckDuplicateClanNameResponse(betterproto2.Message):
     is_duplicate: "bool" = betterproto2.field(1, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.api", "CheckDuplicateClanNameResponse", CheckDuplicateClanNameResponse
-)
+default_message_pool.register_message("mezon.api", "CheckDuplicateClanNameResponse", CheckDuplicateClanNameResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1621,9 +1457,7 @@ class CheckDuplicateNameRequest(betterproto2.Message):
     condition_id: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "CheckDuplicateNameRequest", CheckDuplicateNameRequest
-)
+default_message_pool.register_message("mezon.api", "CheckDuplicateNameRequest", CheckDuplicateNameRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1631,9 +1465,7 @@ class CheckDuplicateNameResponse(betterproto2.Message):
     is_duplicate: "bool" = betterproto2.field(1, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.api", "CheckDuplicateNameResponse", CheckDuplicateNameResponse
-)
+default_message_pool.register_message("mezon.api", "CheckDuplicateNameResponse", CheckDuplicateNameResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1696,9 +1528,7 @@ class ClanDescList(betterproto2.Message):
     Answer of ListClanDescs: every clan the bot is a member of.
     """
 
-    clandesc: "list[ClanDesc]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    clandesc: "list[ClanDesc]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "ClanDescList", ClanDescList)
@@ -1727,9 +1557,7 @@ class ClanDescProfileRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ClanDescProfileRequest", ClanDescProfileRequest
-)
+default_message_pool.register_message("mezon.api", "ClanDescProfileRequest", ClanDescProfileRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1801,9 +1629,7 @@ class ClanEmojiCreateRequest(betterproto2.Message):
     is_for_sale: "bool" = betterproto2.field(6, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ClanEmojiCreateRequest", ClanEmojiCreateRequest
-)
+default_message_pool.register_message("mezon.api", "ClanEmojiCreateRequest", ClanEmojiCreateRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1815,9 +1641,7 @@ class ClanEmojiDeleteRequest(betterproto2.Message):
     emoji_label: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ClanEmojiDeleteRequest", ClanEmojiDeleteRequest
-)
+default_message_pool.register_message("mezon.api", "ClanEmojiDeleteRequest", ClanEmojiDeleteRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1825,9 +1649,7 @@ class ClanEmojiGetByClanIdRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ClanEmojiGetByClanIdRequest", ClanEmojiGetByClanIdRequest
-)
+default_message_pool.register_message("mezon.api", "ClanEmojiGetByClanIdRequest", ClanEmojiGetByClanIdRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1839,9 +1661,7 @@ class ClanEmojiUpdateRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ClanEmojiUpdateRequest", ClanEmojiUpdateRequest
-)
+default_message_pool.register_message("mezon.api", "ClanEmojiUpdateRequest", ClanEmojiUpdateRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1865,9 +1685,7 @@ class ClanProfileRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ClanProfileRequest", ClanProfileRequest
-)
+default_message_pool.register_message("mezon.api", "ClanProfileRequest", ClanProfileRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1915,9 +1733,7 @@ class ClanStickerAddRequest(betterproto2.Message):
     is_for_sale: "bool" = betterproto2.field(7, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ClanStickerAddRequest", ClanStickerAddRequest
-)
+default_message_pool.register_message("mezon.api", "ClanStickerAddRequest", ClanStickerAddRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1929,9 +1745,7 @@ class ClanStickerDeleteRequest(betterproto2.Message):
     sticker_label: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ClanStickerDeleteRequest", ClanStickerDeleteRequest
-)
+default_message_pool.register_message("mezon.api", "ClanStickerDeleteRequest", ClanStickerDeleteRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1939,9 +1753,7 @@ class ClanStickerListByClanIdRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ClanStickerListByClanIdRequest", ClanStickerListByClanIdRequest
-)
+default_message_pool.register_message("mezon.api", "ClanStickerListByClanIdRequest", ClanStickerListByClanIdRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1957,16 +1769,12 @@ class ClanStickerUpdateByIdRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(5, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ClanStickerUpdateByIdRequest", ClanStickerUpdateByIdRequest
-)
+default_message_pool.register_message("mezon.api", "ClanStickerUpdateByIdRequest", ClanStickerUpdateByIdRequest)
 
 
 @dataclass(eq=False, repr=False)
 class ClanUserList(betterproto2.Message):
-    clan_users: "list[ClanUserListClanUser]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    clan_users: "list[ClanUserListClanUser]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
     cursor: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
 
@@ -1978,9 +1786,7 @@ default_message_pool.register_message("mezon.api", "ClanUserList", ClanUserList)
 
 @dataclass(eq=False, repr=False)
 class ClanUserListClanUser(betterproto2.Message):
-    user: "User | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    user: "User | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
 
     role_id: "list[int]" = betterproto2.field(2, betterproto2.TYPE_INT64, repeated=True)
 
@@ -1991,9 +1797,7 @@ class ClanUserListClanUser(betterproto2.Message):
     clan_id: "int" = betterproto2.field(5, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ClanUserList.ClanUser", ClanUserListClanUser
-)
+default_message_pool.register_message("mezon.api", "ClanUserList.ClanUser", ClanUserListClanUser)
 
 
 @dataclass(eq=False, repr=False)
@@ -2003,21 +1807,15 @@ class ClanUserStatusEntry(betterproto2.Message):
     user_status: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ClanUserStatusEntry", ClanUserStatusEntry
-)
+default_message_pool.register_message("mezon.api", "ClanUserStatusEntry", ClanUserStatusEntry)
 
 
 @dataclass(eq=False, repr=False)
 class ClanUserStatusList(betterproto2.Message):
-    clan_user_statuses: "list[ClanUserStatusEntry]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    clan_user_statuses: "list[ClanUserStatusEntry]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ClanUserStatusList", ClanUserStatusList
-)
+default_message_pool.register_message("mezon.api", "ClanUserStatusList", ClanUserStatusList)
 
 
 @dataclass(eq=False, repr=False)
@@ -2048,30 +1846,22 @@ default_message_pool.register_message("mezon.api", "ClanWebhook", ClanWebhook)
 class ClanWebhookHandlerBody(betterproto2.Message):
     content: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
 
-    attachments: "list[MessageAttachment]" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    attachments: "list[MessageAttachment]" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ClanWebhookHandlerBody", ClanWebhookHandlerBody
-)
+default_message_pool.register_message("mezon.api", "ClanWebhookHandlerBody", ClanWebhookHandlerBody)
 
 
 @dataclass(eq=False, repr=False)
 class ClanWebhookHandlerRequest(betterproto2.Message):
-    body: "ClanWebhookHandlerBody | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    body: "ClanWebhookHandlerBody | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
 
     token: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
 
     username: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ClanWebhookHandlerRequest", ClanWebhookHandlerRequest
-)
+default_message_pool.register_message("mezon.api", "ClanWebhookHandlerRequest", ClanWebhookHandlerRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2081,9 +1871,7 @@ class ClanWebhookRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ClanWebhookRequest", ClanWebhookRequest
-)
+default_message_pool.register_message("mezon.api", "ClanWebhookRequest", ClanWebhookRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2105,9 +1893,7 @@ class ConfirmLoginRequest(betterproto2.Message):
     is_remember: "bool" = betterproto2.field(2, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ConfirmLoginRequest", ConfirmLoginRequest
-)
+default_message_pool.register_message("mezon.api", "ConfirmLoginRequest", ConfirmLoginRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2125,9 +1911,7 @@ class CreateActivityRequest(betterproto2.Message):
     status: "int" = betterproto2.field(6, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "CreateActivityRequest", CreateActivityRequest
-)
+default_message_pool.register_message("mezon.api", "CreateActivityRequest", CreateActivityRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2137,9 +1921,7 @@ class CreateCategoryDescRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "CreateCategoryDescRequest", CreateCategoryDescRequest
-)
+default_message_pool.register_message("mezon.api", "CreateCategoryDescRequest", CreateCategoryDescRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2158,16 +1940,12 @@ class CreateChannelDescRequest(betterproto2.Message):
 
     channel_private: "int" = betterproto2.field(7, betterproto2.TYPE_INT32)
 
-    user_ids: "list[int]" = betterproto2.field(
-        8, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(8, betterproto2.TYPE_INT64, repeated=True)
 
     app_id: "int" = betterproto2.field(9, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "CreateChannelDescRequest", CreateChannelDescRequest
-)
+default_message_pool.register_message("mezon.api", "CreateChannelDescRequest", CreateChannelDescRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2188,26 +1966,18 @@ class CreateChannelTimelineRequest(betterproto2.Message):
 
     type: "int" = betterproto2.field(8, betterproto2.TYPE_INT32)
 
-    attachments: "list[ChannelTimelineAttachment]" = betterproto2.field(
-        9, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    attachments: "list[ChannelTimelineAttachment]" = betterproto2.field(9, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "CreateChannelTimelineRequest", CreateChannelTimelineRequest
-)
+default_message_pool.register_message("mezon.api", "CreateChannelTimelineRequest", CreateChannelTimelineRequest)
 
 
 @dataclass(eq=False, repr=False)
 class CreateChannelTimelineResponse(betterproto2.Message):
-    event: "ChannelTimeline | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    event: "ChannelTimeline | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "CreateChannelTimelineResponse", CreateChannelTimelineResponse
-)
+default_message_pool.register_message("mezon.api", "CreateChannelTimelineResponse", CreateChannelTimelineResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -2219,9 +1989,7 @@ class CreateClanDescRequest(betterproto2.Message):
     banner: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "CreateClanDescRequest", CreateClanDescRequest
-)
+default_message_pool.register_message("mezon.api", "CreateClanDescRequest", CreateClanDescRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2258,14 +2026,10 @@ class CreateEventRequest(betterproto2.Message):
 
     is_private: "bool" = betterproto2.field(16, betterproto2.TYPE_BOOL)
 
-    meet_room: "GenerateMezonMeetResponse | None" = betterproto2.field(
-        17, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    meet_room: "GenerateMezonMeetResponse | None" = betterproto2.field(17, betterproto2.TYPE_MESSAGE, optional=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "CreateEventRequest", CreateEventRequest
-)
+default_message_pool.register_message("mezon.api", "CreateEventRequest", CreateEventRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2283,23 +2047,17 @@ class CreateGroupRequest(betterproto2.Message):
     max_count: "int" = betterproto2.field(6, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "CreateGroupRequest", CreateGroupRequest
-)
+default_message_pool.register_message("mezon.api", "CreateGroupRequest", CreateGroupRequest)
 
 
 @dataclass(eq=False, repr=False)
 class CreateOnboardingRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
-    contents: "list[OnboardingContent]" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    contents: "list[OnboardingContent]" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "CreateOnboardingRequest", CreateOnboardingRequest
-)
+default_message_pool.register_message("mezon.api", "CreateOnboardingRequest", CreateOnboardingRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2310,20 +2068,14 @@ class CreatePollRequest(betterproto2.Message):
 
     question: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
-    answers: "list[str]" = betterproto2.field(
-        4, betterproto2.TYPE_STRING, repeated=True
-    )
+    answers: "list[str]" = betterproto2.field(4, betterproto2.TYPE_STRING, repeated=True)
 
     expire_hours: "int" = betterproto2.field(5, betterproto2.TYPE_INT32)
 
-    type: "PollType" = betterproto2.field(
-        6, betterproto2.TYPE_ENUM, default_factory=lambda: PollType(0)
-    )
+    type: "PollType" = betterproto2.field(6, betterproto2.TYPE_ENUM, default_factory=lambda: PollType(0))
 
 
-default_message_pool.register_message(
-    "mezon.api", "CreatePollRequest", CreatePollRequest
-)
+default_message_pool.register_message("mezon.api", "CreatePollRequest", CreatePollRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2334,13 +2086,9 @@ class CreatePollResponse(betterproto2.Message):
 
     question: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
-    answers: "list[PollAnswer]" = betterproto2.field(
-        4, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    answers: "list[PollAnswer]" = betterproto2.field(4, betterproto2.TYPE_MESSAGE, repeated=True)
 
-    answer_counts: "list[int]" = betterproto2.field(
-        5, betterproto2.TYPE_INT32, repeated=True
-    )
+    answer_counts: "list[int]" = betterproto2.field(5, betterproto2.TYPE_INT32, repeated=True)
 
     exp: "int" = betterproto2.field(6, betterproto2.TYPE_INT64)
 
@@ -2348,16 +2096,12 @@ class CreatePollResponse(betterproto2.Message):
 
     creator_id: "int" = betterproto2.field(8, betterproto2.TYPE_INT64)
 
-    type: "PollType" = betterproto2.field(
-        9, betterproto2.TYPE_ENUM, default_factory=lambda: PollType(0)
-    )
+    type: "PollType" = betterproto2.field(9, betterproto2.TYPE_ENUM, default_factory=lambda: PollType(0))
 
     total_votes: "int" = betterproto2.field(10, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "CreatePollResponse", CreatePollResponse
-)
+default_message_pool.register_message("mezon.api", "CreatePollResponse", CreatePollResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -2378,20 +2122,14 @@ class CreateRoleRequest(betterproto2.Message):
 
     max_permission_id: "int" = betterproto2.field(8, betterproto2.TYPE_INT64)
 
-    add_user_ids: "list[int]" = betterproto2.field(
-        9, betterproto2.TYPE_INT64, repeated=True
-    )
+    add_user_ids: "list[int]" = betterproto2.field(9, betterproto2.TYPE_INT64, repeated=True)
 
-    active_permission_ids: "list[int]" = betterproto2.field(
-        10, betterproto2.TYPE_INT64, repeated=True
-    )
+    active_permission_ids: "list[int]" = betterproto2.field(10, betterproto2.TYPE_INT64, repeated=True)
 
     order_role: "int" = betterproto2.field(11, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "CreateRoleRequest", CreateRoleRequest
-)
+default_message_pool.register_message("mezon.api", "CreateRoleRequest", CreateRoleRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2401,9 +2139,7 @@ class CreateRoomChannelApps(betterproto2.Message):
     room_name: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "CreateRoomChannelApps", CreateRoomChannelApps
-)
+default_message_pool.register_message("mezon.api", "CreateRoomChannelApps", CreateRoomChannelApps)
 
 
 @dataclass(eq=False, repr=False)
@@ -2411,9 +2147,7 @@ class DefaultNotificationCategory(betterproto2.Message):
     category_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "DefaultNotificationCategory", DefaultNotificationCategory
-)
+default_message_pool.register_message("mezon.api", "DefaultNotificationCategory", DefaultNotificationCategory)
 
 
 @dataclass(eq=False, repr=False)
@@ -2421,9 +2155,7 @@ class DefaultNotificationClan(betterproto2.Message):
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "DefaultNotificationClan", DefaultNotificationClan
-)
+default_message_pool.register_message("mezon.api", "DefaultNotificationClan", DefaultNotificationClan)
 
 
 @dataclass(eq=False, repr=False)
@@ -2435,9 +2167,7 @@ class DeleteCategoryDescRequest(betterproto2.Message):
     category_label: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "DeleteCategoryDescRequest", DeleteCategoryDescRequest
-)
+default_message_pool.register_message("mezon.api", "DeleteCategoryDescRequest", DeleteCategoryDescRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2445,9 +2175,7 @@ class DeleteCategoryOrderRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "DeleteCategoryOrderRequest", DeleteCategoryOrderRequest
-)
+default_message_pool.register_message("mezon.api", "DeleteCategoryOrderRequest", DeleteCategoryOrderRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2459,9 +2187,7 @@ class DeleteChannelCanvasRequest(betterproto2.Message):
     canvas_id: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "DeleteChannelCanvasRequest", DeleteChannelCanvasRequest
-)
+default_message_pool.register_message("mezon.api", "DeleteChannelCanvasRequest", DeleteChannelCanvasRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2471,9 +2197,7 @@ class DeleteChannelDescRequest(betterproto2.Message):
     channel_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "DeleteChannelDescRequest", DeleteChannelDescRequest
-)
+default_message_pool.register_message("mezon.api", "DeleteChannelDescRequest", DeleteChannelDescRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2483,9 +2207,7 @@ class DeleteChannelMessagesRequest(betterproto2.Message):
     ids: "list[int]" = betterproto2.field(2, betterproto2.TYPE_INT64, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "DeleteChannelMessagesRequest", DeleteChannelMessagesRequest
-)
+default_message_pool.register_message("mezon.api", "DeleteChannelMessagesRequest", DeleteChannelMessagesRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2493,9 +2215,7 @@ class DeleteChannelMessagesResponse(betterproto2.Message):
     total: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "DeleteChannelMessagesResponse", DeleteChannelMessagesResponse
-)
+default_message_pool.register_message("mezon.api", "DeleteChannelMessagesResponse", DeleteChannelMessagesResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -2503,9 +2223,7 @@ class DeleteClanDescRequest(betterproto2.Message):
     clan_desc_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "DeleteClanDescRequest", DeleteClanDescRequest
-)
+default_message_pool.register_message("mezon.api", "DeleteClanDescRequest", DeleteClanDescRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2521,23 +2239,17 @@ class DeleteEventRequest(betterproto2.Message):
     channel_id: "int" = betterproto2.field(5, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "DeleteEventRequest", DeleteEventRequest
-)
+default_message_pool.register_message("mezon.api", "DeleteEventRequest", DeleteEventRequest)
 
 
 @dataclass(eq=False, repr=False)
 class DeleteFriendsRequest(betterproto2.Message):
     ids: "list[int]" = betterproto2.field(1, betterproto2.TYPE_INT64, repeated=True)
 
-    usernames: "list[str]" = betterproto2.field(
-        2, betterproto2.TYPE_STRING, repeated=True
-    )
+    usernames: "list[str]" = betterproto2.field(2, betterproto2.TYPE_STRING, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "DeleteFriendsRequest", DeleteFriendsRequest
-)
+default_message_pool.register_message("mezon.api", "DeleteFriendsRequest", DeleteFriendsRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2545,9 +2257,7 @@ class DeleteGroupRequest(betterproto2.Message):
     group_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "DeleteGroupRequest", DeleteGroupRequest
-)
+default_message_pool.register_message("mezon.api", "DeleteGroupRequest", DeleteGroupRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2557,9 +2267,7 @@ class DeleteNotificationsRequest(betterproto2.Message):
     category: "int" = betterproto2.field(2, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "DeleteNotificationsRequest", DeleteNotificationsRequest
-)
+default_message_pool.register_message("mezon.api", "DeleteNotificationsRequest", DeleteNotificationsRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2587,9 +2295,7 @@ class DeleteRoleRequest(betterproto2.Message):
     role_label: "str" = betterproto2.field(4, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "DeleteRoleRequest", DeleteRoleRequest
-)
+default_message_pool.register_message("mezon.api", "DeleteRoleRequest", DeleteRoleRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2601,9 +2307,7 @@ class DeleteSdTopicRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "DeleteSdTopicRequest", DeleteSdTopicRequest
-)
+default_message_pool.register_message("mezon.api", "DeleteSdTopicRequest", DeleteSdTopicRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2611,23 +2315,17 @@ class DeleteSystemMessage(betterproto2.Message):
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "DeleteSystemMessage", DeleteSystemMessage
-)
+default_message_pool.register_message("mezon.api", "DeleteSystemMessage", DeleteSystemMessage)
 
 
 @dataclass(eq=False, repr=False)
 class DemoteGroupUsersRequest(betterproto2.Message):
     group_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
-    user_ids: "list[int]" = betterproto2.field(
-        2, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(2, betterproto2.TYPE_INT64, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "DemoteGroupUsersRequest", DemoteGroupUsersRequest
-)
+default_message_pool.register_message("mezon.api", "DemoteGroupUsersRequest", DemoteGroupUsersRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2656,25 +2354,17 @@ class DirectFcmProto(betterproto2.Message):
 
     username: "str" = betterproto2.field(12, betterproto2.TYPE_STRING)
 
-    mention_ids: "list[int]" = betterproto2.field(
-        13, betterproto2.TYPE_INT64, repeated=True
-    )
+    mention_ids: "list[int]" = betterproto2.field(13, betterproto2.TYPE_INT64, repeated=True)
 
-    position_s: "list[int]" = betterproto2.field(
-        14, betterproto2.TYPE_INT32, repeated=True
-    )
+    position_s: "list[int]" = betterproto2.field(14, betterproto2.TYPE_INT32, repeated=True)
 
-    position_e: "list[int]" = betterproto2.field(
-        15, betterproto2.TYPE_INT32, repeated=True
-    )
+    position_e: "list[int]" = betterproto2.field(15, betterproto2.TYPE_INT32, repeated=True)
 
     attachment_type: "str" = betterproto2.field(16, betterproto2.TYPE_STRING)
 
     has_more_attachment: "bool" = betterproto2.field(17, betterproto2.TYPE_BOOL)
 
-    is_mention_role: "list[bool]" = betterproto2.field(
-        18, betterproto2.TYPE_BOOL, repeated=True
-    )
+    is_mention_role: "list[bool]" = betterproto2.field(18, betterproto2.TYPE_BOOL, repeated=True)
 
     message_id: "int" = betterproto2.field(19, betterproto2.TYPE_INT64)
 
@@ -2701,9 +2391,7 @@ class EditChannelCanvasRequest(betterproto2.Message):
     status: "int" = betterproto2.field(7, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "EditChannelCanvasRequest", EditChannelCanvasRequest
-)
+default_message_pool.register_message("mezon.api", "EditChannelCanvasRequest", EditChannelCanvasRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2711,21 +2399,15 @@ class EditChannelCanvasResponse(betterproto2.Message):
     id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "EditChannelCanvasResponse", EditChannelCanvasResponse
-)
+default_message_pool.register_message("mezon.api", "EditChannelCanvasResponse", EditChannelCanvasResponse)
 
 
 @dataclass(eq=False, repr=False)
 class EmojiListedResponse(betterproto2.Message):
-    emoji_list: "list[ClanEmoji]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    emoji_list: "list[ClanEmoji]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "EmojiListedResponse", EmojiListedResponse
-)
+default_message_pool.register_message("mezon.api", "EmojiListedResponse", EmojiListedResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -2742,9 +2424,7 @@ default_message_pool.register_message("mezon.api", "EmojiRecent", EmojiRecent)
 
 @dataclass(eq=False, repr=False)
 class EmojiRecentList(betterproto2.Message):
-    emoji_recents: "list[EmojiRecent]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    emoji_recents: "list[EmojiRecent]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "EmojiRecentList", EmojiRecentList)
@@ -2755,11 +2435,7 @@ class Event(betterproto2.Message):
     name: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
 
     properties: "dict[str, str]" = betterproto2.field(
-        2,
-        betterproto2.TYPE_MAP,
-        map_meta=betterproto2.map_meta(
-            betterproto2.TYPE_STRING, betterproto2.TYPE_STRING
-        ),
+        2, betterproto2.TYPE_MAP, map_meta=betterproto2.map_meta(betterproto2.TYPE_STRING, betterproto2.TYPE_STRING)
     )
 
     timestamp_seconds: "int" = betterproto2.field(3, betterproto2.TYPE_UINT32)
@@ -2772,9 +2448,7 @@ default_message_pool.register_message("mezon.api", "Event", Event)
 
 @dataclass(eq=False, repr=False)
 class EventList(betterproto2.Message):
-    events: "list[EventManagement]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    events: "list[EventManagement]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "EventList", EventList)
@@ -2806,9 +2480,7 @@ class EventManagement(betterproto2.Message):
 
     end_time_seconds: "int" = betterproto2.field(12, betterproto2.TYPE_UINT32)
 
-    user_ids: "list[int]" = betterproto2.field(
-        13, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(13, betterproto2.TYPE_INT64, repeated=True)
 
     create_time_seconds: "int" = betterproto2.field(14, betterproto2.TYPE_UINT32)
 
@@ -2822,9 +2494,7 @@ class EventManagement(betterproto2.Message):
 
     is_private: "bool" = betterproto2.field(19, betterproto2.TYPE_BOOL)
 
-    meet_room: "GenerateMezonMeetResponse | None" = betterproto2.field(
-        20, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    meet_room: "GenerateMezonMeetResponse | None" = betterproto2.field(20, betterproto2.TYPE_MESSAGE, optional=True)
 
 
 default_message_pool.register_message("mezon.api", "EventManagement", EventManagement)
@@ -2852,9 +2522,7 @@ default_message_pool.register_message("mezon.api", "ForSaleItem", ForSaleItem)
 
 @dataclass(eq=False, repr=False)
 class ForSaleItemList(betterproto2.Message):
-    for_sale_items: "list[ForSaleItem]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    for_sale_items: "list[ForSaleItem]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "ForSaleItemList", ForSaleItemList)
@@ -2866,9 +2534,7 @@ class Friend(betterproto2.Message):
     An entry of the friend list with its state.
     """
 
-    user: "User | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    user: "User | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
 
     state: "int" = betterproto2.field(2, betterproto2.TYPE_INT32)
 
@@ -2882,9 +2548,7 @@ default_message_pool.register_message("mezon.api", "Friend", Friend)
 
 @dataclass(eq=False, repr=False)
 class FriendList(betterproto2.Message):
-    friends: "list[Friend]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    friends: "list[Friend]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
     cursor: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
 
@@ -2901,9 +2565,7 @@ class GenerateClanWebhookRequest(betterproto2.Message):
     avatar: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "GenerateClanWebhookRequest", GenerateClanWebhookRequest
-)
+default_message_pool.register_message("mezon.api", "GenerateClanWebhookRequest", GenerateClanWebhookRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2917,9 +2579,7 @@ class GenerateClanWebhookResponse(betterproto2.Message):
     avatar: "str" = betterproto2.field(4, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "GenerateClanWebhookResponse", GenerateClanWebhookResponse
-)
+default_message_pool.register_message("mezon.api", "GenerateClanWebhookResponse", GenerateClanWebhookResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -2927,9 +2587,7 @@ class GenerateHashChannelAppsRequest(betterproto2.Message):
     app_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "GenerateHashChannelAppsRequest", GenerateHashChannelAppsRequest
-)
+default_message_pool.register_message("mezon.api", "GenerateHashChannelAppsRequest", GenerateHashChannelAppsRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2937,9 +2595,7 @@ class GenerateHashChannelAppsResponse(betterproto2.Message):
     web_app_data: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "GenerateHashChannelAppsResponse", GenerateHashChannelAppsResponse
-)
+default_message_pool.register_message("mezon.api", "GenerateHashChannelAppsResponse", GenerateHashChannelAppsResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -2963,9 +2619,7 @@ class GenerateMeetTokenRequest(betterproto2.Message):
     room_name: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "GenerateMeetTokenRequest", GenerateMeetTokenRequest
-)
+default_message_pool.register_message("mezon.api", "GenerateMeetTokenRequest", GenerateMeetTokenRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2973,9 +2627,7 @@ class GenerateMeetTokenResponse(betterproto2.Message):
     token: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "GenerateMeetTokenResponse", GenerateMeetTokenResponse
-)
+default_message_pool.register_message("mezon.api", "GenerateMeetTokenResponse", GenerateMeetTokenResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -2991,9 +2643,7 @@ class GenerateMezonMeetResponse(betterproto2.Message):
     event_id: "int" = betterproto2.field(5, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "GenerateMezonMeetResponse", GenerateMezonMeetResponse
-)
+default_message_pool.register_message("mezon.api", "GenerateMezonMeetResponse", GenerateMezonMeetResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -3011,9 +2661,7 @@ class GetMezonOauthClientRequest(betterproto2.Message):
     client_name: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "GetMezonOauthClientRequest", GetMezonOauthClientRequest
-)
+default_message_pool.register_message("mezon.api", "GetMezonOauthClientRequest", GetMezonOauthClientRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3036,13 +2684,9 @@ class GetPollResponse(betterproto2.Message):
 
     question: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
-    answers: "list[PollAnswer]" = betterproto2.field(
-        4, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    answers: "list[PollAnswer]" = betterproto2.field(4, betterproto2.TYPE_MESSAGE, repeated=True)
 
-    answer_counts: "list[int]" = betterproto2.field(
-        5, betterproto2.TYPE_INT32, repeated=True
-    )
+    answer_counts: "list[int]" = betterproto2.field(5, betterproto2.TYPE_INT32, repeated=True)
 
     exp: "int" = betterproto2.field(6, betterproto2.TYPE_INT64)
 
@@ -3050,15 +2694,11 @@ class GetPollResponse(betterproto2.Message):
 
     creator_id: "int" = betterproto2.field(8, betterproto2.TYPE_INT64)
 
-    type: "PollType" = betterproto2.field(
-        9, betterproto2.TYPE_ENUM, default_factory=lambda: PollType(0)
-    )
+    type: "PollType" = betterproto2.field(9, betterproto2.TYPE_ENUM, default_factory=lambda: PollType(0))
 
     total_votes: "int" = betterproto2.field(10, betterproto2.TYPE_INT32)
 
-    voter_details: "list[PollVoterDetail]" = betterproto2.field(
-        11, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    voter_details: "list[PollVoterDetail]" = betterproto2.field(11, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "GetPollResponse", GetPollResponse)
@@ -3066,40 +2706,28 @@ default_message_pool.register_message("mezon.api", "GetPollResponse", GetPollRes
 
 @dataclass(eq=False, repr=False)
 class GetPubKeysRequest(betterproto2.Message):
-    user_ids: "list[int]" = betterproto2.field(
-        1, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(1, betterproto2.TYPE_INT64, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "GetPubKeysRequest", GetPubKeysRequest
-)
+default_message_pool.register_message("mezon.api", "GetPubKeysRequest", GetPubKeysRequest)
 
 
 @dataclass(eq=False, repr=False)
 class GetPubKeysResponse(betterproto2.Message):
-    pub_keys: "list[GetPubKeysResponseUserPubKey]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    pub_keys: "list[GetPubKeysResponseUserPubKey]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "GetPubKeysResponse", GetPubKeysResponse
-)
+default_message_pool.register_message("mezon.api", "GetPubKeysResponse", GetPubKeysResponse)
 
 
 @dataclass(eq=False, repr=False)
 class GetPubKeysResponseUserPubKey(betterproto2.Message):
     user_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
-    pk: "PubKey | None" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    pk: "PubKey | None" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, optional=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "GetPubKeysResponse.UserPubKey", GetPubKeysResponseUserPubKey
-)
+default_message_pool.register_message("mezon.api", "GetPubKeysResponse.UserPubKey", GetPubKeysResponseUserPubKey)
 
 
 @dataclass(eq=False, repr=False)
@@ -3133,9 +2761,7 @@ class InviteUserRequest(betterproto2.Message):
     invite_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "InviteUserRequest", InviteUserRequest
-)
+default_message_pool.register_message("mezon.api", "InviteUserRequest", InviteUserRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3189,9 +2815,7 @@ class IsFollowerRequest(betterproto2.Message):
     follow_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "IsFollowerRequest", IsFollowerRequest
-)
+default_message_pool.register_message("mezon.api", "IsFollowerRequest", IsFollowerRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3201,9 +2825,7 @@ class IsFollowerResponse(betterproto2.Message):
     is_follower: "bool" = betterproto2.field(2, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.api", "IsFollowerResponse", IsFollowerResponse
-)
+default_message_pool.register_message("mezon.api", "IsFollowerResponse", IsFollowerResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -3213,9 +2835,7 @@ class JoinClanChannelRequest(betterproto2.Message):
     channel_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "JoinClanChannelRequest", JoinClanChannelRequest
-)
+default_message_pool.register_message("mezon.api", "JoinClanChannelRequest", JoinClanChannelRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3224,13 +2844,9 @@ class KafkaActionMsg(betterproto2.Message):
 
     channel_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
-    friend_ids: "list[int]" = betterproto2.field(
-        3, betterproto2.TYPE_INT64, repeated=True
-    )
+    friend_ids: "list[int]" = betterproto2.field(3, betterproto2.TYPE_INT64, repeated=True)
 
-    user_ids: "list[int]" = betterproto2.field(
-        4, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(4, betterproto2.TYPE_INT64, repeated=True)
 
     mode: "int" = betterproto2.field(5, betterproto2.TYPE_INT32)
 
@@ -3247,9 +2863,7 @@ class LeaveThreadRequest(betterproto2.Message):
     channel_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "LeaveThreadRequest", LeaveThreadRequest
-)
+default_message_pool.register_message("mezon.api", "LeaveThreadRequest", LeaveThreadRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3261,9 +2875,7 @@ class LinkAccountConfirmRequest(betterproto2.Message):
     otp_code: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "LinkAccountConfirmRequest", LinkAccountConfirmRequest
-)
+default_message_pool.register_message("mezon.api", "LinkAccountConfirmRequest", LinkAccountConfirmRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3295,9 +2907,7 @@ class LinkInviteUserRequest(betterproto2.Message):
     expiry_time: "int" = betterproto2.field(3, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "LinkInviteUserRequest", LinkInviteUserRequest
-)
+default_message_pool.register_message("mezon.api", "LinkInviteUserRequest", LinkInviteUserRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3317,21 +2927,15 @@ class ListArchivedChannelDescsRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListArchivedChannelDescsRequest", ListArchivedChannelDescsRequest
-)
+default_message_pool.register_message("mezon.api", "ListArchivedChannelDescsRequest", ListArchivedChannelDescsRequest)
 
 
 @dataclass(eq=False, repr=False)
 class ListArchivedChannelDescsResponse(betterproto2.Message):
-    channeldesc: "list[ChannelDescription]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    channeldesc: "list[ChannelDescription]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListArchivedChannelDescsResponse", ListArchivedChannelDescsResponse
-)
+default_message_pool.register_message("mezon.api", "ListArchivedChannelDescsResponse", ListArchivedChannelDescsResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -3340,9 +2944,7 @@ class ListAuditLog(betterproto2.Message):
 
     date_log: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
 
-    logs: "list[AuditLog]" = betterproto2.field(
-        3, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    logs: "list[AuditLog]" = betterproto2.field(3, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "ListAuditLog", ListAuditLog)
@@ -3359,9 +2961,7 @@ class ListAuditLogRequest(betterproto2.Message):
     date_log: "str" = betterproto2.field(4, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListAuditLogRequest", ListAuditLogRequest
-)
+default_message_pool.register_message("mezon.api", "ListAuditLogRequest", ListAuditLogRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3373,9 +2973,7 @@ class ListCategoryDescsRequest(betterproto2.Message):
     cursor: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListCategoryDescsRequest", ListCategoryDescsRequest
-)
+default_message_pool.register_message("mezon.api", "ListCategoryDescsRequest", ListCategoryDescsRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3383,21 +2981,15 @@ class ListChannelAppsRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListChannelAppsRequest", ListChannelAppsRequest
-)
+default_message_pool.register_message("mezon.api", "ListChannelAppsRequest", ListChannelAppsRequest)
 
 
 @dataclass(eq=False, repr=False)
 class ListChannelAppsResponse(betterproto2.Message):
-    channel_apps: "list[ChannelAppResponse]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    channel_apps: "list[ChannelAppResponse]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListChannelAppsResponse", ListChannelAppsResponse
-)
+default_message_pool.register_message("mezon.api", "ListChannelAppsResponse", ListChannelAppsResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -3419,9 +3011,7 @@ class ListChannelAttachmentRequest(betterproto2.Message):
     around: "int" = betterproto2.field(8, betterproto2.TYPE_UINT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListChannelAttachmentRequest", ListChannelAttachmentRequest
-)
+default_message_pool.register_message("mezon.api", "ListChannelAttachmentRequest", ListChannelAttachmentRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3433,23 +3023,17 @@ class ListChannelBadgeCountRequest(betterproto2.Message):
     page: "int" = betterproto2.field(3, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListChannelBadgeCountRequest", ListChannelBadgeCountRequest
-)
+default_message_pool.register_message("mezon.api", "ListChannelBadgeCountRequest", ListChannelBadgeCountRequest)
 
 
 @dataclass(eq=False, repr=False)
 class ListChannelBadgeCountResponse(betterproto2.Message):
-    channeldesc: "list[ChannelDescription]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    channeldesc: "list[ChannelDescription]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
     total_count: "int" = betterproto2.field(2, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListChannelBadgeCountResponse", ListChannelBadgeCountResponse
-)
+default_message_pool.register_message("mezon.api", "ListChannelBadgeCountResponse", ListChannelBadgeCountResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -3469,9 +3053,7 @@ class ListChannelDescsRequest(betterproto2.Message):
     page: "int" = betterproto2.field(7, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListChannelDescsRequest", ListChannelDescsRequest
-)
+default_message_pool.register_message("mezon.api", "ListChannelDescsRequest", ListChannelDescsRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3479,9 +3061,7 @@ class ListChannelDetailRequest(betterproto2.Message):
     channel_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListChannelDetailRequest", ListChannelDetailRequest
-)
+default_message_pool.register_message("mezon.api", "ListChannelDetailRequest", ListChannelDetailRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3499,21 +3079,15 @@ class ListChannelMessagesRequest(betterproto2.Message):
     topic_id: "int" = betterproto2.field(6, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListChannelMessagesRequest", ListChannelMessagesRequest
-)
+default_message_pool.register_message("mezon.api", "ListChannelMessagesRequest", ListChannelMessagesRequest)
 
 
 @dataclass(eq=False, repr=False)
 class ListChannelTimelineAttachment(betterproto2.Message):
-    attachments: "list[ChannelTimelineAttachment]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    attachments: "list[ChannelTimelineAttachment]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListChannelTimelineAttachment", ListChannelTimelineAttachment
-)
+default_message_pool.register_message("mezon.api", "ListChannelTimelineAttachment", ListChannelTimelineAttachment)
 
 
 @dataclass(eq=False, repr=False)
@@ -3531,21 +3105,15 @@ class ListChannelTimelineRequest(betterproto2.Message):
     limit: "int" = betterproto2.field(6, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListChannelTimelineRequest", ListChannelTimelineRequest
-)
+default_message_pool.register_message("mezon.api", "ListChannelTimelineRequest", ListChannelTimelineRequest)
 
 
 @dataclass(eq=False, repr=False)
 class ListChannelTimelineResponse(betterproto2.Message):
-    events: "list[ChannelTimeline]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    events: "list[ChannelTimeline]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListChannelTimelineResponse", ListChannelTimelineResponse
-)
+default_message_pool.register_message("mezon.api", "ListChannelTimelineResponse", ListChannelTimelineResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -3563,21 +3131,15 @@ class ListChannelUsersRequest(betterproto2.Message):
     cursor: "str" = betterproto2.field(6, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListChannelUsersRequest", ListChannelUsersRequest
-)
+default_message_pool.register_message("mezon.api", "ListChannelUsersRequest", ListChannelUsersRequest)
 
 
 @dataclass(eq=False, repr=False)
 class ListClanBadgeCountResponse(betterproto2.Message):
-    list_badge: "list[ClanBadgeCount]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    list_badge: "list[ClanBadgeCount]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListClanBadgeCountResponse", ListClanBadgeCountResponse
-)
+default_message_pool.register_message("mezon.api", "ListClanBadgeCountResponse", ListClanBadgeCountResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -3589,16 +3151,12 @@ class ListClanDescRequest(betterproto2.Message):
     cursor: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListClanDescRequest", ListClanDescRequest
-)
+default_message_pool.register_message("mezon.api", "ListClanDescRequest", ListClanDescRequest)
 
 
 @dataclass(eq=False, repr=False)
 class ListClanDiscover(betterproto2.Message):
-    clan_discover: "list[ClanDiscover]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    clan_discover: "list[ClanDiscover]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
     page_number: "int" = betterproto2.field(2, betterproto2.TYPE_INT32)
 
@@ -3624,9 +3182,7 @@ class ListClanUnreadMsgIndicatorResponse(betterproto2.Message):
 
 
 default_message_pool.register_message(
-    "mezon.api",
-    "ListClanUnreadMsgIndicatorResponse",
-    ListClanUnreadMsgIndicatorResponse,
+    "mezon.api", "ListClanUnreadMsgIndicatorResponse", ListClanUnreadMsgIndicatorResponse
 )
 
 
@@ -3635,9 +3191,7 @@ class ListClanUsersRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListClanUsersRequest", ListClanUsersRequest
-)
+default_message_pool.register_message("mezon.api", "ListClanUsersRequest", ListClanUsersRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3645,9 +3199,7 @@ class ListClanUsersStatusRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListClanUsersStatusRequest", ListClanUsersStatusRequest
-)
+default_message_pool.register_message("mezon.api", "ListClanUsersStatusRequest", ListClanUsersStatusRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3655,21 +3207,15 @@ class ListClanWebhookRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListClanWebhookRequest", ListClanWebhookRequest
-)
+default_message_pool.register_message("mezon.api", "ListClanWebhookRequest", ListClanWebhookRequest)
 
 
 @dataclass(eq=False, repr=False)
 class ListClanWebhookResponse(betterproto2.Message):
-    list_clan_webhooks: "list[ClanWebhook]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    list_clan_webhooks: "list[ClanWebhook]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListClanWebhookResponse", ListClanWebhookResponse
-)
+default_message_pool.register_message("mezon.api", "ListClanWebhookResponse", ListClanWebhookResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -3677,9 +3223,7 @@ class ListEventsRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListEventsRequest", ListEventsRequest
-)
+default_message_pool.register_message("mezon.api", "ListEventsRequest", ListEventsRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3687,21 +3231,15 @@ class ListFavoriteChannelRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListFavoriteChannelRequest", ListFavoriteChannelRequest
-)
+default_message_pool.register_message("mezon.api", "ListFavoriteChannelRequest", ListFavoriteChannelRequest)
 
 
 @dataclass(eq=False, repr=False)
 class ListFavoriteChannelResponse(betterproto2.Message):
-    channel_ids: "list[int]" = betterproto2.field(
-        1, betterproto2.TYPE_INT64, repeated=True
-    )
+    channel_ids: "list[int]" = betterproto2.field(1, betterproto2.TYPE_INT64, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListFavoriteChannelResponse", ListFavoriteChannelResponse
-)
+default_message_pool.register_message("mezon.api", "ListFavoriteChannelResponse", ListFavoriteChannelResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -3709,9 +3247,7 @@ class ListForSaleItemsRequest(betterproto2.Message):
     page: "int" = betterproto2.field(1, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListForSaleItemsRequest", ListForSaleItemsRequest
-)
+default_message_pool.register_message("mezon.api", "ListForSaleItemsRequest", ListForSaleItemsRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3723,9 +3259,7 @@ class ListFriendsRequest(betterproto2.Message):
     cursor: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListFriendsRequest", ListFriendsRequest
-)
+default_message_pool.register_message("mezon.api", "ListFriendsRequest", ListFriendsRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3743,9 +3277,7 @@ class ListGroupsRequest(betterproto2.Message):
     open: "bool" = betterproto2.field(6, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListGroupsRequest", ListGroupsRequest
-)
+default_message_pool.register_message("mezon.api", "ListGroupsRequest", ListGroupsRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3759,9 +3291,7 @@ class ListGroupUsersRequest(betterproto2.Message):
     cursor: "str" = betterproto2.field(4, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListGroupUsersRequest", ListGroupUsersRequest
-)
+default_message_pool.register_message("mezon.api", "ListGroupUsersRequest", ListGroupUsersRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3773,9 +3303,7 @@ class ListMessageMentionRequest(betterproto2.Message):
     cursor: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListMessageMentionRequest", ListMessageMentionRequest
-)
+default_message_pool.register_message("mezon.api", "ListMessageMentionRequest", ListMessageMentionRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3783,9 +3311,7 @@ class ListMutedChannelRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListMutedChannelRequest", ListMutedChannelRequest
-)
+default_message_pool.register_message("mezon.api", "ListMutedChannelRequest", ListMutedChannelRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3801,9 +3327,7 @@ class ListNotificationsRequest(betterproto2.Message):
     direction: "int" = betterproto2.field(5, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListNotificationsRequest", ListNotificationsRequest
-)
+default_message_pool.register_message("mezon.api", "ListNotificationsRequest", ListNotificationsRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3817,21 +3341,15 @@ class ListOnboardingRequest(betterproto2.Message):
     page: "int" = betterproto2.field(4, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListOnboardingRequest", ListOnboardingRequest
-)
+default_message_pool.register_message("mezon.api", "ListOnboardingRequest", ListOnboardingRequest)
 
 
 @dataclass(eq=False, repr=False)
 class ListOnboardingResponse(betterproto2.Message):
-    list_onboarding: "list[OnboardingItem]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    list_onboarding: "list[OnboardingItem]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListOnboardingResponse", ListOnboardingResponse
-)
+default_message_pool.register_message("mezon.api", "ListOnboardingResponse", ListOnboardingResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -3843,21 +3361,15 @@ class ListOnboardingStepRequest(betterproto2.Message):
     page: "int" = betterproto2.field(3, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListOnboardingStepRequest", ListOnboardingStepRequest
-)
+default_message_pool.register_message("mezon.api", "ListOnboardingStepRequest", ListOnboardingStepRequest)
 
 
 @dataclass(eq=False, repr=False)
 class ListOnboardingStepResponse(betterproto2.Message):
-    list_onboarding_step: "list[OnboardingSteps]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    list_onboarding_step: "list[OnboardingSteps]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListOnboardingStepResponse", ListOnboardingStepResponse
-)
+default_message_pool.register_message("mezon.api", "ListOnboardingStepResponse", ListOnboardingStepResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -3867,9 +3379,7 @@ class ListPermissionOfUsersRequest(betterproto2.Message):
     channel_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListPermissionOfUsersRequest", ListPermissionOfUsersRequest
-)
+default_message_pool.register_message("mezon.api", "ListPermissionOfUsersRequest", ListPermissionOfUsersRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3877,9 +3387,7 @@ class ListPermissionsRequest(betterproto2.Message):
     role_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListPermissionsRequest", ListPermissionsRequest
-)
+default_message_pool.register_message("mezon.api", "ListPermissionsRequest", ListPermissionsRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3891,9 +3399,7 @@ class ListQuickMenuAccessRequest(betterproto2.Message):
     menu_type: "int" = betterproto2.field(3, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListQuickMenuAccessRequest", ListQuickMenuAccessRequest
-)
+default_message_pool.register_message("mezon.api", "ListQuickMenuAccessRequest", ListQuickMenuAccessRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3905,9 +3411,7 @@ class ListRoleUsersRequest(betterproto2.Message):
     cursor: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListRoleUsersRequest", ListRoleUsersRequest
-)
+default_message_pool.register_message("mezon.api", "ListRoleUsersRequest", ListRoleUsersRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3919,9 +3423,7 @@ class ListSdTopicRequest(betterproto2.Message):
     page: "int" = betterproto2.field(3, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListSdTopicRequest", ListSdTopicRequest
-)
+default_message_pool.register_message("mezon.api", "ListSdTopicRequest", ListSdTopicRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3939,16 +3441,12 @@ class ListThreadRequest(betterproto2.Message):
     page: "int" = betterproto2.field(6, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListThreadRequest", ListThreadRequest
-)
+default_message_pool.register_message("mezon.api", "ListThreadRequest", ListThreadRequest)
 
 
 @dataclass(eq=False, repr=False)
 class ListUserActivity(betterproto2.Message):
-    activities: "list[UserActivity]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    activities: "list[UserActivity]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "ListUserActivity", ListUserActivity)
@@ -3965,9 +3463,7 @@ class ListUserGroupsRequest(betterproto2.Message):
     cursor: "str" = betterproto2.field(4, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListUserGroupsRequest", ListUserGroupsRequest
-)
+default_message_pool.register_message("mezon.api", "ListUserGroupsRequest", ListUserGroupsRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -3979,23 +3475,17 @@ class ListUserOnlineRequest(betterproto2.Message):
     page: "int" = betterproto2.field(3, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListUserOnlineRequest", ListUserOnlineRequest
-)
+default_message_pool.register_message("mezon.api", "ListUserOnlineRequest", ListUserOnlineRequest)
 
 
 @dataclass(eq=False, repr=False)
 class ListUserOnlineResponse(betterproto2.Message):
-    users: "list[User]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    users: "list[User]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
     total_count: "int" = betterproto2.field(2, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ListUserOnlineResponse", ListUserOnlineResponse
-)
+default_message_pool.register_message("mezon.api", "ListUserOnlineResponse", ListUserOnlineResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -4024,9 +3514,7 @@ default_message_pool.register_message("mezon.api", "LogedDevice", LogedDevice)
 
 @dataclass(eq=False, repr=False)
 class LogedDeviceList(betterproto2.Message):
-    devices: "list[LogedDevice]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    devices: "list[LogedDevice]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "LogedDeviceList", LogedDeviceList)
@@ -4071,9 +3559,7 @@ class MarkAsReadRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "MarkAsReadRequest", MarkAsReadRequest
-)
+default_message_pool.register_message("mezon.api", "MarkAsReadRequest", MarkAsReadRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -4085,9 +3571,7 @@ class MeetParticipantRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "MeetParticipantRequest", MeetParticipantRequest
-)
+default_message_pool.register_message("mezon.api", "MeetParticipantRequest", MeetParticipantRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -4102,28 +3586,18 @@ class Message2InboxRequest(betterproto2.Message):
 
     content: "str" = betterproto2.field(5, betterproto2.TYPE_STRING)
 
-    mentions: "list[MessageMention]" = betterproto2.field(
-        6, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    mentions: "list[MessageMention]" = betterproto2.field(6, betterproto2.TYPE_MESSAGE, repeated=True)
 
-    attachments: "list[MessageAttachment]" = betterproto2.field(
-        7, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    attachments: "list[MessageAttachment]" = betterproto2.field(7, betterproto2.TYPE_MESSAGE, repeated=True)
 
-    reactions: "list[MessageReaction]" = betterproto2.field(
-        8, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    reactions: "list[MessageReaction]" = betterproto2.field(8, betterproto2.TYPE_MESSAGE, repeated=True)
 
-    references: "list[MessageRef]" = betterproto2.field(
-        9, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    references: "list[MessageRef]" = betterproto2.field(9, betterproto2.TYPE_MESSAGE, repeated=True)
 
     topic_id: "int" = betterproto2.field(10, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "Message2InboxRequest", Message2InboxRequest
-)
+default_message_pool.register_message("mezon.api", "Message2InboxRequest", Message2InboxRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -4145,21 +3619,15 @@ class MessageAttachment(betterproto2.Message):
     duration: "int" = betterproto2.field(8, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "MessageAttachment", MessageAttachment
-)
+default_message_pool.register_message("mezon.api", "MessageAttachment", MessageAttachment)
 
 
 @dataclass(eq=False, repr=False)
 class MessageAttachmentList(betterproto2.Message):
-    attachments: "list[MessageAttachment]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    attachments: "list[MessageAttachment]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "MessageAttachmentList", MessageAttachmentList
-)
+default_message_pool.register_message("mezon.api", "MessageAttachmentList", MessageAttachmentList)
 
 
 @dataclass(eq=False, repr=False)
@@ -4200,14 +3668,10 @@ default_message_pool.register_message("mezon.api", "MessageMention", MessageMent
 
 @dataclass(eq=False, repr=False)
 class MessageMentionList(betterproto2.Message):
-    mentions: "list[MessageMention]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    mentions: "list[MessageMention]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "MessageMentionList", MessageMentionList
-)
+default_message_pool.register_message("mezon.api", "MessageMentionList", MessageMentionList)
 
 
 @dataclass(eq=False, repr=False)
@@ -4254,14 +3718,10 @@ default_message_pool.register_message("mezon.api", "MessageReaction", MessageRea
 
 @dataclass(eq=False, repr=False)
 class MessageReactionList(betterproto2.Message):
-    reactions: "list[MessageReaction]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    reactions: "list[MessageReaction]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "MessageReactionList", MessageReactionList
-)
+default_message_pool.register_message("mezon.api", "MessageReactionList", MessageReactionList)
 
 
 @dataclass(eq=False, repr=False)
@@ -4288,9 +3748,7 @@ class MessageRef(betterproto2.Message):
 
     message_sender_clan_nick: "str" = betterproto2.field(9, betterproto2.TYPE_STRING)
 
-    message_sender_display_name: "str" = betterproto2.field(
-        10, betterproto2.TYPE_STRING
-    )
+    message_sender_display_name: "str" = betterproto2.field(10, betterproto2.TYPE_STRING)
 
 
 default_message_pool.register_message("mezon.api", "MessageRef", MessageRef)
@@ -4298,9 +3756,7 @@ default_message_pool.register_message("mezon.api", "MessageRef", MessageRef)
 
 @dataclass(eq=False, repr=False)
 class MessageRefList(betterproto2.Message):
-    refs: "list[MessageRef]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    refs: "list[MessageRef]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "MessageRefList", MessageRefList)
@@ -4310,35 +3766,21 @@ default_message_pool.register_message("mezon.api", "MessageRefList", MessageRefL
 class MezonOauthClient(betterproto2.Message):
     access_token_strategy: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
 
-    allowed_cors_origins: "list[str]" = betterproto2.field(
-        2, betterproto2.TYPE_STRING, repeated=True
-    )
+    allowed_cors_origins: "list[str]" = betterproto2.field(2, betterproto2.TYPE_STRING, repeated=True)
 
-    audience: "list[str]" = betterproto2.field(
-        3, betterproto2.TYPE_STRING, repeated=True
-    )
+    audience: "list[str]" = betterproto2.field(3, betterproto2.TYPE_STRING, repeated=True)
 
-    authorization_code_grant_access_token_lifespan: "str" = betterproto2.field(
-        4, betterproto2.TYPE_STRING
-    )
+    authorization_code_grant_access_token_lifespan: "str" = betterproto2.field(4, betterproto2.TYPE_STRING)
 
-    authorization_code_grant_id_token_lifespan: "str" = betterproto2.field(
-        5, betterproto2.TYPE_STRING
-    )
+    authorization_code_grant_id_token_lifespan: "str" = betterproto2.field(5, betterproto2.TYPE_STRING)
 
-    authorization_code_grant_refresh_token_lifespan: "str" = betterproto2.field(
-        6, betterproto2.TYPE_STRING
-    )
+    authorization_code_grant_refresh_token_lifespan: "str" = betterproto2.field(6, betterproto2.TYPE_STRING)
 
-    backchannel_logout_session_required: "bool" = betterproto2.field(
-        7, betterproto2.TYPE_BOOL
-    )
+    backchannel_logout_session_required: "bool" = betterproto2.field(7, betterproto2.TYPE_BOOL)
 
     backchannel_logout_uri: "str" = betterproto2.field(8, betterproto2.TYPE_STRING)
 
-    client_credentials_grant_access_token_lifespan: "str" = betterproto2.field(
-        9, betterproto2.TYPE_STRING
-    )
+    client_credentials_grant_access_token_lifespan: "str" = betterproto2.field(9, betterproto2.TYPE_STRING)
 
     client_id: "str" = betterproto2.field(10, betterproto2.TYPE_STRING)
 
@@ -4350,37 +3792,25 @@ class MezonOauthClient(betterproto2.Message):
 
     client_uri: "str" = betterproto2.field(14, betterproto2.TYPE_STRING)
 
-    contacts: "list[str]" = betterproto2.field(
-        15, betterproto2.TYPE_STRING, repeated=True
-    )
+    contacts: "list[str]" = betterproto2.field(15, betterproto2.TYPE_STRING, repeated=True)
 
     created_at_seconds: "int" = betterproto2.field(16, betterproto2.TYPE_UINT32)
 
-    frontchannel_logout_session_required: "bool" = betterproto2.field(
-        17, betterproto2.TYPE_BOOL
-    )
+    frontchannel_logout_session_required: "bool" = betterproto2.field(17, betterproto2.TYPE_BOOL)
 
     frontchannel_logout_uri: "str" = betterproto2.field(18, betterproto2.TYPE_STRING)
 
-    grant_types: "list[str]" = betterproto2.field(
-        19, betterproto2.TYPE_STRING, repeated=True
-    )
+    grant_types: "list[str]" = betterproto2.field(19, betterproto2.TYPE_STRING, repeated=True)
 
-    implicit_grant_access_token_lifespan: "str" = betterproto2.field(
-        20, betterproto2.TYPE_STRING
-    )
+    implicit_grant_access_token_lifespan: "str" = betterproto2.field(20, betterproto2.TYPE_STRING)
 
-    implicit_grant_id_token_lifespan: "str" = betterproto2.field(
-        21, betterproto2.TYPE_STRING
-    )
+    implicit_grant_id_token_lifespan: "str" = betterproto2.field(21, betterproto2.TYPE_STRING)
 
     jwks: "list[str]" = betterproto2.field(22, betterproto2.TYPE_STRING, repeated=True)
 
     jwks_uri: "str" = betterproto2.field(23, betterproto2.TYPE_STRING)
 
-    jwt_bearer_grant_access_token_lifespan: "str" = betterproto2.field(
-        24, betterproto2.TYPE_STRING
-    )
+    jwt_bearer_grant_access_token_lifespan: "str" = betterproto2.field(24, betterproto2.TYPE_STRING)
 
     logo_uri: "str" = betterproto2.field(25, betterproto2.TYPE_STRING)
 
@@ -4388,25 +3818,15 @@ class MezonOauthClient(betterproto2.Message):
 
     policy_uri: "str" = betterproto2.field(27, betterproto2.TYPE_STRING)
 
-    post_logout_redirect_uris: "list[str]" = betterproto2.field(
-        28, betterproto2.TYPE_STRING, repeated=True
-    )
+    post_logout_redirect_uris: "list[str]" = betterproto2.field(28, betterproto2.TYPE_STRING, repeated=True)
 
-    redirect_uris: "list[str]" = betterproto2.field(
-        29, betterproto2.TYPE_STRING, repeated=True
-    )
+    redirect_uris: "list[str]" = betterproto2.field(29, betterproto2.TYPE_STRING, repeated=True)
 
-    refresh_token_grant_access_token_lifespan: "str" = betterproto2.field(
-        30, betterproto2.TYPE_STRING
-    )
+    refresh_token_grant_access_token_lifespan: "str" = betterproto2.field(30, betterproto2.TYPE_STRING)
 
-    refresh_token_grant_id_token_lifespan: "str" = betterproto2.field(
-        31, betterproto2.TYPE_STRING
-    )
+    refresh_token_grant_id_token_lifespan: "str" = betterproto2.field(31, betterproto2.TYPE_STRING)
 
-    refresh_token_grant_refresh_token_lifespan: "str" = betterproto2.field(
-        32, betterproto2.TYPE_STRING
-    )
+    refresh_token_grant_refresh_token_lifespan: "str" = betterproto2.field(32, betterproto2.TYPE_STRING)
 
     registration_access_token: "str" = betterproto2.field(33, betterproto2.TYPE_STRING)
 
@@ -4414,13 +3834,9 @@ class MezonOauthClient(betterproto2.Message):
 
     request_object_signing_alg: "str" = betterproto2.field(35, betterproto2.TYPE_STRING)
 
-    request_uris: "list[str]" = betterproto2.field(
-        36, betterproto2.TYPE_STRING, repeated=True
-    )
+    request_uris: "list[str]" = betterproto2.field(36, betterproto2.TYPE_STRING, repeated=True)
 
-    response_types: "list[str]" = betterproto2.field(
-        37, betterproto2.TYPE_STRING, repeated=True
-    )
+    response_types: "list[str]" = betterproto2.field(37, betterproto2.TYPE_STRING, repeated=True)
 
     scope: "str" = betterproto2.field(38, betterproto2.TYPE_STRING)
 
@@ -4434,17 +3850,13 @@ class MezonOauthClient(betterproto2.Message):
 
     token_endpoint_auth_method: "str" = betterproto2.field(43, betterproto2.TYPE_STRING)
 
-    token_endpoint_auth_signing_alg: "str" = betterproto2.field(
-        44, betterproto2.TYPE_STRING
-    )
+    token_endpoint_auth_signing_alg: "str" = betterproto2.field(44, betterproto2.TYPE_STRING)
 
     tos_uri: "str" = betterproto2.field(45, betterproto2.TYPE_STRING)
 
     updated_at_seconds: "int" = betterproto2.field(46, betterproto2.TYPE_UINT32)
 
-    userinfo_signed_response_alg: "str" = betterproto2.field(
-        47, betterproto2.TYPE_STRING
-    )
+    userinfo_signed_response_alg: "str" = betterproto2.field(47, betterproto2.TYPE_STRING)
 
 
 default_message_pool.register_message("mezon.api", "MezonOauthClient", MezonOauthClient)
@@ -4452,14 +3864,10 @@ default_message_pool.register_message("mezon.api", "MezonOauthClient", MezonOaut
 
 @dataclass(eq=False, repr=False)
 class MezonOauthClientList(betterproto2.Message):
-    list_mezon_oauth_client: "list[MezonOauthClient]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    list_mezon_oauth_client: "list[MezonOauthClient]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "MezonOauthClientList", MezonOauthClientList
-)
+default_message_pool.register_message("mezon.api", "MezonOauthClientList", MezonOauthClientList)
 
 
 @dataclass(eq=False, repr=False)
@@ -4471,26 +3879,20 @@ class MultipartUploadAttachment(betterproto2.Message):
     upload_id: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "MultipartUploadAttachment", MultipartUploadAttachment
-)
+default_message_pool.register_message("mezon.api", "MultipartUploadAttachment", MultipartUploadAttachment)
 
 
 @dataclass(eq=False, repr=False)
 class MultipartUploadAttachmentFinishRequest(betterproto2.Message):
     upload_id: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
 
-    parts: "list[MultipartUploadAttachmentPart]" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    parts: "list[MultipartUploadAttachmentPart]" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, repeated=True)
 
     filename: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
 
 default_message_pool.register_message(
-    "mezon.api",
-    "MultipartUploadAttachmentFinishRequest",
-    MultipartUploadAttachmentFinishRequest,
+    "mezon.api", "MultipartUploadAttachmentFinishRequest", MultipartUploadAttachmentFinishRequest
 )
 
 
@@ -4501,16 +3903,12 @@ class MultipartUploadAttachmentPart(betterproto2.Message):
     e_tag: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "MultipartUploadAttachmentPart", MultipartUploadAttachmentPart
-)
+default_message_pool.register_message("mezon.api", "MultipartUploadAttachmentPart", MultipartUploadAttachmentPart)
 
 
 @dataclass(eq=False, repr=False)
 class MutedChannelList(betterproto2.Message):
-    muted_list: "list[int]" = betterproto2.field(
-        1, betterproto2.TYPE_INT64, repeated=True
-    )
+    muted_list: "list[int]" = betterproto2.field(1, betterproto2.TYPE_INT64, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "MutedChannelList", MutedChannelList)
@@ -4548,9 +3946,7 @@ class Notification(betterproto2.Message):
 
     avatar_url: "str" = betterproto2.field(11, betterproto2.TYPE_STRING)
 
-    channel: "ChannelDescription | None" = betterproto2.field(
-        12, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    channel: "ChannelDescription | None" = betterproto2.field(12, betterproto2.TYPE_MESSAGE, optional=True)
 
     topic_id: "int" = betterproto2.field(13, betterproto2.TYPE_INT64)
 
@@ -4563,17 +3959,11 @@ default_message_pool.register_message("mezon.api", "Notification", Notification)
 @dataclass(eq=False, repr=False)
 class NotificationBatchRequest(betterproto2.Message):
     notifications: "dict[int, NotificationList]" = betterproto2.field(
-        1,
-        betterproto2.TYPE_MAP,
-        map_meta=betterproto2.map_meta(
-            betterproto2.TYPE_INT64, betterproto2.TYPE_MESSAGE
-        ),
+        1, betterproto2.TYPE_MAP, map_meta=betterproto2.map_meta(betterproto2.TYPE_INT64, betterproto2.TYPE_MESSAGE)
     )
 
 
-default_message_pool.register_message(
-    "mezon.api", "NotificationBatchRequest", NotificationBatchRequest
-)
+default_message_pool.register_message("mezon.api", "NotificationBatchRequest", NotificationBatchRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -4581,9 +3971,7 @@ class NotificationChannel(betterproto2.Message):
     channel_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "NotificationChannel", NotificationChannel
-)
+default_message_pool.register_message("mezon.api", "NotificationChannel", NotificationChannel)
 
 
 @dataclass(eq=False, repr=False)
@@ -4600,9 +3988,7 @@ class NotificationChannelCategorySetting(betterproto2.Message):
 
 
 default_message_pool.register_message(
-    "mezon.api",
-    "NotificationChannelCategorySetting",
-    NotificationChannelCategorySetting,
+    "mezon.api", "NotificationChannelCategorySetting", NotificationChannelCategorySetting
 )
 
 
@@ -4614,9 +4000,7 @@ class NotificationChannelCategorySettingList(betterproto2.Message):
 
 
 default_message_pool.register_message(
-    "mezon.api",
-    "NotificationChannelCategorySettingList",
-    NotificationChannelCategorySettingList,
+    "mezon.api", "NotificationChannelCategorySettingList", NotificationChannelCategorySettingList
 )
 
 
@@ -4650,9 +4034,7 @@ class NotificationInfo(betterproto2.Message):
 
     clan_logo: "str" = betterproto2.field(10, betterproto2.TYPE_STRING)
 
-    channel: "ChannelDescription | None" = betterproto2.field(
-        11, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    channel: "ChannelDescription | None" = betterproto2.field(11, betterproto2.TYPE_MESSAGE, optional=True)
 
 
 default_message_pool.register_message("mezon.api", "NotificationInfo", NotificationInfo)
@@ -4660,9 +4042,7 @@ default_message_pool.register_message("mezon.api", "NotificationInfo", Notificat
 
 @dataclass(eq=False, repr=False)
 class NotificationList(betterproto2.Message):
-    notifications: "list[Notification]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    notifications: "list[Notification]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
     cacheable_cursor: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
 
@@ -4677,21 +4057,15 @@ class NotificationSetting(betterproto2.Message):
     notification_setting_type: "int" = betterproto2.field(2, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "NotificationSetting", NotificationSetting
-)
+default_message_pool.register_message("mezon.api", "NotificationSetting", NotificationSetting)
 
 
 @dataclass(eq=False, repr=False)
 class NotificationSettingList(betterproto2.Message):
-    notification_setting: "list[NotificationSetting]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    notification_setting: "list[NotificationSetting]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "NotificationSettingList", NotificationSettingList
-)
+default_message_pool.register_message("mezon.api", "NotificationSettingList", NotificationSettingList)
 
 
 @dataclass(eq=False, repr=False)
@@ -4707,9 +4081,7 @@ class NotificationUserChannel(betterproto2.Message):
     channel_id: "int" = betterproto2.field(5, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "NotificationUserChannel", NotificationUserChannel
-)
+default_message_pool.register_message("mezon.api", "NotificationUserChannel", NotificationUserChannel)
 
 
 @dataclass(eq=False, repr=False)
@@ -4721,9 +4093,7 @@ class NotifiReactMessage(betterproto2.Message):
     channel_id: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "NotifiReactMessage", NotifiReactMessage
-)
+default_message_pool.register_message("mezon.api", "NotifiReactMessage", NotifiReactMessage)
 
 
 @dataclass(eq=False, repr=False)
@@ -4754,14 +4124,10 @@ class OnboardingContent(betterproto2.Message):
 
     image_url: "str" = betterproto2.field(6, betterproto2.TYPE_STRING)
 
-    answers: "list[OnboardingAnswer]" = betterproto2.field(
-        7, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    answers: "list[OnboardingAnswer]" = betterproto2.field(7, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "OnboardingContent", OnboardingContent
-)
+default_message_pool.register_message("mezon.api", "OnboardingContent", OnboardingContent)
 
 
 @dataclass(eq=False, repr=False)
@@ -4782,9 +4148,7 @@ class OnboardingItem(betterproto2.Message):
 
     image_url: "str" = betterproto2.field(8, betterproto2.TYPE_STRING)
 
-    answers: "list[OnboardingAnswer]" = betterproto2.field(
-        9, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    answers: "list[OnboardingAnswer]" = betterproto2.field(9, betterproto2.TYPE_MESSAGE, repeated=True)
 
     create_time_seconds: "int" = betterproto2.field(10, betterproto2.TYPE_UINT32)
 
@@ -4801,9 +4165,7 @@ class OnboardingRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "OnboardingRequest", OnboardingRequest
-)
+default_message_pool.register_message("mezon.api", "OnboardingRequest", OnboardingRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -4830,9 +4192,7 @@ class ParticipantInfo(betterproto2.Message):
         3, betterproto2.TYPE_ENUM, default_factory=lambda: ParticipantInfoState(0)
     )
 
-    tracks: "list[TrackInfo]" = betterproto2.field(
-        4, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    tracks: "list[TrackInfo]" = betterproto2.field(4, betterproto2.TYPE_MESSAGE, repeated=True)
 
     is_publisher: "bool" = betterproto2.field(13, betterproto2.TYPE_BOOL)
 
@@ -4866,9 +4226,7 @@ default_message_pool.register_message("mezon.api", "Permission", Permission)
 
 @dataclass(eq=False, repr=False)
 class PermissionList(betterproto2.Message):
-    permissions: "list[Permission]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    permissions: "list[Permission]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
     max_level_permission: "int" = betterproto2.field(2, betterproto2.TYPE_INT32)
 
@@ -4883,9 +4241,7 @@ class PermissionRoleChannel(betterproto2.Message):
     active: "bool" = betterproto2.field(2, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.api", "PermissionRoleChannel", PermissionRoleChannel
-)
+default_message_pool.register_message("mezon.api", "PermissionRoleChannel", PermissionRoleChannel)
 
 
 @dataclass(eq=False, repr=False)
@@ -4898,9 +4254,7 @@ class PermissionRoleChannelListEventRequest(betterproto2.Message):
 
 
 default_message_pool.register_message(
-    "mezon.api",
-    "PermissionRoleChannelListEventRequest",
-    PermissionRoleChannelListEventRequest,
+    "mezon.api", "PermissionRoleChannelListEventRequest", PermissionRoleChannelListEventRequest
 )
 
 
@@ -4918,9 +4272,7 @@ class PermissionRoleChannelListEventResponse(betterproto2.Message):
 
 
 default_message_pool.register_message(
-    "mezon.api",
-    "PermissionRoleChannelListEventResponse",
-    PermissionRoleChannelListEventResponse,
+    "mezon.api", "PermissionRoleChannelListEventResponse", PermissionRoleChannelListEventResponse
 )
 
 
@@ -4969,16 +4321,12 @@ class PinMessageRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "PinMessageRequest", PinMessageRequest
-)
+default_message_pool.register_message("mezon.api", "PinMessageRequest", PinMessageRequest)
 
 
 @dataclass(eq=False, repr=False)
 class PinMessagesList(betterproto2.Message):
-    pin_messages_list: "list[PinMessage]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    pin_messages_list: "list[PinMessage]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "PinMessagesList", PinMessagesList)
@@ -4998,9 +4346,7 @@ default_message_pool.register_message("mezon.api", "PollAnswer", PollAnswer)
 class PollVoterDetail(betterproto2.Message):
     answer_index: "int" = betterproto2.field(1, betterproto2.TYPE_INT32)
 
-    user_ids: "list[int]" = betterproto2.field(
-        2, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(2, betterproto2.TYPE_INT64, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "PollVoterDetail", PollVoterDetail)
@@ -5010,14 +4356,10 @@ default_message_pool.register_message("mezon.api", "PollVoterDetail", PollVoterD
 class PromoteGroupUsersRequest(betterproto2.Message):
     group_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
-    user_ids: "list[int]" = betterproto2.field(
-        2, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(2, betterproto2.TYPE_INT64, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "PromoteGroupUsersRequest", PromoteGroupUsersRequest
-)
+default_message_pool.register_message("mezon.api", "PromoteGroupUsersRequest", PromoteGroupUsersRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -5032,14 +4374,10 @@ default_message_pool.register_message("mezon.api", "PubKey", PubKey)
 
 @dataclass(eq=False, repr=False)
 class PushPubKeyRequest(betterproto2.Message):
-    pk: "PubKey | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    pk: "PubKey | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "PushPubKeyRequest", PushPubKeyRequest
-)
+default_message_pool.register_message("mezon.api", "PushPubKeyRequest", PushPubKeyRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -5066,14 +4404,10 @@ default_message_pool.register_message("mezon.api", "QuickMenuAccess", QuickMenuA
 
 @dataclass(eq=False, repr=False)
 class QuickMenuAccessList(betterproto2.Message):
-    list_menus: "list[QuickMenuAccess]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    list_menus: "list[QuickMenuAccess]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "QuickMenuAccessList", QuickMenuAccessList
-)
+default_message_pool.register_message("mezon.api", "QuickMenuAccessList", QuickMenuAccessList)
 
 
 @dataclass(eq=False, repr=False)
@@ -5083,9 +4417,7 @@ class RegisterStreamingChannelRequest(betterproto2.Message):
     channel_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "RegisterStreamingChannelRequest", RegisterStreamingChannelRequest
-)
+default_message_pool.register_message("mezon.api", "RegisterStreamingChannelRequest", RegisterStreamingChannelRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -5097,9 +4429,7 @@ class RegisterStreamingChannelResponse(betterproto2.Message):
     streaming_url: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "RegisterStreamingChannelResponse", RegisterStreamingChannelResponse
-)
+default_message_pool.register_message("mezon.api", "RegisterStreamingChannelResponse", RegisterStreamingChannelResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -5113,9 +4443,7 @@ class RegistFcmDeviceTokenRequest(betterproto2.Message):
     voip_token: "str" = betterproto2.field(4, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "RegistFcmDeviceTokenRequest", RegistFcmDeviceTokenRequest
-)
+default_message_pool.register_message("mezon.api", "RegistFcmDeviceTokenRequest", RegistFcmDeviceTokenRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -5127,9 +4455,7 @@ class RegistFcmDeviceTokenResponse(betterproto2.Message):
     platform: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "RegistFcmDeviceTokenResponse", RegistFcmDeviceTokenResponse
-)
+default_message_pool.register_message("mezon.api", "RegistFcmDeviceTokenResponse", RegistFcmDeviceTokenResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -5149,45 +4475,31 @@ class RegistrationEmailRequest(betterproto2.Message):
     dob: "str" = betterproto2.field(7, betterproto2.TYPE_STRING)
 
     vars: "dict[str, str]" = betterproto2.field(
-        8,
-        betterproto2.TYPE_MAP,
-        map_meta=betterproto2.map_meta(
-            betterproto2.TYPE_STRING, betterproto2.TYPE_STRING
-        ),
+        8, betterproto2.TYPE_MAP, map_meta=betterproto2.map_meta(betterproto2.TYPE_STRING, betterproto2.TYPE_STRING)
     )
 
 
-default_message_pool.register_message(
-    "mezon.api", "RegistrationEmailRequest", RegistrationEmailRequest
-)
+default_message_pool.register_message("mezon.api", "RegistrationEmailRequest", RegistrationEmailRequest)
 
 
 @dataclass(eq=False, repr=False)
 class RemoveChannelUsersRequest(betterproto2.Message):
     channel_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
-    user_ids: "list[int]" = betterproto2.field(
-        2, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(2, betterproto2.TYPE_INT64, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "RemoveChannelUsersRequest", RemoveChannelUsersRequest
-)
+default_message_pool.register_message("mezon.api", "RemoveChannelUsersRequest", RemoveChannelUsersRequest)
 
 
 @dataclass(eq=False, repr=False)
 class RemoveClanUsersRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
-    user_ids: "list[int]" = betterproto2.field(
-        2, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(2, betterproto2.TYPE_INT64, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "RemoveClanUsersRequest", RemoveClanUsersRequest
-)
+default_message_pool.register_message("mezon.api", "RemoveClanUsersRequest", RemoveClanUsersRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -5197,9 +4509,7 @@ class RemoveFavoriteChannelRequest(betterproto2.Message):
     channel_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "RemoveFavoriteChannelRequest", RemoveFavoriteChannelRequest
-)
+default_message_pool.register_message("mezon.api", "RemoveFavoriteChannelRequest", RemoveFavoriteChannelRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -5209,9 +4519,7 @@ class ReportMessageAbuseReqest(betterproto2.Message):
     abuse_type: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "ReportMessageAbuseReqest", ReportMessageAbuseReqest
-)
+default_message_pool.register_message("mezon.api", "ReportMessageAbuseReqest", ReportMessageAbuseReqest)
 
 
 @dataclass(eq=False, repr=False)
@@ -5238,19 +4546,13 @@ class Role(betterproto2.Message):
 
     allow_mention: "int" = betterproto2.field(11, betterproto2.TYPE_INT32)
 
-    role_user_list: "RoleUserList | None" = betterproto2.field(
-        12, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    role_user_list: "RoleUserList | None" = betterproto2.field(12, betterproto2.TYPE_MESSAGE, optional=True)
 
-    permission_list: "PermissionList | None" = betterproto2.field(
-        13, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    permission_list: "PermissionList | None" = betterproto2.field(13, betterproto2.TYPE_MESSAGE, optional=True)
 
     role_channel_active: "int" = betterproto2.field(14, betterproto2.TYPE_INT32)
 
-    channel_ids: "list[int]" = betterproto2.field(
-        15, betterproto2.TYPE_INT64, repeated=True
-    )
+    channel_ids: "list[int]" = betterproto2.field(15, betterproto2.TYPE_INT64, repeated=True)
 
     max_level_permission: "int" = betterproto2.field(16, betterproto2.TYPE_INT32)
 
@@ -5262,9 +4564,7 @@ default_message_pool.register_message("mezon.api", "Role", Role)
 
 @dataclass(eq=False, repr=False)
 class RoleList(betterproto2.Message):
-    roles: "list[Role]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    roles: "list[Role]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
     max_level_permission: "int" = betterproto2.field(2, betterproto2.TYPE_INT32)
 
@@ -5283,9 +4583,7 @@ class RoleListEventRequest(betterproto2.Message):
     cursor: "str" = betterproto2.field(4, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "RoleListEventRequest", RoleListEventRequest
-)
+default_message_pool.register_message("mezon.api", "RoleListEventRequest", RoleListEventRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -5298,14 +4596,10 @@ class RoleListEventResponse(betterproto2.Message):
 
     clan_id: "int" = betterproto2.field(4, betterproto2.TYPE_INT64)
 
-    roles: "RoleList | None" = betterproto2.field(
-        5, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    roles: "RoleList | None" = betterproto2.field(5, betterproto2.TYPE_MESSAGE, optional=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "RoleListEventResponse", RoleListEventResponse
-)
+default_message_pool.register_message("mezon.api", "RoleListEventResponse", RoleListEventResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -5320,9 +4614,7 @@ default_message_pool.register_message("mezon.api", "RoleOrderUpdate", RoleOrderU
 
 @dataclass(eq=False, repr=False)
 class RoleUserList(betterproto2.Message):
-    role_users: "list[RoleUserListRoleUser]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    role_users: "list[RoleUserListRoleUser]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
     cursor: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
 
@@ -5347,9 +4639,7 @@ class RoleUserListRoleUser(betterproto2.Message):
     online: "bool" = betterproto2.field(7, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.api", "RoleUserList.RoleUser", RoleUserListRoleUser
-)
+default_message_pool.register_message("mezon.api", "RoleUserList.RoleUser", RoleUserListRoleUser)
 
 
 @dataclass(eq=False, repr=False)
@@ -5384,9 +4674,7 @@ class SdTopic(betterproto2.Message):
 
     content: "str" = betterproto2.field(9, betterproto2.TYPE_STRING)
 
-    last_sent_message: "ChannelMessageHeader | None" = betterproto2.field(
-        10, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    last_sent_message: "ChannelMessageHeader | None" = betterproto2.field(10, betterproto2.TYPE_MESSAGE, optional=True)
 
 
 default_message_pool.register_message("mezon.api", "SdTopic", SdTopic)
@@ -5397,18 +4685,14 @@ class SdTopicDetailRequest(betterproto2.Message):
     topic_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "SdTopicDetailRequest", SdTopicDetailRequest
-)
+default_message_pool.register_message("mezon.api", "SdTopicDetailRequest", SdTopicDetailRequest)
 
 
 @dataclass(eq=False, repr=False)
 class SdTopicList(betterproto2.Message):
     count: "int" = betterproto2.field(1, betterproto2.TYPE_INT32)
 
-    topics: "list[SdTopic]" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    topics: "list[SdTopic]" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "SdTopicList", SdTopicList)
@@ -5433,25 +4717,17 @@ class SearchCtrlKRequest(betterproto2.Message):
     type: "int" = betterproto2.field(2, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "SearchCtrlKRequest", SearchCtrlKRequest
-)
+default_message_pool.register_message("mezon.api", "SearchCtrlKRequest", SearchCtrlKRequest)
 
 
 @dataclass(eq=False, repr=False)
 class SearchCtrlKResponse(betterproto2.Message):
-    users: "list[User]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    users: "list[User]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
-    channels: "list[ChannelDescription]" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    channels: "list[ChannelDescription]" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "SearchCtrlKResponse", SearchCtrlKResponse
-)
+default_message_pool.register_message("mezon.api", "SearchCtrlKResponse", SearchCtrlKResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -5491,43 +4767,31 @@ class SearchMessageDocument(betterproto2.Message):
     avatar_url: "str" = betterproto2.field(17, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "SearchMessageDocument", SearchMessageDocument
-)
+default_message_pool.register_message("mezon.api", "SearchMessageDocument", SearchMessageDocument)
 
 
 @dataclass(eq=False, repr=False)
 class SearchMessageRequest(betterproto2.Message):
-    filters: "list[FilterParam]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    filters: "list[FilterParam]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
     from_: "int" = betterproto2.field(3, betterproto2.TYPE_INT32)
 
     size: "int" = betterproto2.field(4, betterproto2.TYPE_INT32)
 
-    sorts: "list[SortParam]" = betterproto2.field(
-        5, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    sorts: "list[SortParam]" = betterproto2.field(5, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "SearchMessageRequest", SearchMessageRequest
-)
+default_message_pool.register_message("mezon.api", "SearchMessageRequest", SearchMessageRequest)
 
 
 @dataclass(eq=False, repr=False)
 class SearchMessageResponse(betterproto2.Message):
-    messages: "list[SearchMessageDocument]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    messages: "list[SearchMessageDocument]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
     total: "int" = betterproto2.field(2, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "SearchMessageResponse", SearchMessageResponse
-)
+default_message_pool.register_message("mezon.api", "SearchMessageResponse", SearchMessageResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -5539,9 +4803,7 @@ class SearchThreadRequest(betterproto2.Message):
     label: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "SearchThreadRequest", SearchThreadRequest
-)
+default_message_pool.register_message("mezon.api", "SearchThreadRequest", SearchThreadRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -5588,9 +4850,7 @@ class SessionLogoutRequest(betterproto2.Message):
     platform: "str" = betterproto2.field(5, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "SessionLogoutRequest", SessionLogoutRequest
-)
+default_message_pool.register_message("mezon.api", "SessionLogoutRequest", SessionLogoutRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -5598,19 +4858,13 @@ class SessionRefreshRequest(betterproto2.Message):
     token: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
 
     vars: "dict[str, str]" = betterproto2.field(
-        2,
-        betterproto2.TYPE_MAP,
-        map_meta=betterproto2.map_meta(
-            betterproto2.TYPE_STRING, betterproto2.TYPE_STRING
-        ),
+        2, betterproto2.TYPE_MAP, map_meta=betterproto2.map_meta(betterproto2.TYPE_STRING, betterproto2.TYPE_STRING)
     )
 
     is_remember: "bool" = betterproto2.field(3, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.api", "SessionRefreshRequest", SessionRefreshRequest
-)
+default_message_pool.register_message("mezon.api", "SessionRefreshRequest", SessionRefreshRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -5622,9 +4876,7 @@ class SetDefaultNotificationRequest(betterproto2.Message):
     category_id: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "SetDefaultNotificationRequest", SetDefaultNotificationRequest
-)
+default_message_pool.register_message("mezon.api", "SetDefaultNotificationRequest", SetDefaultNotificationRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -5650,9 +4902,7 @@ class SetNotificationRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "SetNotificationRequest", SetNotificationRequest
-)
+default_message_pool.register_message("mezon.api", "SetNotificationRequest", SetNotificationRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -5667,14 +4917,10 @@ default_message_pool.register_message("mezon.api", "SortParam", SortParam)
 
 @dataclass(eq=False, repr=False)
 class StickerListedResponse(betterproto2.Message):
-    stickers: "list[ClanSticker]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    stickers: "list[ClanSticker]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "StickerListedResponse", StickerListedResponse
-)
+default_message_pool.register_message("mezon.api", "StickerListedResponse", StickerListedResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -5696,9 +4942,7 @@ class StreamHttpCallbackRequest(betterproto2.Message):
     token: "str" = betterproto2.field(8, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "StreamHttpCallbackRequest", StreamHttpCallbackRequest
-)
+default_message_pool.register_message("mezon.api", "StreamHttpCallbackRequest", StreamHttpCallbackRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -5708,9 +4952,7 @@ class StreamHttpCallbackResponse(betterproto2.Message):
     msg: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "StreamHttpCallbackResponse", StreamHttpCallbackResponse
-)
+default_message_pool.register_message("mezon.api", "StreamHttpCallbackResponse", StreamHttpCallbackResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -5724,9 +4966,7 @@ class StreamingChannelUser(betterproto2.Message):
     participant: "str" = betterproto2.field(4, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "StreamingChannelUser", StreamingChannelUser
-)
+default_message_pool.register_message("mezon.api", "StreamingChannelUser", StreamingChannelUser)
 
 
 @dataclass(eq=False, repr=False)
@@ -5736,9 +4976,7 @@ class StreamingChannelUserList(betterproto2.Message):
     )
 
 
-default_message_pool.register_message(
-    "mezon.api", "StreamingChannelUserList", StreamingChannelUserList
-)
+default_message_pool.register_message("mezon.api", "StreamingChannelUserList", StreamingChannelUserList)
 
 
 @dataclass(eq=False, repr=False)
@@ -5780,21 +5018,15 @@ class SystemMessageRequest(betterproto2.Message):
     hide_audit_log: "bool" = betterproto2.field(7, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.api", "SystemMessageRequest", SystemMessageRequest
-)
+default_message_pool.register_message("mezon.api", "SystemMessageRequest", SystemMessageRequest)
 
 
 @dataclass(eq=False, repr=False)
 class SystemMessagesList(betterproto2.Message):
-    system_messages_list: "list[SystemMessage]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    system_messages_list: "list[SystemMessage]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "SystemMessagesList", SystemMessagesList
-)
+default_message_pool.register_message("mezon.api", "SystemMessagesList", SystemMessagesList)
 
 
 @dataclass(eq=False, repr=False)
@@ -5825,9 +5057,7 @@ default_message_pool.register_message("mezon.api", "TokenSentEvent", TokenSentEv
 class TrackInfo(betterproto2.Message):
     sid: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
 
-    type: "TrackType" = betterproto2.field(
-        2, betterproto2.TYPE_ENUM, default_factory=lambda: TrackType(0)
-    )
+    type: "TrackType" = betterproto2.field(2, betterproto2.TYPE_ENUM, default_factory=lambda: TrackType(0))
 
 
 default_message_pool.register_message("mezon.api", "TrackInfo", TrackInfo)
@@ -5840,9 +5070,7 @@ class TransferOwnershipRequest(betterproto2.Message):
     new_owner_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "TransferOwnershipRequest", TransferOwnershipRequest
-)
+default_message_pool.register_message("mezon.api", "TransferOwnershipRequest", TransferOwnershipRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -5850,9 +5078,7 @@ class UnlockedItemResponse(betterproto2.Message):
     source: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UnlockedItemResponse", UnlockedItemResponse
-)
+default_message_pool.register_message("mezon.api", "UnlockedItemResponse", UnlockedItemResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -5862,84 +5088,53 @@ class UnlockItemRequest(betterproto2.Message):
     item_type: "int" = betterproto2.field(2, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UnlockItemRequest", UnlockItemRequest
-)
+default_message_pool.register_message("mezon.api", "UnlockItemRequest", UnlockItemRequest)
 
 
 @dataclass(eq=False, repr=False)
 class UpdateAccountRequest(betterproto2.Message):
     display_name: "str | None" = betterproto2.field(
-        1,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        1, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     avatar_url: "str | None" = betterproto2.field(
-        2,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        2, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     lang_tag: "str | None" = betterproto2.field(
-        3,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        3, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     location: "str | None" = betterproto2.field(
-        4,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        4, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     timezone: "str | None" = betterproto2.field(
-        5,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        5, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     about_me: "str | None" = betterproto2.field(
-        6,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        6, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     dob_seconds: "int" = betterproto2.field(7, betterproto2.TYPE_UINT32)
 
     logo: "str | None" = betterproto2.field(
-        8,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        8, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     splash_screen: "str | None" = betterproto2.field(
-        9,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        9, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     encrypt_private_key: "str" = betterproto2.field(10, betterproto2.TYPE_STRING)
 
     email: "str | None" = betterproto2.field(
-        11,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        11, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateAccountRequest", UpdateAccountRequest
-)
+default_message_pool.register_message("mezon.api", "UpdateAccountRequest", UpdateAccountRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -5949,9 +5144,7 @@ class UpdateAiAgentRequest(betterproto2.Message):
     room_name: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateAIAgentRequest", UpdateAiAgentRequest
-)
+default_message_pool.register_message("mezon.api", "UpdateAIAgentRequest", UpdateAiAgentRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -5959,31 +5152,19 @@ class UpdateAppRequest(betterproto2.Message):
     id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
     appname: "str | None" = betterproto2.field(
-        2,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        2, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     metadata: "str | None" = betterproto2.field(
-        3,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        3, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     applogo: "str | None" = betterproto2.field(
-        4,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        4, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     token: "str | None" = betterproto2.field(
-        5,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        5, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     about: "str" = betterproto2.field(6, betterproto2.TYPE_STRING)
@@ -6005,23 +5186,17 @@ class UpdateCategoryDescRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateCategoryDescRequest", UpdateCategoryDescRequest
-)
+default_message_pool.register_message("mezon.api", "UpdateCategoryDescRequest", UpdateCategoryDescRequest)
 
 
 @dataclass(eq=False, repr=False)
 class UpdateCategoryOrderRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
-    categories: "list[CategoryOrderUpdate]" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    categories: "list[CategoryOrderUpdate]" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateCategoryOrderRequest", UpdateCategoryOrderRequest
-)
+default_message_pool.register_message("mezon.api", "UpdateCategoryOrderRequest", UpdateCategoryOrderRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -6031,10 +5206,7 @@ class UpdateChannelDescRequest(betterproto2.Message):
     channel_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
     channel_label: "str | None" = betterproto2.field(
-        3,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        3, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     category_id: "int" = betterproto2.field(4, betterproto2.TYPE_INT64)
@@ -6048,16 +5220,11 @@ class UpdateChannelDescRequest(betterproto2.Message):
     e2ee: "int" = betterproto2.field(8, betterproto2.TYPE_INT32)
 
     channel_avatar: "str | None" = betterproto2.field(
-        9,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        9, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateChannelDescRequest", UpdateChannelDescRequest
-)
+default_message_pool.register_message("mezon.api", "UpdateChannelDescRequest", UpdateChannelDescRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -6078,26 +5245,18 @@ class UpdateChannelTimelineRequest(betterproto2.Message):
 
     type: "int" = betterproto2.field(8, betterproto2.TYPE_INT32)
 
-    attachments: "list[ChannelTimelineAttachment]" = betterproto2.field(
-        9, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    attachments: "list[ChannelTimelineAttachment]" = betterproto2.field(9, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateChannelTimelineRequest", UpdateChannelTimelineRequest
-)
+default_message_pool.register_message("mezon.api", "UpdateChannelTimelineRequest", UpdateChannelTimelineRequest)
 
 
 @dataclass(eq=False, repr=False)
 class UpdateChannelTimelineResponse(betterproto2.Message):
-    event: "ChannelTimeline | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    event: "ChannelTimeline | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateChannelTimelineResponse", UpdateChannelTimelineResponse
-)
+default_message_pool.register_message("mezon.api", "UpdateChannelTimelineResponse", UpdateChannelTimelineResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -6113,9 +5272,7 @@ class UpdateClanDescProfileRequest(betterproto2.Message):
     avatar_url: "str" = betterproto2.field(5, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateClanDescProfileRequest", UpdateClanDescProfileRequest
-)
+default_message_pool.register_message("mezon.api", "UpdateClanDescProfileRequest", UpdateClanDescProfileRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -6125,78 +5282,49 @@ class UpdateClanDescRequest(betterproto2.Message):
     clan_name: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
 
     logo: "str | None" = betterproto2.field(
-        3,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        3, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     banner: "str | None" = betterproto2.field(
-        4,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        4, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     status: "int" = betterproto2.field(5, betterproto2.TYPE_INT32)
 
     is_onboarding: "bool | None" = betterproto2.field(
-        6,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.BoolValue,
-        optional=True,
+        6, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.BoolValue, optional=True
     )
 
     welcome_channel_id: "int" = betterproto2.field(7, betterproto2.TYPE_INT64)
 
     onboarding_banner: "str | None" = betterproto2.field(
-        8,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        8, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     is_community: "bool | None" = betterproto2.field(
-        9,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.BoolValue,
-        optional=True,
+        9, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.BoolValue, optional=True
     )
 
     community_banner: "str | None" = betterproto2.field(
-        10,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        10, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     description: "str | None" = betterproto2.field(
-        11,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        11, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     about: "str | None" = betterproto2.field(
-        12,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        12, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     short_url: "str | None" = betterproto2.field(
-        13,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        13, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     prevent_anonymous: "bool" = betterproto2.field(14, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateClanDescRequest", UpdateClanDescRequest
-)
+default_message_pool.register_message("mezon.api", "UpdateClanDescRequest", UpdateClanDescRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -6206,9 +5334,7 @@ class UpdateClanOrderRequest(betterproto2.Message):
     )
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateClanOrderRequest", UpdateClanOrderRequest
-)
+default_message_pool.register_message("mezon.api", "UpdateClanOrderRequest", UpdateClanOrderRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -6218,9 +5344,7 @@ class UpdateClanOrderRequestClanOrder(betterproto2.Message):
     clan_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateClanOrderRequest.ClanOrder", UpdateClanOrderRequestClanOrder
-)
+default_message_pool.register_message("mezon.api", "UpdateClanOrderRequest.ClanOrder", UpdateClanOrderRequestClanOrder)
 
 
 @dataclass(eq=False, repr=False)
@@ -6228,23 +5352,15 @@ class UpdateClanProfileRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
     nick_name: "str | None" = betterproto2.field(
-        2,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        2, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     avatar: "str | None" = betterproto2.field(
-        3,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        3, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateClanProfileRequest", UpdateClanProfileRequest
-)
+default_message_pool.register_message("mezon.api", "UpdateClanProfileRequest", UpdateClanProfileRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -6260,9 +5376,7 @@ class UpdateClanWebhookRequest(betterproto2.Message):
     reset_token: "bool" = betterproto2.field(5, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateClanWebhookRequest", UpdateClanWebhookRequest
-)
+default_message_pool.register_message("mezon.api", "UpdateClanWebhookRequest", UpdateClanWebhookRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -6294,9 +5408,7 @@ class UpdateEventRequest(betterproto2.Message):
     repeat_type: "int" = betterproto2.field(13, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateEventRequest", UpdateEventRequest
-)
+default_message_pool.register_message("mezon.api", "UpdateEventRequest", UpdateEventRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -6304,39 +5416,25 @@ class UpdateGroupRequest(betterproto2.Message):
     group_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
     name: "str | None" = betterproto2.field(
-        2,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        2, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     description: "str | None" = betterproto2.field(
-        3,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        3, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     lang_tag: "str | None" = betterproto2.field(
-        4,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        4, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     avatar_url: "str | None" = betterproto2.field(
-        5,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        5, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     open: "bool" = betterproto2.field(6, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateGroupRequest", UpdateGroupRequest
-)
+default_message_pool.register_message("mezon.api", "UpdateGroupRequest", UpdateGroupRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -6355,14 +5453,10 @@ class UpdateOnboardingRequest(betterproto2.Message):
 
     image_url: "str" = betterproto2.field(7, betterproto2.TYPE_STRING)
 
-    answers: "list[OnboardingAnswer]" = betterproto2.field(
-        8, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    answers: "list[OnboardingAnswer]" = betterproto2.field(8, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateOnboardingRequest", UpdateOnboardingRequest
-)
+default_message_pool.register_message("mezon.api", "UpdateOnboardingRequest", UpdateOnboardingRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -6372,18 +5466,14 @@ class UpdateOnboardingStepRequest(betterproto2.Message):
     onboarding_step: "int" = betterproto2.field(2, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateOnboardingStepRequest", UpdateOnboardingStepRequest
-)
+default_message_pool.register_message("mezon.api", "UpdateOnboardingStepRequest", UpdateOnboardingStepRequest)
 
 
 @dataclass(eq=False, repr=False)
 class UpdateRoleChannelRequest(betterproto2.Message):
     role_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
-    permission_update: "list[PermissionUpdate]" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    permission_update: "list[PermissionUpdate]" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, repeated=True)
 
     max_permission_id: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
@@ -6394,23 +5484,17 @@ class UpdateRoleChannelRequest(betterproto2.Message):
     role_label: "str" = betterproto2.field(6, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateRoleChannelRequest", UpdateRoleChannelRequest
-)
+default_message_pool.register_message("mezon.api", "UpdateRoleChannelRequest", UpdateRoleChannelRequest)
 
 
 @dataclass(eq=False, repr=False)
 class UpdateRoleOrderRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
-    roles: "list[RoleOrderUpdate]" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    roles: "list[RoleOrderUpdate]" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateRoleOrderRequest", UpdateRoleOrderRequest
-)
+default_message_pool.register_message("mezon.api", "UpdateRoleOrderRequest", UpdateRoleOrderRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -6418,61 +5502,39 @@ class UpdateRoleRequest(betterproto2.Message):
     role_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
     title: "str | None" = betterproto2.field(
-        2,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        2, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     color: "str | None" = betterproto2.field(
-        3,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        3, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     role_icon: "str | None" = betterproto2.field(
-        4,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        4, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     description: "str | None" = betterproto2.field(
-        5,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        5, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     display_online: "int" = betterproto2.field(6, betterproto2.TYPE_INT32)
 
     allow_mention: "int" = betterproto2.field(7, betterproto2.TYPE_INT32)
 
-    add_user_ids: "list[int]" = betterproto2.field(
-        8, betterproto2.TYPE_INT64, repeated=True
-    )
+    add_user_ids: "list[int]" = betterproto2.field(8, betterproto2.TYPE_INT64, repeated=True)
 
-    active_permission_ids: "list[int]" = betterproto2.field(
-        9, betterproto2.TYPE_INT64, repeated=True
-    )
+    active_permission_ids: "list[int]" = betterproto2.field(9, betterproto2.TYPE_INT64, repeated=True)
 
-    remove_user_ids: "list[int]" = betterproto2.field(
-        10, betterproto2.TYPE_INT64, repeated=True
-    )
+    remove_user_ids: "list[int]" = betterproto2.field(10, betterproto2.TYPE_INT64, repeated=True)
 
-    remove_permission_ids: "list[int]" = betterproto2.field(
-        11, betterproto2.TYPE_INT64, repeated=True
-    )
+    remove_permission_ids: "list[int]" = betterproto2.field(11, betterproto2.TYPE_INT64, repeated=True)
 
     clan_id: "int" = betterproto2.field(12, betterproto2.TYPE_INT64)
 
     max_permission_id: "int" = betterproto2.field(13, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateRoleRequest", UpdateRoleRequest
-)
+default_message_pool.register_message("mezon.api", "UpdateRoleRequest", UpdateRoleRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -6482,9 +5544,7 @@ class UpdateUsernameRequest(betterproto2.Message):
     display_name: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateUsernameRequest", UpdateUsernameRequest
-)
+default_message_pool.register_message("mezon.api", "UpdateUsernameRequest", UpdateUsernameRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -6494,9 +5554,7 @@ class UpdateUsersRequest(betterproto2.Message):
     avatar_url: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UpdateUsersRequest", UpdateUsersRequest
-)
+default_message_pool.register_message("mezon.api", "UpdateUsersRequest", UpdateUsersRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -6511,14 +5569,10 @@ default_message_pool.register_message("mezon.api", "UploadAttachment", UploadAtt
 
 @dataclass(eq=False, repr=False)
 class UploadAttachmentBatch(betterproto2.Message):
-    uploaded_files: "list[UploadAttachment]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    uploaded_files: "list[UploadAttachment]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UploadAttachmentBatch", UploadAttachmentBatch
-)
+default_message_pool.register_message("mezon.api", "UploadAttachmentBatch", UploadAttachmentBatch)
 
 
 @dataclass(eq=False, repr=False)
@@ -6536,21 +5590,15 @@ class UploadAttachmentRequest(betterproto2.Message):
     part_count: "int" = betterproto2.field(6, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UploadAttachmentRequest", UploadAttachmentRequest
-)
+default_message_pool.register_message("mezon.api", "UploadAttachmentRequest", UploadAttachmentRequest)
 
 
 @dataclass(eq=False, repr=False)
 class UploadBatchAttachmentRequest(betterproto2.Message):
-    upload_files: "list[UploadAttachmentRequest]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    upload_files: "list[UploadAttachmentRequest]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "UploadBatchAttachmentRequest", UploadBatchAttachmentRequest
-)
+default_message_pool.register_message("mezon.api", "UploadBatchAttachmentRequest", UploadBatchAttachmentRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -6591,9 +5639,7 @@ class User(betterproto2.Message):
 
     mezon_id: "str" = betterproto2.field(18, betterproto2.TYPE_STRING)
 
-    list_nick_names: "list[str]" = betterproto2.field(
-        19, betterproto2.TYPE_STRING, repeated=True
-    )
+    list_nick_names: "list[str]" = betterproto2.field(19, betterproto2.TYPE_STRING, repeated=True)
 
     status: "str" = betterproto2.field(20, betterproto2.TYPE_STRING)
 
@@ -6635,9 +5681,7 @@ default_message_pool.register_message("mezon.api", "UserEventRequest", UserEvent
 
 @dataclass(eq=False, repr=False)
 class UserIds(betterproto2.Message):
-    user_ids: "list[int]" = betterproto2.field(
-        1, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(1, betterproto2.TYPE_INT64, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "UserIds", UserIds)
@@ -6651,9 +5695,7 @@ class UserPermissionInChannelListRequest(betterproto2.Message):
 
 
 default_message_pool.register_message(
-    "mezon.api",
-    "UserPermissionInChannelListRequest",
-    UserPermissionInChannelListRequest,
+    "mezon.api", "UserPermissionInChannelListRequest", UserPermissionInChannelListRequest
 )
 
 
@@ -6663,23 +5705,17 @@ class UserPermissionInChannelListResponse(betterproto2.Message):
 
     channel_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
-    permissions: "PermissionList | None" = betterproto2.field(
-        3, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    permissions: "PermissionList | None" = betterproto2.field(3, betterproto2.TYPE_MESSAGE, optional=True)
 
 
 default_message_pool.register_message(
-    "mezon.api",
-    "UserPermissionInChannelListResponse",
-    UserPermissionInChannelListResponse,
+    "mezon.api", "UserPermissionInChannelListResponse", UserPermissionInChannelListResponse
 )
 
 
 @dataclass(eq=False, repr=False)
 class Users(betterproto2.Message):
-    users: "list[User]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    users: "list[User]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "Users", Users)
@@ -6709,17 +5745,13 @@ default_message_pool.register_message("mezon.api", "UserStatusUpdate", UserStatu
 
 @dataclass(eq=False, repr=False)
 class VoiceChannelUser(betterproto2.Message):
-    user_ids: "list[str]" = betterproto2.field(
-        1, betterproto2.TYPE_STRING, repeated=True
-    )
+    user_ids: "list[str]" = betterproto2.field(1, betterproto2.TYPE_STRING, repeated=True)
 
     channel_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
     room_name: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
-    share_screen_ids: "list[str]" = betterproto2.field(
-        4, betterproto2.TYPE_STRING, repeated=True
-    )
+    share_screen_ids: "list[str]" = betterproto2.field(4, betterproto2.TYPE_STRING, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "VoiceChannelUser", VoiceChannelUser)
@@ -6727,14 +5759,10 @@ default_message_pool.register_message("mezon.api", "VoiceChannelUser", VoiceChan
 
 @dataclass(eq=False, repr=False)
 class VoiceChannelUserList(betterproto2.Message):
-    voice_channel_users: "list[VoiceChannelUser]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    voice_channel_users: "list[VoiceChannelUser]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "VoiceChannelUserList", VoiceChannelUserList
-)
+default_message_pool.register_message("mezon.api", "VoiceChannelUserList", VoiceChannelUserList)
 
 
 @dataclass(eq=False, repr=False)
@@ -6745,9 +5773,7 @@ class VotePollRequest(betterproto2.Message):
 
     channel_id: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
-    answer_indices: "list[int]" = betterproto2.field(
-        4, betterproto2.TYPE_INT32, repeated=True
-    )
+    answer_indices: "list[int]" = betterproto2.field(4, betterproto2.TYPE_INT32, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "VotePollRequest", VotePollRequest)
@@ -6755,9 +5781,7 @@ default_message_pool.register_message("mezon.api", "VotePollRequest", VotePollRe
 
 @dataclass(eq=False, repr=False)
 class VotePollResponse(betterproto2.Message):
-    my_answer_indices: "list[int]" = betterproto2.field(
-        1, betterproto2.TYPE_INT32, repeated=True
-    )
+    my_answer_indices: "list[int]" = betterproto2.field(1, betterproto2.TYPE_INT32, repeated=True)
 
 
 default_message_pool.register_message("mezon.api", "VotePollResponse", VotePollResponse)
@@ -6802,9 +5826,7 @@ class WebhookCreateRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(4, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "WebhookCreateRequest", WebhookCreateRequest
-)
+default_message_pool.register_message("mezon.api", "WebhookCreateRequest", WebhookCreateRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -6816,9 +5838,7 @@ class WebhookDeleteRequestById(betterproto2.Message):
     channel_id: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "WebhookDeleteRequestById", WebhookDeleteRequestById
-)
+default_message_pool.register_message("mezon.api", "WebhookDeleteRequestById", WebhookDeleteRequestById)
 
 
 @dataclass(eq=False, repr=False)
@@ -6832,9 +5852,7 @@ class WebhookGenerateResponse(betterproto2.Message):
     avatar: "str" = betterproto2.field(4, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.api", "WebhookGenerateResponse", WebhookGenerateResponse
-)
+default_message_pool.register_message("mezon.api", "WebhookGenerateResponse", WebhookGenerateResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -6844,9 +5862,7 @@ class WebhookListRequest(betterproto2.Message):
     clan_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "WebhookListRequest", WebhookListRequest
-)
+default_message_pool.register_message("mezon.api", "WebhookListRequest", WebhookListRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -6854,21 +5870,15 @@ class WebhookListRequestById(betterproto2.Message):
     id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "WebhookListRequestById", WebhookListRequestById
-)
+default_message_pool.register_message("mezon.api", "WebhookListRequestById", WebhookListRequestById)
 
 
 @dataclass(eq=False, repr=False)
 class WebhookListResponse(betterproto2.Message):
-    webhooks: "list[Webhook]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    webhooks: "list[Webhook]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.api", "WebhookListResponse", WebhookListResponse
-)
+default_message_pool.register_message("mezon.api", "WebhookListResponse", WebhookListResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -6886,9 +5896,7 @@ class WebhookUpdateRequestById(betterproto2.Message):
     clan_id: "int" = betterproto2.field(6, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.api", "WebhookUpdateRequestById", WebhookUpdateRequestById
-)
+default_message_pool.register_message("mezon.api", "WebhookUpdateRequestById", WebhookUpdateRequestById)
 
 
 from ...google import protobuf as __google__protobuf__

@@ -148,9 +148,7 @@ class ActiveArchivedThread(betterproto2.Message):
     channel_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "ActiveArchivedThread", ActiveArchivedThread
-)
+default_message_pool.register_message("mezon.realtime", "ActiveArchivedThread", ActiveArchivedThread)
 
 
 @dataclass(eq=False, repr=False)
@@ -161,16 +159,12 @@ class AddClanUserEvent(betterproto2.Message):
 
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
-    user: "UserProfileRedis | None" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    user: "UserProfileRedis | None" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, optional=True)
 
     invitor: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "AddClanUserEvent", AddClanUserEvent
-)
+default_message_pool.register_message("mezon.realtime", "AddClanUserEvent", AddClanUserEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -198,9 +192,7 @@ class AiAgentEnabledEvent(betterproto2.Message):
     enabled: "bool" = betterproto2.field(4, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "AIAgentEnabledEvent", AiAgentEnabledEvent
-)
+default_message_pool.register_message("mezon.realtime", "AIAgentEnabledEvent", AiAgentEnabledEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -210,9 +202,7 @@ class AllowAnonymousEvent(betterproto2.Message):
     allow: "bool" = betterproto2.field(2, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "AllowAnonymousEvent", AllowAnonymousEvent
-)
+default_message_pool.register_message("mezon.realtime", "AllowAnonymousEvent", AllowAnonymousEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -229,16 +219,12 @@ class ApiRequestEvent(betterproto2.Message):
     body: "bytes" = betterproto2.field(3, betterproto2.TYPE_BYTES)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "ApiRequestEvent", ApiRequestEvent
-)
+default_message_pool.register_message("mezon.realtime", "ApiRequestEvent", ApiRequestEvent)
 
 
 @dataclass(eq=False, repr=False)
 class BannedUserEvent(betterproto2.Message):
-    user_ids: "list[int]" = betterproto2.field(
-        1, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(1, betterproto2.TYPE_INT64, repeated=True)
 
     action: "int" = betterproto2.field(2, betterproto2.TYPE_INT32)
 
@@ -251,9 +237,7 @@ class BannedUserEvent(betterproto2.Message):
     ban_time: "int" = betterproto2.field(6, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "BannedUserEvent", BannedUserEvent
-)
+default_message_pool.register_message("mezon.realtime", "BannedUserEvent", BannedUserEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -284,13 +268,9 @@ default_message_pool.register_message("mezon.realtime", "CategoryEvent", Categor
 class Channel(betterproto2.Message):
     id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
-    presences: "list[UserPresence]" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    presences: "list[UserPresence]" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, repeated=True)
 
-    self: "UserPresence | None" = betterproto2.field(
-        3, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    self: "UserPresence | None" = betterproto2.field(3, betterproto2.TYPE_MESSAGE, optional=True)
 
     chanel_label: "str" = betterproto2.field(4, betterproto2.TYPE_STRING)
 
@@ -315,9 +295,7 @@ class ChannelAppEvent(betterproto2.Message):
     action: "int" = betterproto2.field(5, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "ChannelAppEvent", ChannelAppEvent
-)
+default_message_pool.register_message("mezon.realtime", "ChannelAppEvent", ChannelAppEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -356,20 +334,14 @@ class ChannelArchiveEvent(betterproto2.Message):
 
     count_mess_unread: "int" = betterproto2.field(17, betterproto2.TYPE_INT32)
 
-    user_ids: "list[int]" = betterproto2.field(
-        18, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(18, betterproto2.TYPE_INT64, repeated=True)
 
-    role_ids: "list[int]" = betterproto2.field(
-        19, betterproto2.TYPE_INT64, repeated=True
-    )
+    role_ids: "list[int]" = betterproto2.field(19, betterproto2.TYPE_INT64, repeated=True)
 
     channel_avatar: "str" = betterproto2.field(20, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "ChannelArchiveEvent", ChannelArchiveEvent
-)
+default_message_pool.register_message("mezon.realtime", "ChannelArchiveEvent", ChannelArchiveEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -421,9 +393,7 @@ class ChannelCreatedEvent(betterproto2.Message):
     channel_avatar: "str" = betterproto2.field(12, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "ChannelCreatedEvent", ChannelCreatedEvent
-)
+default_message_pool.register_message("mezon.realtime", "ChannelCreatedEvent", ChannelCreatedEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -439,9 +409,7 @@ class ChannelDeletedEvent(betterproto2.Message):
     deletor: "str" = betterproto2.field(5, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "ChannelDeletedEvent", ChannelDeletedEvent
-)
+default_message_pool.register_message("mezon.realtime", "ChannelDeletedEvent", ChannelDeletedEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -451,10 +419,7 @@ class ChannelDescription(betterproto2.Message):
     channel_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
     type: "int | None" = betterproto2.field(
-        3,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.Int32Value,
-        optional=True,
+        3, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.Int32Value, optional=True
     )
 
     channel_label: "str" = betterproto2.field(4, betterproto2.TYPE_STRING)
@@ -472,9 +437,7 @@ class ChannelDescription(betterproto2.Message):
     )
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "ChannelDescription", ChannelDescription
-)
+default_message_pool.register_message("mezon.realtime", "ChannelDescription", ChannelDescription)
 
 
 @dataclass(eq=False, repr=False)
@@ -529,10 +492,7 @@ class ChannelMessageAck(betterproto2.Message):
     update_time_seconds: "int" = betterproto2.field(6, betterproto2.TYPE_UINT32)
 
     persistent: "bool | None" = betterproto2.field(
-        7,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.BoolValue,
-        optional=True,
+        7, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.BoolValue, optional=True
     )
 
     clan_logo: "str" = betterproto2.field(8, betterproto2.TYPE_STRING)
@@ -540,9 +500,7 @@ class ChannelMessageAck(betterproto2.Message):
     category_name: "str" = betterproto2.field(9, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "ChannelMessageAck", ChannelMessageAck
-)
+default_message_pool.register_message("mezon.realtime", "ChannelMessageAck", ChannelMessageAck)
 
 
 @dataclass(eq=False, repr=False)
@@ -570,9 +528,7 @@ class ChannelMessageRemove(betterproto2.Message):
     references: "bytes" = betterproto2.field(9, betterproto2.TYPE_BYTES)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "ChannelMessageRemove", ChannelMessageRemove
-)
+default_message_pool.register_message("mezon.realtime", "ChannelMessageRemove", ChannelMessageRemove)
 
 
 @dataclass(eq=False, repr=False)
@@ -588,17 +544,11 @@ class ChannelMessageSend(betterproto2.Message):
 
     content: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
-    mentions: "list[_api__.MessageMention]" = betterproto2.field(
-        4, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    mentions: "list[_api__.MessageMention]" = betterproto2.field(4, betterproto2.TYPE_MESSAGE, repeated=True)
 
-    attachments: "list[_api__.MessageAttachment]" = betterproto2.field(
-        5, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    attachments: "list[_api__.MessageAttachment]" = betterproto2.field(5, betterproto2.TYPE_MESSAGE, repeated=True)
 
-    references: "list[_api__.MessageRef]" = betterproto2.field(
-        6, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    references: "list[_api__.MessageRef]" = betterproto2.field(6, betterproto2.TYPE_MESSAGE, repeated=True)
 
     mode: "int" = betterproto2.field(7, betterproto2.TYPE_INT32)
 
@@ -617,9 +567,7 @@ class ChannelMessageSend(betterproto2.Message):
     id: "int" = betterproto2.field(14, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "ChannelMessageSend", ChannelMessageSend
-)
+default_message_pool.register_message("mezon.realtime", "ChannelMessageSend", ChannelMessageSend)
 
 
 @dataclass(eq=False, repr=False)
@@ -636,13 +584,9 @@ class ChannelMessageUpdate(betterproto2.Message):
 
     content: "str" = betterproto2.field(4, betterproto2.TYPE_STRING)
 
-    mentions: "list[_api__.MessageMention]" = betterproto2.field(
-        5, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    mentions: "list[_api__.MessageMention]" = betterproto2.field(5, betterproto2.TYPE_MESSAGE, repeated=True)
 
-    attachments: "list[_api__.MessageAttachment]" = betterproto2.field(
-        6, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    attachments: "list[_api__.MessageAttachment]" = betterproto2.field(6, betterproto2.TYPE_MESSAGE, repeated=True)
 
     mode: "int" = betterproto2.field(7, betterproto2.TYPE_INT32)
 
@@ -657,22 +601,16 @@ class ChannelMessageUpdate(betterproto2.Message):
     create_time_seconds: "int" = betterproto2.field(12, betterproto2.TYPE_UINT32)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "ChannelMessageUpdate", ChannelMessageUpdate
-)
+default_message_pool.register_message("mezon.realtime", "ChannelMessageUpdate", ChannelMessageUpdate)
 
 
 @dataclass(eq=False, repr=False)
 class ChannelPresenceEvent(betterproto2.Message):
     channel_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
-    joins: "list[UserPresence]" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    joins: "list[UserPresence]" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, repeated=True)
 
-    leaves: "list[UserPresence]" = betterproto2.field(
-        3, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    leaves: "list[UserPresence]" = betterproto2.field(3, betterproto2.TYPE_MESSAGE, repeated=True)
 
     clan_logo: "str" = betterproto2.field(4, betterproto2.TYPE_STRING)
 
@@ -681,9 +619,7 @@ class ChannelPresenceEvent(betterproto2.Message):
     mode: "int" = betterproto2.field(6, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "ChannelPresenceEvent", ChannelPresenceEvent
-)
+default_message_pool.register_message("mezon.realtime", "ChannelPresenceEvent", ChannelPresenceEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -722,20 +658,14 @@ class ChannelUpdatedEvent(betterproto2.Message):
 
     count_mess_unread: "int" = betterproto2.field(17, betterproto2.TYPE_INT32)
 
-    user_ids: "list[int]" = betterproto2.field(
-        18, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(18, betterproto2.TYPE_INT64, repeated=True)
 
-    role_ids: "list[int]" = betterproto2.field(
-        19, betterproto2.TYPE_INT64, repeated=True
-    )
+    role_ids: "list[int]" = betterproto2.field(19, betterproto2.TYPE_INT64, repeated=True)
 
     channel_avatar: "str" = betterproto2.field(20, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "ChannelUpdatedEvent", ChannelUpdatedEvent
-)
+default_message_pool.register_message("mezon.realtime", "ChannelUpdatedEvent", ChannelUpdatedEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -751,9 +681,7 @@ class CheckNameExistedEvent(betterproto2.Message):
     clan_id: "int" = betterproto2.field(5, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "CheckNameExistedEvent", CheckNameExistedEvent
-)
+default_message_pool.register_message("mezon.realtime", "CheckNameExistedEvent", CheckNameExistedEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -769,9 +697,7 @@ class ClanCreatedEvent(betterproto2.Message):
     welcome_channel_id: "int" = betterproto2.field(5, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "ClanCreatedEvent", ClanCreatedEvent
-)
+default_message_pool.register_message("mezon.realtime", "ClanCreatedEvent", ClanCreatedEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -781,9 +707,7 @@ class ClanDeletedEvent(betterproto2.Message):
     deletor: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "ClanDeletedEvent", ClanDeletedEvent
-)
+default_message_pool.register_message("mezon.realtime", "ClanDeletedEvent", ClanDeletedEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -833,9 +757,7 @@ class ClanProfileUpdatedEvent(betterproto2.Message):
     clan_id: "int" = betterproto2.field(4, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "ClanProfileUpdatedEvent", ClanProfileUpdatedEvent
-)
+default_message_pool.register_message("mezon.realtime", "ClanProfileUpdatedEvent", ClanProfileUpdatedEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -867,9 +789,7 @@ class ClanUpdatedEvent(betterproto2.Message):
     prevent_anonymous: "bool" = betterproto2.field(13, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "ClanUpdatedEvent", ClanUpdatedEvent
-)
+default_message_pool.register_message("mezon.realtime", "ClanUpdatedEvent", ClanUpdatedEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -879,9 +799,7 @@ class ConfirmLinkMezonOtpData(betterproto2.Message):
     value: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "ConfirmLinkMezonOTPData", ConfirmLinkMezonOtpData
-)
+default_message_pool.register_message("mezon.realtime", "ConfirmLinkMezonOTPData", ConfirmLinkMezonOtpData)
 
 
 @dataclass(eq=False, repr=False)
@@ -899,9 +817,7 @@ class CustomStatusEvent(betterproto2.Message):
     no_clear: "bool" = betterproto2.field(6, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "CustomStatusEvent", CustomStatusEvent
-)
+default_message_pool.register_message("mezon.realtime", "CustomStatusEvent", CustomStatusEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -909,9 +825,7 @@ class DeleteAccountEvent(betterproto2.Message):
     user_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "DeleteAccountEvent", DeleteAccountEvent
-)
+default_message_pool.register_message("mezon.realtime", "DeleteAccountEvent", DeleteAccountEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -933,9 +847,7 @@ class DropdownBoxSelected(betterproto2.Message):
     values: "list[str]" = betterproto2.field(6, betterproto2.TYPE_STRING, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "DropdownBoxSelected", DropdownBoxSelected
-)
+default_message_pool.register_message("mezon.realtime", "DropdownBoxSelected", DropdownBoxSelected)
 
 
 @dataclass(eq=False, repr=False)
@@ -951,13 +863,9 @@ class Envelope(betterproto2.Message):
 
     cid: "int" = betterproto2.field(1, betterproto2.TYPE_INT32)
 
-    channel: "Channel | None" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, optional=True, group="message"
-    )
+    channel: "Channel | None" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, optional=True, group="message")
 
-    clan_join: "ClanJoin | None" = betterproto2.field(
-        3, betterproto2.TYPE_MESSAGE, optional=True, group="message"
-    )
+    clan_join: "ClanJoin | None" = betterproto2.field(3, betterproto2.TYPE_MESSAGE, optional=True, group="message")
 
     channel_join: "ChannelJoin | None" = betterproto2.field(
         4, betterproto2.TYPE_MESSAGE, optional=True, group="message"
@@ -991,21 +899,15 @@ class Envelope(betterproto2.Message):
         11, betterproto2.TYPE_MESSAGE, optional=True, group="message"
     )
 
-    error: "Error | None" = betterproto2.field(
-        12, betterproto2.TYPE_MESSAGE, optional=True, group="message"
-    )
+    error: "Error | None" = betterproto2.field(12, betterproto2.TYPE_MESSAGE, optional=True, group="message")
 
     notifications: "Notifications | None" = betterproto2.field(
         13, betterproto2.TYPE_MESSAGE, optional=True, group="message"
     )
 
-    rpc: "_api__.Rpc | None" = betterproto2.field(
-        14, betterproto2.TYPE_MESSAGE, optional=True, group="message"
-    )
+    rpc: "_api__.Rpc | None" = betterproto2.field(14, betterproto2.TYPE_MESSAGE, optional=True, group="message")
 
-    status: "Status | None" = betterproto2.field(
-        15, betterproto2.TYPE_MESSAGE, optional=True, group="message"
-    )
+    status: "Status | None" = betterproto2.field(15, betterproto2.TYPE_MESSAGE, optional=True, group="message")
 
     status_follow: "StatusFollow | None" = betterproto2.field(
         16, betterproto2.TYPE_MESSAGE, optional=True, group="message"
@@ -1023,21 +925,15 @@ class Envelope(betterproto2.Message):
         19, betterproto2.TYPE_MESSAGE, optional=True, group="message"
     )
 
-    stream_data: "StreamData | None" = betterproto2.field(
-        20, betterproto2.TYPE_MESSAGE, optional=True, group="message"
-    )
+    stream_data: "StreamData | None" = betterproto2.field(20, betterproto2.TYPE_MESSAGE, optional=True, group="message")
 
     stream_presence_event: "StreamPresenceEvent | None" = betterproto2.field(
         21, betterproto2.TYPE_MESSAGE, optional=True, group="message"
     )
 
-    ping: "Ping | None" = betterproto2.field(
-        22, betterproto2.TYPE_MESSAGE, optional=True, group="message"
-    )
+    ping: "Ping | None" = betterproto2.field(22, betterproto2.TYPE_MESSAGE, optional=True, group="message")
 
-    pong: "Pong | None" = betterproto2.field(
-        23, betterproto2.TYPE_MESSAGE, optional=True, group="message"
-    )
+    pong: "Pong | None" = betterproto2.field(23, betterproto2.TYPE_MESSAGE, optional=True, group="message")
 
     message_typing_event: "MessageTypingEvent | None" = betterproto2.field(
         24, betterproto2.TYPE_MESSAGE, optional=True, group="message"
@@ -1147,13 +1043,9 @@ class Envelope(betterproto2.Message):
         50, betterproto2.TYPE_MESSAGE, optional=True, group="message"
     )
 
-    role_event: "RoleEvent | None" = betterproto2.field(
-        51, betterproto2.TYPE_MESSAGE, optional=True, group="message"
-    )
+    role_event: "RoleEvent | None" = betterproto2.field(51, betterproto2.TYPE_MESSAGE, optional=True, group="message")
 
-    event_emoji: "EventEmoji | None" = betterproto2.field(
-        52, betterproto2.TYPE_MESSAGE, optional=True, group="message"
-    )
+    event_emoji: "EventEmoji | None" = betterproto2.field(52, betterproto2.TYPE_MESSAGE, optional=True, group="message")
 
     streaming_joined_event: "StreamingJoinedEvent | None" = betterproto2.field(
         53, betterproto2.TYPE_MESSAGE, optional=True, group="message"
@@ -1251,10 +1143,8 @@ class Envelope(betterproto2.Message):
         76, betterproto2.TYPE_MESSAGE, optional=True, group="message"
     )
 
-    handle_participant_meet_state_event: "HandleParticipantMeetStateEvent | None" = (
-        betterproto2.field(
-            77, betterproto2.TYPE_MESSAGE, optional=True, group="message"
-        )
+    handle_participant_meet_state_event: "HandleParticipantMeetStateEvent | None" = betterproto2.field(
+        77, betterproto2.TYPE_MESSAGE, optional=True, group="message"
     )
 
     delete_account_event: "DeleteAccountEvent | None" = betterproto2.field(
@@ -1297,9 +1187,7 @@ class Envelope(betterproto2.Message):
         87, betterproto2.TYPE_MESSAGE, optional=True, group="message"
     )
 
-    add_friend: "AddFriend | None" = betterproto2.field(
-        88, betterproto2.TYPE_MESSAGE, optional=True, group="message"
-    )
+    add_friend: "AddFriend | None" = betterproto2.field(88, betterproto2.TYPE_MESSAGE, optional=True, group="message")
 
     ban_user_event: "BannedUserEvent | None" = betterproto2.field(
         89, betterproto2.TYPE_MESSAGE, optional=True, group="message"
@@ -1325,10 +1213,8 @@ class Envelope(betterproto2.Message):
         94, betterproto2.TYPE_MESSAGE, optional=True, group="message"
     )
 
-    list_channel_users_banned_event: "ListChannelUsersBannedEvent | None" = (
-        betterproto2.field(
-            95, betterproto2.TYPE_MESSAGE, optional=True, group="message"
-        )
+    list_channel_users_banned_event: "ListChannelUsersBannedEvent | None" = betterproto2.field(
+        95, betterproto2.TYPE_MESSAGE, optional=True, group="message"
     )
 
     refresh_session_event: "_api__.Session | None" = betterproto2.field(
@@ -1361,18 +1247,12 @@ class EphemeralMessageSend(betterproto2.Message):
     A message visible only to `receiver_ids`.
     """
 
-    message: "ChannelMessageSend | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    message: "ChannelMessageSend | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
 
-    receiver_ids: "list[int]" = betterproto2.field(
-        2, betterproto2.TYPE_INT64, repeated=True
-    )
+    receiver_ids: "list[int]" = betterproto2.field(2, betterproto2.TYPE_INT64, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "EphemeralMessageSend", EphemeralMessageSend
-)
+default_message_pool.register_message("mezon.realtime", "EphemeralMessageSend", EphemeralMessageSend)
 
 
 @dataclass(eq=False, repr=False)
@@ -1386,11 +1266,7 @@ class Error(betterproto2.Message):
     message: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
 
     context: "dict[str, str]" = betterproto2.field(
-        3,
-        betterproto2.TYPE_MAP,
-        map_meta=betterproto2.map_meta(
-            betterproto2.TYPE_STRING, betterproto2.TYPE_STRING
-        ),
+        3, betterproto2.TYPE_MAP, map_meta=betterproto2.map_meta(betterproto2.TYPE_STRING, betterproto2.TYPE_STRING)
     )
 
 
@@ -1433,19 +1309,13 @@ class FcmDataPayload(betterproto2.Message):
 
     body: "bytes" = betterproto2.field(4, betterproto2.TYPE_BYTES)
 
-    user_role_ids: "list[int]" = betterproto2.field(
-        5, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_role_ids: "list[int]" = betterproto2.field(5, betterproto2.TYPE_INT64, repeated=True)
 
-    user_sent_ids: "list[int]" = betterproto2.field(
-        6, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_sent_ids: "list[int]" = betterproto2.field(6, betterproto2.TYPE_INT64, repeated=True)
 
     priority: "int" = betterproto2.field(7, betterproto2.TYPE_INT32)
 
-    message: "_api__.ChannelMessage | None" = betterproto2.field(
-        8, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    message: "_api__.ChannelMessage | None" = betterproto2.field(8, betterproto2.TYPE_MESSAGE, optional=True)
 
     is_e2ee: "bool" = betterproto2.field(9, betterproto2.TYPE_BOOL)
 
@@ -1453,22 +1323,14 @@ class FcmDataPayload(betterproto2.Message):
 
     mention_here: "bool" = betterproto2.field(11, betterproto2.TYPE_BOOL)
 
-    mentions: "list[_api__.MessageMention]" = betterproto2.field(
-        12, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    mentions: "list[_api__.MessageMention]" = betterproto2.field(12, betterproto2.TYPE_MESSAGE, repeated=True)
 
-    references: "list[_api__.MessageRef]" = betterproto2.field(
-        13, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    references: "list[_api__.MessageRef]" = betterproto2.field(13, betterproto2.TYPE_MESSAGE, repeated=True)
 
-    attachments: "list[_api__.MessageAttachment]" = betterproto2.field(
-        14, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    attachments: "list[_api__.MessageAttachment]" = betterproto2.field(14, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "FcmDataPayload", FcmDataPayload
-)
+default_message_pool.register_message("mezon.realtime", "FcmDataPayload", FcmDataPayload)
 
 
 @dataclass(eq=False, repr=False)
@@ -1508,11 +1370,7 @@ class GotifyMessage(betterproto2.Message):
     users: "list[str]" = betterproto2.field(7, betterproto2.TYPE_STRING, repeated=True)
 
     extras: "dict[str, str]" = betterproto2.field(
-        8,
-        betterproto2.TYPE_MAP,
-        map_meta=betterproto2.map_meta(
-            betterproto2.TYPE_STRING, betterproto2.TYPE_STRING
-        ),
+        8, betterproto2.TYPE_MAP, map_meta=betterproto2.map_meta(betterproto2.TYPE_STRING, betterproto2.TYPE_STRING)
     )
 
     app_id: "int" = betterproto2.field(9, betterproto2.TYPE_UINT32)
@@ -1574,9 +1432,7 @@ class IncomingCallPush(betterproto2.Message):
     caller_id: "int" = betterproto2.field(5, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "IncomingCallPush", IncomingCallPush
-)
+default_message_pool.register_message("mezon.realtime", "IncomingCallPush", IncomingCallPush)
 
 
 @dataclass(eq=False, repr=False)
@@ -1588,9 +1444,7 @@ class JoinChannelAppData(betterproto2.Message):
     hash: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "JoinChannelAppData", JoinChannelAppData
-)
+default_message_pool.register_message("mezon.realtime", "JoinChannelAppData", JoinChannelAppData)
 
 
 @dataclass(eq=False, repr=False)
@@ -1624,9 +1478,7 @@ class LastPinMessageEvent(betterproto2.Message):
     message_created_time: "str" = betterproto2.field(14, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "LastPinMessageEvent", LastPinMessageEvent
-)
+default_message_pool.register_message("mezon.realtime", "LastPinMessageEvent", LastPinMessageEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -1644,16 +1496,12 @@ class LastSeenMessageEvent(betterproto2.Message):
     badge_count: "int" = betterproto2.field(6, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "LastSeenMessageEvent", LastSeenMessageEvent
-)
+default_message_pool.register_message("mezon.realtime", "LastSeenMessageEvent", LastSeenMessageEvent)
 
 
 @dataclass(eq=False, repr=False)
 class ListActivity(betterproto2.Message):
-    acts: "list[_api__.UserActivity]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    acts: "list[_api__.UserActivity]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
 default_message_pool.register_message("mezon.realtime", "ListActivity", ListActivity)
@@ -1661,35 +1509,29 @@ default_message_pool.register_message("mezon.realtime", "ListActivity", ListActi
 
 @dataclass(eq=False, repr=False)
 class ListChannelUsersBannedEvent(betterproto2.Message):
-    banned_user_ids: "list[int]" = betterproto2.field(
-        1, betterproto2.TYPE_INT64, repeated=True
-    )
+    banned_user_ids: "list[int]" = betterproto2.field(1, betterproto2.TYPE_INT64, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "ListChannelUsersBannedEvent", ListChannelUsersBannedEvent
-)
+default_message_pool.register_message("mezon.realtime", "ListChannelUsersBannedEvent", ListChannelUsersBannedEvent)
 
 
 @dataclass(eq=False, repr=False)
 class ListDataSocket(betterproto2.Message):
     api_name: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
 
-    list_channel_badge_count_req: "_api__.ListChannelBadgeCountRequest | None" = (
-        betterproto2.field(2, betterproto2.TYPE_MESSAGE, optional=True)
+    list_channel_badge_count_req: "_api__.ListChannelBadgeCountRequest | None" = betterproto2.field(
+        2, betterproto2.TYPE_MESSAGE, optional=True
     )
 
-    channel_badge_count: "_api__.ListChannelBadgeCountResponse | None" = (
-        betterproto2.field(3, betterproto2.TYPE_MESSAGE, optional=True)
+    channel_badge_count: "_api__.ListChannelBadgeCountResponse | None" = betterproto2.field(
+        3, betterproto2.TYPE_MESSAGE, optional=True
     )
 
     clan_badge_count: "_api__.ListClanBadgeCountResponse | None" = betterproto2.field(
         4, betterproto2.TYPE_MESSAGE, optional=True
     )
 
-    list_loged_device: "_api__.LogedDeviceList | None" = betterproto2.field(
-        5, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    list_loged_device: "_api__.LogedDeviceList | None" = betterproto2.field(5, betterproto2.TYPE_MESSAGE, optional=True)
 
     list_user_online_req: "_api__.ListUserOnlineRequest | None" = betterproto2.field(
         6, betterproto2.TYPE_MESSAGE, optional=True
@@ -1700,9 +1542,7 @@ class ListDataSocket(betterproto2.Message):
     )
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "ListDataSocket", ListDataSocket
-)
+default_message_pool.register_message("mezon.realtime", "ListDataSocket", ListDataSocket)
 
 
 @dataclass(eq=False, repr=False)
@@ -1730,9 +1570,7 @@ class MeetParticipantEvent(betterproto2.Message):
     action: "int" = betterproto2.field(5, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "MeetParticipantEvent", MeetParticipantEvent
-)
+default_message_pool.register_message("mezon.realtime", "MeetParticipantEvent", MeetParticipantEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -1754,9 +1592,7 @@ class MessageButtonClicked(betterproto2.Message):
     extra_data: "str" = betterproto2.field(6, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "MessageButtonClicked", MessageButtonClicked
-)
+default_message_pool.register_message("mezon.realtime", "MessageButtonClicked", MessageButtonClicked)
 
 
 @dataclass(eq=False, repr=False)
@@ -1778,9 +1614,7 @@ class MessageTypingEvent(betterproto2.Message):
     topic_id: "int" = betterproto2.field(8, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "MessageTypingEvent", MessageTypingEvent
-)
+default_message_pool.register_message("mezon.realtime", "MessageTypingEvent", MessageTypingEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -1797,17 +1631,13 @@ class NotificationChannelCategorySetting(betterproto2.Message):
 
 
 default_message_pool.register_message(
-    "mezon.realtime",
-    "NotificationChannelCategorySetting",
-    NotificationChannelCategorySetting,
+    "mezon.realtime", "NotificationChannelCategorySetting", NotificationChannelCategorySetting
 )
 
 
 @dataclass(eq=False, repr=False)
 class Notifications(betterproto2.Message):
-    notifications: "list[_api__.Notification]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    notifications: "list[_api__.Notification]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
 default_message_pool.register_message("mezon.realtime", "Notifications", Notifications)
@@ -1819,9 +1649,7 @@ class PermissionChangedEvent(betterproto2.Message):
 
     channel_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
-    add_permissions: "list[_api__.PermissionUpdate]" = betterproto2.field(
-        3, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    add_permissions: "list[_api__.PermissionUpdate]" = betterproto2.field(3, betterproto2.TYPE_MESSAGE, repeated=True)
 
     remove_permissions: "list[_api__.PermissionUpdate]" = betterproto2.field(
         4, betterproto2.TYPE_MESSAGE, repeated=True
@@ -1832,9 +1660,7 @@ class PermissionChangedEvent(betterproto2.Message):
     )
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "PermissionChangedEvent", PermissionChangedEvent
-)
+default_message_pool.register_message("mezon.realtime", "PermissionChangedEvent", PermissionChangedEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -1844,9 +1670,7 @@ class PermissionRoleChannel(betterproto2.Message):
     active: "bool" = betterproto2.field(2, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "PermissionRoleChannel", PermissionRoleChannel
-)
+default_message_pool.register_message("mezon.realtime", "PermissionRoleChannel", PermissionRoleChannel)
 
 
 @dataclass(eq=False, repr=False)
@@ -1864,9 +1688,7 @@ class PermissionSetEvent(betterproto2.Message):
     )
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "PermissionSetEvent", PermissionSetEvent
-)
+default_message_pool.register_message("mezon.realtime", "PermissionSetEvent", PermissionSetEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -1889,18 +1711,14 @@ default_message_pool.register_message("mezon.realtime", "Pong", Pong)
 class QuickMenuDataEvent(betterproto2.Message):
     menu_name: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
 
-    message: "ChannelMessageSend | None" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    message: "ChannelMessageSend | None" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, optional=True)
 
     sender_id: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
     message_sender_id: "int" = betterproto2.field(4, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "QuickMenuDataEvent", QuickMenuDataEvent
-)
+default_message_pool.register_message("mezon.realtime", "QuickMenuDataEvent", QuickMenuDataEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -1917,45 +1735,29 @@ class RoleAssignedEvent(betterproto2.Message):
 
     role_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
-    user_ids_assigned: "list[int]" = betterproto2.field(
-        3, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids_assigned: "list[int]" = betterproto2.field(3, betterproto2.TYPE_INT64, repeated=True)
 
-    user_ids_removed: "list[int]" = betterproto2.field(
-        4, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids_removed: "list[int]" = betterproto2.field(4, betterproto2.TYPE_INT64, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "RoleAssignedEvent", RoleAssignedEvent
-)
+default_message_pool.register_message("mezon.realtime", "RoleAssignedEvent", RoleAssignedEvent)
 
 
 @dataclass(eq=False, repr=False)
 class RoleEvent(betterproto2.Message):
-    role: "_api__.Role | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    role: "_api__.Role | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
 
     status: "int" = betterproto2.field(2, betterproto2.TYPE_INT32)
 
     user_id: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
-    user_add_ids: "list[int]" = betterproto2.field(
-        4, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_add_ids: "list[int]" = betterproto2.field(4, betterproto2.TYPE_INT64, repeated=True)
 
-    user_remove_ids: "list[int]" = betterproto2.field(
-        5, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_remove_ids: "list[int]" = betterproto2.field(5, betterproto2.TYPE_INT64, repeated=True)
 
-    active_permission_ids: "list[int]" = betterproto2.field(
-        6, betterproto2.TYPE_INT64, repeated=True
-    )
+    active_permission_ids: "list[int]" = betterproto2.field(6, betterproto2.TYPE_INT64, repeated=True)
 
-    remove_permission_ids: "list[int]" = betterproto2.field(
-        7, betterproto2.TYPE_INT64, repeated=True
-    )
+    remove_permission_ids: "list[int]" = betterproto2.field(7, betterproto2.TYPE_INT64, repeated=True)
 
 
 default_message_pool.register_message("mezon.realtime", "RoleEvent", RoleEvent)
@@ -1972,9 +1774,7 @@ class ScreenShareEvent(betterproto2.Message):
     is_sharing: "bool" = betterproto2.field(4, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "ScreenShareEvent", ScreenShareEvent
-)
+default_message_pool.register_message("mezon.realtime", "ScreenShareEvent", ScreenShareEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -1993,9 +1793,7 @@ class SdTopicEvent(betterproto2.Message):
         6, betterproto2.TYPE_MESSAGE, optional=True
     )
 
-    message: "_api__.ChannelMessage | None" = betterproto2.field(
-        7, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    message: "_api__.ChannelMessage | None" = betterproto2.field(7, betterproto2.TYPE_MESSAGE, optional=True)
 
 
 default_message_pool.register_message("mezon.realtime", "SdTopicEvent", SdTopicEvent)
@@ -2014,16 +1812,12 @@ class SfuSignalingFwd(betterproto2.Message):
     user_id: "int" = betterproto2.field(5, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "SFUSignalingFwd", SfuSignalingFwd
-)
+default_message_pool.register_message("mezon.realtime", "SFUSignalingFwd", SfuSignalingFwd)
 
 
 @dataclass(eq=False, repr=False)
 class Status(betterproto2.Message):
-    presences: "list[UserPresence]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    presences: "list[UserPresence]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
 default_message_pool.register_message("mezon.realtime", "Status", Status)
@@ -2031,13 +1825,9 @@ default_message_pool.register_message("mezon.realtime", "Status", Status)
 
 @dataclass(eq=False, repr=False)
 class StatusFollow(betterproto2.Message):
-    user_ids: "list[int]" = betterproto2.field(
-        1, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(1, betterproto2.TYPE_INT64, repeated=True)
 
-    usernames: "list[str]" = betterproto2.field(
-        2, betterproto2.TYPE_STRING, repeated=True
-    )
+    usernames: "list[str]" = betterproto2.field(2, betterproto2.TYPE_STRING, repeated=True)
 
 
 default_message_pool.register_message("mezon.realtime", "StatusFollow", StatusFollow)
@@ -2045,39 +1835,26 @@ default_message_pool.register_message("mezon.realtime", "StatusFollow", StatusFo
 
 @dataclass(eq=False, repr=False)
 class StatusPresenceEvent(betterproto2.Message):
-    joins: "list[UserPresence]" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    joins: "list[UserPresence]" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, repeated=True)
 
-    leaves: "list[UserPresence]" = betterproto2.field(
-        3, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    leaves: "list[UserPresence]" = betterproto2.field(3, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "StatusPresenceEvent", StatusPresenceEvent
-)
+default_message_pool.register_message("mezon.realtime", "StatusPresenceEvent", StatusPresenceEvent)
 
 
 @dataclass(eq=False, repr=False)
 class StatusUnfollow(betterproto2.Message):
-    user_ids: "list[int]" = betterproto2.field(
-        1, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(1, betterproto2.TYPE_INT64, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "StatusUnfollow", StatusUnfollow
-)
+default_message_pool.register_message("mezon.realtime", "StatusUnfollow", StatusUnfollow)
 
 
 @dataclass(eq=False, repr=False)
 class StatusUpdate(betterproto2.Message):
     status: "str | None" = betterproto2.field(
-        1,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        1, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
 
@@ -2103,9 +1880,7 @@ class StickerCreateEvent(betterproto2.Message):
     clan_name: "str" = betterproto2.field(8, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "StickerCreateEvent", StickerCreateEvent
-)
+default_message_pool.register_message("mezon.realtime", "StickerCreateEvent", StickerCreateEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -2115,9 +1890,7 @@ class StickerDeleteEvent(betterproto2.Message):
     user_id: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "StickerDeleteEvent", StickerDeleteEvent
-)
+default_message_pool.register_message("mezon.realtime", "StickerDeleteEvent", StickerDeleteEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -2129,9 +1902,7 @@ class StickerUpdateEvent(betterproto2.Message):
     user_id: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "StickerUpdateEvent", StickerUpdateEvent
-)
+default_message_pool.register_message("mezon.realtime", "StickerUpdateEvent", StickerUpdateEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -2150,13 +1921,9 @@ default_message_pool.register_message("mezon.realtime", "Stream", Stream)
 
 @dataclass(eq=False, repr=False)
 class StreamData(betterproto2.Message):
-    stream: "Stream | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    stream: "Stream | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
 
-    sender: "UserPresence | None" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    sender: "UserPresence | None" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, optional=True)
 
     data: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
@@ -2173,9 +1940,7 @@ class StreamingEndedEvent(betterproto2.Message):
     channel_id: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "StreamingEndedEvent", StreamingEndedEvent
-)
+default_message_pool.register_message("mezon.realtime", "StreamingEndedEvent", StreamingEndedEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -2195,9 +1960,7 @@ class StreamingJoinedEvent(betterproto2.Message):
     streaming_channel_id: "int" = betterproto2.field(7, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "StreamingJoinedEvent", StreamingJoinedEvent
-)
+default_message_pool.register_message("mezon.realtime", "StreamingJoinedEvent", StreamingJoinedEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -2211,9 +1974,7 @@ class StreamingLeavedEvent(betterproto2.Message):
     streaming_user_id: "str" = betterproto2.field(4, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "StreamingLeavedEvent", StreamingLeavedEvent
-)
+default_message_pool.register_message("mezon.realtime", "StreamingLeavedEvent", StreamingLeavedEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -2227,29 +1988,19 @@ class StreamingStartedEvent(betterproto2.Message):
     is_streaming: "bool" = betterproto2.field(4, betterproto2.TYPE_BOOL)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "StreamingStartedEvent", StreamingStartedEvent
-)
+default_message_pool.register_message("mezon.realtime", "StreamingStartedEvent", StreamingStartedEvent)
 
 
 @dataclass(eq=False, repr=False)
 class StreamPresenceEvent(betterproto2.Message):
-    stream: "Stream | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    stream: "Stream | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
 
-    joins: "list[UserPresence]" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    joins: "list[UserPresence]" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, repeated=True)
 
-    leaves: "list[UserPresence]" = betterproto2.field(
-        3, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    leaves: "list[UserPresence]" = betterproto2.field(3, betterproto2.TYPE_MESSAGE, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "StreamPresenceEvent", StreamPresenceEvent
-)
+default_message_pool.register_message("mezon.realtime", "StreamPresenceEvent", StreamPresenceEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -2263,9 +2014,7 @@ class TopicInMessageEvent(betterproto2.Message):
     tp_id: "str" = betterproto2.field(4, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "TopicInMessageEvent", TopicInMessageEvent
-)
+default_message_pool.register_message("mezon.realtime", "TopicInMessageEvent", TopicInMessageEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -2277,9 +2026,7 @@ class TransferOwnershipEvent(betterproto2.Message):
     curr_owner: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "TransferOwnershipEvent", TransferOwnershipEvent
-)
+default_message_pool.register_message("mezon.realtime", "TransferOwnershipEvent", TransferOwnershipEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -2323,9 +2070,7 @@ class UnpinMessageEvent(betterproto2.Message):
     clan_id: "int" = betterproto2.field(4, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "UnpinMessageEvent", UnpinMessageEvent
-)
+default_message_pool.register_message("mezon.realtime", "UnpinMessageEvent", UnpinMessageEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -2334,66 +2079,48 @@ class UserChannelAdded(betterproto2.Message):
     Users (possibly the bot) were added to a channel, DM or thread.
     """
 
-    channel_desc: "_api__.ChannelDescription | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    channel_desc: "_api__.ChannelDescription | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
 
-    users: "list[UserProfileRedis]" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    users: "list[UserProfileRedis]" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, repeated=True)
 
     status: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
     clan_id: "int" = betterproto2.field(4, betterproto2.TYPE_INT64)
 
-    caller: "UserProfileRedis | None" = betterproto2.field(
-        5, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    caller: "UserProfileRedis | None" = betterproto2.field(5, betterproto2.TYPE_MESSAGE, optional=True)
 
     create_time_seconds: "int" = betterproto2.field(6, betterproto2.TYPE_UINT32)
 
     active: "int" = betterproto2.field(7, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "UserChannelAdded", UserChannelAdded
-)
+default_message_pool.register_message("mezon.realtime", "UserChannelAdded", UserChannelAdded)
 
 
 @dataclass(eq=False, repr=False)
 class UserChannelRemoved(betterproto2.Message):
     channel_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
-    user_ids: "list[int]" = betterproto2.field(
-        2, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(2, betterproto2.TYPE_INT64, repeated=True)
 
     channel_type: "int" = betterproto2.field(3, betterproto2.TYPE_INT32)
 
     clan_id: "int" = betterproto2.field(4, betterproto2.TYPE_INT64)
 
-    badge_counts: "list[int]" = betterproto2.field(
-        6, betterproto2.TYPE_INT32, repeated=True
-    )
+    badge_counts: "list[int]" = betterproto2.field(6, betterproto2.TYPE_INT32, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "UserChannelRemoved", UserChannelRemoved
-)
+default_message_pool.register_message("mezon.realtime", "UserChannelRemoved", UserChannelRemoved)
 
 
 @dataclass(eq=False, repr=False)
 class UserClanRemoved(betterproto2.Message):
     clan_id: "int" = betterproto2.field(1, betterproto2.TYPE_INT64)
 
-    user_ids: "list[int]" = betterproto2.field(
-        2, betterproto2.TYPE_INT64, repeated=True
-    )
+    user_ids: "list[int]" = betterproto2.field(2, betterproto2.TYPE_INT64, repeated=True)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "UserClanRemoved", UserClanRemoved
-)
+default_message_pool.register_message("mezon.realtime", "UserClanRemoved", UserClanRemoved)
 
 
 @dataclass(eq=False, repr=False)
@@ -2405,10 +2132,7 @@ class UserPresence(betterproto2.Message):
     username: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
     status: "str | None" = betterproto2.field(
-        4,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: __google__protobuf__.StringValue,
-        optional=True,
+        4, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.StringValue, optional=True
     )
 
     is_mobile: "bool" = betterproto2.field(5, betterproto2.TYPE_BOOL)
@@ -2435,13 +2159,9 @@ class UserProfileRedis(betterproto2.Message):
 
     online: "bool" = betterproto2.field(7, betterproto2.TYPE_BOOL)
 
-    fcm_tokens: "list[FcmTokens]" = betterproto2.field(
-        8, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    fcm_tokens: "list[FcmTokens]" = betterproto2.field(8, betterproto2.TYPE_MESSAGE, repeated=True)
 
-    joined_clans: "list[int]" = betterproto2.field(
-        9, betterproto2.TYPE_INT64, repeated=True
-    )
+    joined_clans: "list[int]" = betterproto2.field(9, betterproto2.TYPE_INT64, repeated=True)
 
     app_token: "str" = betterproto2.field(10, betterproto2.TYPE_STRING)
 
@@ -2454,9 +2174,7 @@ class UserProfileRedis(betterproto2.Message):
     voip_token: "str" = betterproto2.field(14, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "UserProfileRedis", UserProfileRedis
-)
+default_message_pool.register_message("mezon.realtime", "UserProfileRedis", UserProfileRedis)
 
 
 @dataclass(eq=False, repr=False)
@@ -2476,9 +2194,7 @@ class UserProfileUpdatedEvent(betterproto2.Message):
     encrypt_private_key: "str" = betterproto2.field(7, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "UserProfileUpdatedEvent", UserProfileUpdatedEvent
-)
+default_message_pool.register_message("mezon.realtime", "UserProfileUpdatedEvent", UserProfileUpdatedEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -2488,9 +2204,7 @@ class UserStatusEvent(betterproto2.Message):
     custom_status: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "UserStatusEvent", UserStatusEvent
-)
+default_message_pool.register_message("mezon.realtime", "UserStatusEvent", UserStatusEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -2502,9 +2216,7 @@ class VoiceEndedEvent(betterproto2.Message):
     voice_channel_id: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "VoiceEndedEvent", VoiceEndedEvent
-)
+default_message_pool.register_message("mezon.realtime", "VoiceEndedEvent", VoiceEndedEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -2522,9 +2234,7 @@ class VoiceInteractiveEvent(betterproto2.Message):
     params: "str" = betterproto2.field(6, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "VoiceInteractiveEvent", VoiceInteractiveEvent
-)
+default_message_pool.register_message("mezon.realtime", "VoiceInteractiveEvent", VoiceInteractiveEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -2546,9 +2256,7 @@ class VoiceJoinedEvent(betterproto2.Message):
     last_screenshot: "str" = betterproto2.field(8, betterproto2.TYPE_STRING)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "VoiceJoinedEvent", VoiceJoinedEvent
-)
+default_message_pool.register_message("mezon.realtime", "VoiceJoinedEvent", VoiceJoinedEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -2562,9 +2270,7 @@ class VoiceLeavedEvent(betterproto2.Message):
     voice_user_id: "int" = betterproto2.field(4, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "VoiceLeavedEvent", VoiceLeavedEvent
-)
+default_message_pool.register_message("mezon.realtime", "VoiceLeavedEvent", VoiceLeavedEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -2578,9 +2284,7 @@ class VoiceReactionSend(betterproto2.Message):
     media_type: "int" = betterproto2.field(4, betterproto2.TYPE_INT32)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "VoiceReactionSend", VoiceReactionSend
-)
+default_message_pool.register_message("mezon.realtime", "VoiceReactionSend", VoiceReactionSend)
 
 
 @dataclass(eq=False, repr=False)
@@ -2592,9 +2296,7 @@ class VoiceStartedEvent(betterproto2.Message):
     voice_channel_id: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "VoiceStartedEvent", VoiceStartedEvent
-)
+default_message_pool.register_message("mezon.realtime", "VoiceStartedEvent", VoiceStartedEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -2610,9 +2312,7 @@ class WebrtcSignalingFwd(betterproto2.Message):
     caller_id: "int" = betterproto2.field(5, betterproto2.TYPE_INT64)
 
 
-default_message_pool.register_message(
-    "mezon.realtime", "WebrtcSignalingFwd", WebrtcSignalingFwd
-)
+default_message_pool.register_message("mezon.realtime", "WebrtcSignalingFwd", WebrtcSignalingFwd)
 
 
 from ...google import protobuf as __google__protobuf__

@@ -1,0 +1,1 @@
+"""Benchmarks for mezon-trio (run with ``nox -s bench`` or ``python -m bench``)."""
