@@ -1,0 +1,262 @@
+"""Friendly value types handed to applications.
+
+:class:`Message` wraps the pushed ``api.ChannelMessage`` (PROTOCOL.md §6.10).  It is built for every
+inbound chat message, so constructing one does nothing but store two references: the ``content`` JSON
+and the ``mentions``/``attachments``/``references``/``reactions`` byte lists are decoded on first
+access and cached.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Final, TypeVar, final
+
+import betterproto2
+
+from ._proto.mezon import api
+
+__all__ = ["Message"]
+
+log = logging.getLogger("mezon_trio.protocol")
+
+_ItemT = TypeVar("_ItemT", bound=betterproto2.Message)
+
+# First byte of a JSON list/object. Neither can start one of the *List protobuf messages, whose
+# first byte is the tag of field 1 (0x0A): 0x5B and 0x7B would be fields 11 and 15 with the
+# deprecated "start group" wire type.
+_JSON_OPENERS: Final = frozenset(b"[{")
+
+_REPR_TEXT = 40
+
+
+def _decode_list(
+    data: bytes, list_cls: type[betterproto2.Message], attr: str, item_cls: type[_ItemT]
+) -> tuple[_ItemT, ...]:
+    """Decode a ``*List`` bytes field: protobuf, or JSON when it starts with ``[``/``{`` (old servers).
+
+    Tolerant: undecodable data gives an empty tuple, undecodable JSON items are skipped (logged at DEBUG).
+    """
+    if not data:
+        return ()
+    if data[0] in _JSON_OPENERS:
+        return _decode_json_list(data, attr, item_cls)
+    try:
+        items: list[_ItemT] = getattr(list_cls.parse(data), attr)
+    except Exception as exc:  # betterproto2 raises assorted errors on garbage
+        log.debug("undecodable %s bytes (%d bytes): %r", list_cls.__name__, len(data), exc)
+        return ()
+    return tuple(items)
+
+
+def _decode_json_list(data: bytes, attr: str, item_cls: type[_ItemT]) -> tuple[_ItemT, ...]:
+    try:
+        value: Any = json.loads(data)
+    except ValueError as exc:
+        log.debug("undecodable JSON %s (%d bytes): %r", attr, len(data), exc)
+        return ()
+    if isinstance(value, dict):
+        # Either the list message itself ({"mentions": [...]}) or one bare item.
+        inner = value.get(attr)
+        value = inner if isinstance(inner, list) else [value]
+    if not isinstance(value, list):
+        return ()
+    out: list[_ItemT] = []
+    for item in value:
+        if not isinstance(item, dict):
+            continue
+        try:
+            out.append(item_cls.from_dict(item, ignore_unknown_fields=True))
+        except (ValueError, TypeError, KeyError) as exc:
+            log.debug("skipping undecodable JSON %s item: %r", attr, exc)
+    return tuple(out)
+
+
+def _parse_content(raw: str) -> dict[str, Any]:
+    """The content JSON object; tolerant (PROTOCOL.md §6.1): anything but an object is ``{"t": raw}``."""
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {"t": raw}
+    if isinstance(value, dict):
+        return value
+    return {"t": raw}
+
+
+@final
+class Message:
+    """A chat message pushed by the server (``channel_message``), read-only.
+
+    Construction is cheap: ``content`` and the byte lists are decoded lazily, once.  Ids are
+    ``int``.  ``raw`` is the generated ``api.ChannelMessage`` for fields not wrapped here.
+
+    Args:
+        raw: the pushed message.
+        client: the client that received it, used by ``reply``/``update``/``delete``/``react``
+            (may be ``None`` for a detached message).
+    """
+
+    __slots__ = ("_attachments", "_client", "_content", "_mentions", "_raw", "_reactions", "_references")
+
+    def __init__(self, raw: api.ChannelMessage, *, client: object = None) -> None:
+        self._raw = raw
+        self._client = client
+        self._content: dict[str, Any] | None = None
+        self._mentions: tuple[api.MessageMention, ...] | None = None
+        self._attachments: tuple[api.MessageAttachment, ...] | None = None
+        self._references: tuple[api.MessageRef, ...] | None = None
+        self._reactions: tuple[api.MessageReaction, ...] | None = None
+
+    def __repr__(self) -> str:
+        text = self.text
+        if len(text) > _REPR_TEXT:
+            text = text[: _REPR_TEXT - 1] + "…"
+        raw = self._raw
+        return (
+            f"<Message id={raw.message_id} clan_id={raw.clan_id} channel_id={raw.channel_id} "
+            f"sender_id={raw.sender_id} code={raw.code} text={text!r}>"
+        )
+
+    @property
+    def raw(self) -> api.ChannelMessage:
+        """The generated ``api.ChannelMessage`` (do not mutate it)."""
+        return self._raw
+
+    @property
+    def id(self) -> int:
+        """The message id (``message_id``)."""
+        return self._raw.message_id
+
+    @property
+    def clan_id(self) -> int:
+        """Clan id; 0 for direct messages."""
+        return self._raw.clan_id
+
+    @property
+    def channel_id(self) -> int:
+        return self._raw.channel_id
+
+    @property
+    def sender_id(self) -> int:
+        return self._raw.sender_id
+
+    @property
+    def username(self) -> str:
+        return self._raw.username
+
+    @property
+    def display_name(self) -> str:
+        return self._raw.display_name
+
+    @property
+    def clan_nick(self) -> str:
+        return self._raw.clan_nick
+
+    @property
+    def avatar(self) -> str:
+        return self._raw.avatar
+
+    @property
+    def clan_avatar(self) -> str:
+        return self._raw.clan_avatar
+
+    @property
+    def channel_label(self) -> str:
+        return self._raw.channel_label
+
+    @property
+    def code(self) -> int:
+        """Message type code (PROTOCOL.md §5.12): 0 chat, 1 edit, 2 delete, 12 ephemeral, ..."""
+        return self._raw.code
+
+    @property
+    def mode(self) -> int:
+        """Stream mode: 2 channel, 3 group, 4 DM, 6 thread."""
+        return self._raw.mode
+
+    @property
+    def is_public(self) -> bool:
+        return self._raw.is_public
+
+    @property
+    def topic_id(self) -> int:
+        """Topic (reply thread) id; 0 when none."""
+        return self._raw.topic_id
+
+    @property
+    def create_time_seconds(self) -> int:
+        return self._raw.create_time_seconds
+
+    @property
+    def update_time_seconds(self) -> int:
+        return self._raw.update_time_seconds
+
+    @property
+    def is_edit(self) -> bool:
+        """The push reports an edit (code 1)."""
+        return self._raw.code == 1
+
+    @property
+    def is_delete(self) -> bool:
+        """The push reports a deletion (code 2)."""
+        return self._raw.code == 2
+
+    @property
+    def content(self) -> dict[str, Any]:
+        """The content JSON object (PROTOCOL.md §6.1), parsed on first access and shared.
+
+        Tolerant: invalid JSON, or JSON that is not an object, reads as ``{"t": <raw string>}``;
+        empty content as ``{}``.  Treat the dict as read-only.
+        """
+        content = self._content
+        if content is None:
+            content = self._content = _parse_content(self._raw.content)
+        return content
+
+    @property
+    def text(self) -> str:
+        """The plain text (``content["t"]``), or ``""``."""
+        t = self.content.get("t")
+        return t if isinstance(t, str) else ""
+
+    @property
+    def mentions(self) -> tuple[api.MessageMention, ...]:
+        """Decoded on first access from protobuf (or JSON from old servers); ``()`` if undecodable."""
+        mentions = self._mentions
+        if mentions is None:
+            mentions = self._mentions = _decode_list(
+                self._raw.mentions, api.MessageMentionList, "mentions", api.MessageMention
+            )
+        return mentions
+
+    @property
+    def attachments(self) -> tuple[api.MessageAttachment, ...]:
+        """Decoded on first access from protobuf (or JSON from old servers); ``()`` if undecodable."""
+        attachments = self._attachments
+        if attachments is None:
+            attachments = self._attachments = _decode_list(
+                self._raw.attachments, api.MessageAttachmentList, "attachments", api.MessageAttachment
+            )
+        return attachments
+
+    @property
+    def references(self) -> tuple[api.MessageRef, ...]:
+        """Replied-to messages, decoded on first access; ``()`` if none or undecodable."""
+        references = self._references
+        if references is None:
+            references = self._references = _decode_list(
+                self._raw.references, api.MessageRefList, "refs", api.MessageRef
+            )
+        return references
+
+    @property
+    def reactions(self) -> tuple[api.MessageReaction, ...]:
+        """Decoded on first access; ``()`` if none or undecodable."""
+        reactions = self._reactions
+        if reactions is None:
+            reactions = self._reactions = _decode_list(
+                self._raw.reactions, api.MessageReactionList, "reactions", api.MessageReaction
+            )
+        return reactions
