@@ -1,0 +1,1 @@
+"""Private implementation of :mod:`mezon_trio.content` (import from there)."""

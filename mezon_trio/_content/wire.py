@@ -1,0 +1,166 @@
+"""JSON rules of the content string (PROTOCOL.md §6.1, §10.2, §11 quirks 2 and 3).
+
+* compact separators, literal UTF-8 (``ensure_ascii=False``), no NaN/Infinity;
+* a key whose value is ``None`` is omitted, never written as ``null``;
+* ids inside content (``channelid``, ``emojiid``) are decimal strings, because the
+  Mezon apps are JavaScript and would round integers above 2**53.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from ..errors import ContentError
+
+__all__ = [
+    "MAX_CONTENT_UTF16",
+    "JSONValue",
+    "ToDict",
+    "check_id",
+    "check_int32",
+    "dumps",
+    "first_present",
+    "id_str",
+    "jsonable",
+    "parse_id",
+]
+
+#: Longest accepted content: the compact JSON text, counted in UTF-16 code units
+#: (TS 2.8.53 rejects longer content; PROTOCOL.md §10.2).
+MAX_CONTENT_UTF16 = 4000
+
+#: A JSON value as produced by :func:`jsonable` (never ``None``).
+JSONValue = Any
+
+_INT64_MAX = 2**63 - 1
+
+
+@runtime_checkable
+class ToDict(Protocol):
+    """Anything that renders itself as a JSON object (our models and builders)."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def dumps(value: JSONValue) -> str:
+    """Serialize like the wire wants it: compact, literal UTF-8, no NaN.
+
+    Raises:
+        ContentError: the value is not JSON-serializable or holds text that cannot
+            be encoded as UTF-8 (a lone surrogate).
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ContentError(f"content is not JSON-serializable: {exc}") from exc
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ContentError(
+                f"content holds a lone surrogate at {exc.start}: it cannot be sent as UTF-8"
+            ) from exc
+    return text
+
+
+def jsonable(value: object, *, where: str = "content") -> JSONValue:
+    """Return a plain JSON copy of ``value`` with every ``None`` dropped.
+
+    Dict entries and list items whose value is ``None`` disappear, enum members
+    become their value, tuples become lists, and objects with a ``to_dict()`` method
+    (our models and builders) are rendered through it.
+
+    Raises:
+        ContentError: a key is not a string, a float is NaN or infinite, or a value
+            has no JSON form.
+    """
+    match value:
+        case bool() | str() | int() if not isinstance(value, enum.Enum):
+            return value
+        case enum.Enum():
+            return jsonable(value.value, where=where)
+        case float():
+            if not math.isfinite(value):
+                raise ContentError(f"{where}: {value!r} is not a JSON number")
+            return value
+        case Mapping():
+            out: dict[str, JSONValue] = {}
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise ContentError(f"{where}: JSON object keys must be strings, got {key!r}")
+                if item is not None:
+                    out[key] = jsonable(item, where=f"{where}.{key}")
+            return out
+        case list() | tuple():
+            return [jsonable(item, where=f"{where}[{i}]") for i, item in enumerate(value) if item is not None]
+        case ToDict():
+            return jsonable(value.to_dict(), where=where)
+        case _:
+            raise ContentError(f"{where}: {type(value).__name__} has no JSON form")
+
+
+def id_str(value: object) -> object:
+    """Render an id for content JSON: integers become decimal strings.
+
+    Anything else (already a string, or a malformed value received from a peer) is
+    returned unchanged, so tolerant parsing never loses data.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        # A peer wrote the id as a JSON number that does not fit a double exactly:
+        # the precision is already gone, but the wire type is still fixed.
+        return str(int(value))
+    return value
+
+
+def parse_id(value: object) -> int | None:
+    """Read an id written as a decimal string or a JSON integer; ``None`` if malformed."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value <= _INT64_MAX else None
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        number = int(value)
+        return number if number <= _INT64_MAX else None
+    return None
+
+
+def check_id(value: int, name: str) -> int:
+    """Validate an id passed by a caller (a non-negative int64).
+
+    Raises:
+        ContentError: the id is not an int in ``0..2**63-1``.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ContentError(f"{name} must be an int, got {type(value).__name__}")
+    if not 0 <= value <= _INT64_MAX:
+        raise ContentError(f"{name} {value} is outside the int64 id range")
+    return value
+
+
+def check_int32(value: int, name: str) -> int:
+    """Validate a protobuf int32 field value.
+
+    Raises:
+        ContentError: the value is not an int or does not fit in int32.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ContentError(f"{name} must be an int, got {type(value).__name__}")
+    if not -(2**31) <= value < 2**31:
+        raise ContentError(f"{name} {value} does not fit in an int32")
+    return value
+
+
+def first_present(mapping: Mapping[str, object], *keys: str) -> object:
+    """Return the value of the first of ``keys`` present in ``mapping`` (alias spellings)."""
+    for key in keys:
+        if key in mapping:
+            return mapping[key]
+    return None
