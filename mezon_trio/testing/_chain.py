@@ -47,6 +47,7 @@ import hmac
 import json
 import logging
 import secrets
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -178,6 +179,37 @@ class FakeChain:
     def nonce_of(self, user_id: int) -> int:
         """Nonce of the user's last applied transaction (0 if none)."""
         return self.nonces.get(mmn.address_for(user_id), 0)
+
+    async def transfer(
+        self, sender_id: int, receiver_id: int, tokens: int | Decimal | str, note: str = ""
+    ) -> str:
+        """Script a transfer as if *sender_id* had signed it; returns its tx_hash.
+
+        Skips signature and proof checks but keeps the ledger rules (nonce, balance)
+        and awaits ``on_transfer`` like a real ``tx.addtx``.
+
+        Raises:
+            ValueError: bad amount, sender == receiver, or insufficient balance.
+        """
+        amount = mmn.scale_amount(tokens)
+        self.register_user(sender_id, receiver_id)
+        sender, recipient = mmn.address_for(sender_id), mmn.address_for(receiver_id)
+        tx = mmn.TxMsg(
+            type=mmn.TX_TYPE_TRANSFER,
+            sender=sender,
+            recipient=recipient,
+            amount=amount,
+            timestamp=time.time_ns() // 1_000_000,
+            text_data=note,
+            nonce=self.nonces.get(sender, 0) + 1,
+            extra_info=mmn.extra_info_json(sender_id=sender_id, receiver_id=receiver_id),
+            zk_proof="",
+            zk_pub="",
+        )
+        error = self._check_ledger(tx, int(amount))
+        if error:
+            raise ValueError(error)
+        return await self._apply(tx)
 
     def rotate_prover_secret(self) -> None:
         """Invalidate every proof issued so far (as if they had expired)."""
@@ -346,7 +378,11 @@ class FakeChain:
             log.debug("tx.addtx rejected: %s", error)
             return _rejected(error)
 
-        # Check and apply with no await in between: concurrent calls stay consistent.
+        # Checked and applied with no await in between: concurrent calls stay consistent.
+        return {"ok": True, "tx_hash": await self._apply(tx), "error": ""}
+
+    async def _apply(self, tx: mmn.TxMsg) -> str:
+        """Move the balance, bump the nonce, record, then await ``on_transfer``."""
         amount = int(tx.amount)
         digest = mmn.tx_hash(tx)
         self.balances[tx.sender] -= amount
@@ -354,10 +390,10 @@ class FakeChain:
         self.nonces[tx.sender] = tx.nonce
         sender_id, receiver_id = self.user_for(tx.sender), self.user_for(tx.recipient)
         self.transfers.append(ChainTransfer(digest, tx, sender_id, receiver_id, amount))
-        log.debug("tx.addtx applied nonce=%d amount=%d tx_hash=%s", tx.nonce, amount, digest)
+        log.debug("transfer applied nonce=%d amount=%d tx_hash=%s", tx.nonce, amount, digest)
         if self._on_transfer is not None and sender_id is not None and receiver_id is not None:
             await self._on_transfer(sender_id, receiver_id, mmn.unscale_amount(amount), tx.text_data, digest)
-        return {"ok": True, "tx_hash": digest, "error": ""}
+        return digest
 
     def _validate(self, tx: mmn.TxMsg, signature: str) -> str:
         """The §8.9 checks, in the node's order; returns the error text or ``""``."""
@@ -372,6 +408,10 @@ class FakeChain:
         user_sig = mmn.decode_user_signature(signature)
         if not self._zk_verify(tx.sender, user_sig.public_key_b58, tx.zk_proof, tx.zk_pub):
             return "invalid signature (zk proof not valid for this sender and key)"
+        return self._check_ledger(tx, amount)
+
+    def _check_ledger(self, tx: mmn.TxMsg, amount: int) -> str:
+        """Amount, addresses, nonce and balance rules; returns the error text or ``""``."""
         if amount == 0:
             return "zero amount not allowed"
         if tx.sender == tx.recipient:

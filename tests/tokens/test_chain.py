@@ -246,35 +246,33 @@ async def test_jsonrpc_errors(h: Harness) -> None:
         reply = await h.rpc("tx.nope", {})
         assert reply["error"]["code"] == -32601
         assert "tx.nope" in reply["error"]["message"]
-        for params in ({"tx_msg": {"amount": 5}}, {"tx_msg": []}, {"tx_msg": {}, "signature": 7}):
+        bad_params: list[dict[str, Any]] = [
+            {"tx_msg": {"amount": 5}},
+            {"tx_msg": []},
+            {"tx_msg": {}, "signature": 7},
+        ]
+        for params in bad_params:
             reply = await h.rpc("tx.addtx", params)
             assert reply["error"]["code"] == -32602
         assert (await h.rpc("account.getaccount", {"address": 5}))["error"]["code"] == -32602
         assert (await h.rpc("account.getaccount", [1]))["error"]["code"] == -32602
         for body in (b"{not json", b"\xff\xfe", b""):
-            status, reply = await h.chain.handle_rpc(body)
+            assert await h.chain.handle_rpc(body) == (
+                200,
+                {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "parse error"}},
+            )
+        for body, code in ((b'"str"', -32700), (b"[]", -32600)):
+            status, raw = await h.chain.handle_rpc(body)
             assert status == 200
-            assert reply == {
-                "jsonrpc": "2.0",
-                "id": None,
-                "error": {"code": -32700, "message": "parse error"},
-            }
-        status, reply = await h.chain.handle_rpc(b'"str"')
-        assert reply is not None
-        assert reply["error"]["code"] == -32700
-        status, reply = await h.chain.handle_rpc(b"[]")
-        assert reply is not None
-        assert reply["error"]["code"] == -32600
-        status, reply = await h.chain.handle_rpc(
-            b'{"jsonrpc": "1.0", "method": "account.getaccount", "id": 3}'
-        )
-        assert reply == {
-            "jsonrpc": "2.0",
-            "id": 3,
-            "error": {"code": -32600, "message": reply["error"]["message"]},
-        }
-        status, reply = await h.chain.handle_rpc(b'{"jsonrpc": "2.0", "method": "account.getaccount"}')
-        assert (status, reply) == (204, None)
+            assert raw is not None
+            assert raw["error"]["code"] == code
+            assert raw["id"] is None
+        status, raw = await h.chain.handle_rpc(b'{"jsonrpc": "1.0", "method": "account.getaccount", "id": 3}')
+        assert raw is not None
+        assert (raw["id"], raw["error"]["code"]) == (3, -32600)
+        # a notification (no id) gets no body, as from jrpc2's HTTP bridge
+        notification = b'{"jsonrpc": "2.0", "method": "account.getaccount"}'
+        assert await h.chain.handle_rpc(notification) == (204, None)
 
 
 async def test_faults(h: Harness) -> None:
@@ -293,7 +291,8 @@ async def test_faults(h: Harness) -> None:
         h.chain.fail_next_addtx = "wallet frozen"
         res = await submit(h, key, build_tx(key, proof))
         assert res == {"ok": False, "tx_hash": "", "error": "wallet frozen"}
-        assert h.chain.fail_next_addtx is None
+        chain: FakeChain = h.chain  # a fresh name: mypy narrowed the attribute to str above
+        assert chain.fail_next_addtx is None
         assert (await submit(h, key, build_tx(key, proof)))["ok"]
 
 
@@ -363,3 +362,25 @@ async def test_concurrent_submissions_are_consistent(h: Harness) -> None:
                 nursery.start_soon(one, 1)  # all race for nonce 1: exactly one wins
         assert sum(r["ok"] for r in results) == 1
         assert h.chain.balance_of(BOT) == 99_000_000
+
+
+async def test_scripted_transfer(h: Harness) -> None:
+    with trio.fail_after(5):
+        tx_hash = await h.chain.transfer(BOT, BOB, 3, "scripted")
+        assert h.events == [(BOT, BOB, 3, "scripted", tx_hash)]
+        assert (h.chain.balance_of(BOT), h.chain.balance_of(BOB), h.chain.nonce_of(BOT)) == (
+            97_000_000,
+            3_000_000,
+            1,
+        )
+        with pytest.raises(ValueError, match="insufficient balance"):
+            await h.chain.transfer(BOB, ALICE, 4)
+        with pytest.raises(ValueError, match="must differ"):
+            await h.chain.transfer(BOT, BOT, 1)
+        with pytest.raises(ValueError, match="positive"):
+            await h.chain.transfer(BOT, ALICE, 0)
+        # a signed transfer afterwards must use the next nonce
+        key = mmn.EphemeralKey.generate()
+        proof = await h.proof_for(key)
+        assert (await submit(h, key, build_tx(key, proof, nonce=2)))["ok"]
+        assert len(h.events) == 2
