@@ -442,6 +442,21 @@ PROTOCOL_EXAMPLES = {
     "pong": (rt.Envelope(cid=9, pong=rt.Pong()), "08 09 ba 01 00"),
     # §4.1: ListChannelDescs body for DMs
     "list_dm_channels": (api.ListChannelDescsRequest(channel_type=3), "28 03"),
+    # Assembled by hand from the schema facts (tag = number << 3 | wire type; int32 -1 takes 10 bytes)
+    "channel_message": (
+        api.ChannelMessage(clan_id=1, channel_id=2, message_id=3, code=-1, sender_id=5, content="hi"),
+        "08 01 10 02 18 03 20 ff ff ff ff ff ff ff ff ff 01 28 05 42 02 68 69",
+    ),
+    "channel_message_send": (
+        rt.ChannelMessageSend(
+            clan_id=1, channel_id=2, content="hi", mentions=[api.MessageMention(user_id=7)]
+        ),
+        "08 01 10 02 1a 02 68 69 22 02 10 07",
+    ),
+    "channel_message_ack": (
+        rt.ChannelMessageAck(message_id=SF, persistent=False),
+        "10 fb 80 e0 95 85 c8 bf c4 19 3a 00",
+    ),
 }
 
 
