@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import trio
+import trio.lowlevel
 import trio.testing
 
 from mezon_trio._proto.mezon import api
@@ -158,9 +159,13 @@ async def test_overflow_close_bare_async_for() -> None:
         sub = hub.stream(CM, buffer=2)
         for i in range(5):
             hub.publish(CM, i)
-        with pytest.raises(StreamOverflow):
+
+        async def loop() -> None:
             async for item in sub:
                 got.append(item)
+
+        with pytest.raises(StreamOverflow):
+            await loop()
     assert got == [0, 1]
 
 
@@ -377,7 +382,10 @@ async def test_publish_envelope() -> None:
         hub.publish_envelope(rt.Envelope(cid=3))  # no variant: ignored
         hub.publish_envelope(rt.Envelope(message_button_clicked=click), kind="message_button_clicked")
         msg = await msgs.__anext__()
-        assert isinstance(msg, Message) and msg.raw is raw and msg.text == "hi" and msg._client == "me"
+        assert isinstance(msg, Message)
+        assert msg.raw is raw
+        assert msg.text == "hi"
+        assert msg._client == "me"
         assert await drain(clicks, 2) == [click, click]
         assert made == [raw]
         # Every variant is routed by its field name.
@@ -402,3 +410,27 @@ async def test_bad_arguments() -> None:
     with pytest.raises(ConfigurationError):
         hub.stream(CM, overflow="spill")  # type: ignore[arg-type]
     assert hub.statistics().subscriptions == ()
+
+
+async def test_receive_is_a_schedule_point() -> None:
+    # A consumer with a full buffer must still let other tasks (the reader, heartbeats) run.
+    hub = EventHub()
+    ticks = 0
+    with trio.fail_after(5):
+        sub = hub.stream(CM, buffer=100)
+        for i in range(100):
+            hub.publish(CM, i)
+        async with trio.open_nursery() as nursery:
+
+            async def ticker() -> None:
+                nonlocal ticks
+                while True:
+                    ticks += 1
+                    await trio.lowlevel.checkpoint()
+
+            nursery.start_soon(ticker)
+            await trio.lowlevel.checkpoint()
+            before = ticks
+            assert await drain(sub, 100) == list(range(100))
+            assert ticks - before >= 50
+            nursery.cancel_scope.cancel()

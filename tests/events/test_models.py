@@ -50,7 +50,8 @@ def test_scalar_properties() -> None:
     )
     assert (msg.mode, msg.is_public, msg.topic_id, msg.code) == (2, True, 9, 0)
     assert (msg.create_time_seconds, msg.update_time_seconds) == (100, 101)
-    assert not msg.is_edit and not msg.is_delete
+    assert not msg.is_edit
+    assert not msg.is_delete
     assert Message(_raw(code=1)).is_edit
     assert Message(_raw(code=2)).is_delete
     assert msg._client == "c"
@@ -111,7 +112,10 @@ def test_lists_from_protobuf() -> None:
         reactions=bytes(api.MessageReactionList(reactions=[api.MessageReaction(emoji="👍", sender_id=8)])),
     )
     msg = Message(raw)
-    assert [(m.user_id, m.username, m.e) for m in msg.mentions] == [(1840000000000000300, "alice", 6), (0, "", 0)]
+    assert [(m.user_id, m.username, m.e) for m in msg.mentions] == [
+        (1840000000000000300, "alice", 6),
+        (0, "", 0),
+    ]
     assert msg.mentions[1].rolename == "mods"
     assert [(a.filename, a.size, a.width) for a in msg.attachments] == [("a.png", 3, 4)]
     assert [(r.message_ref_id, r.content) for r in msg.references] == [(42, '{"t":"orig"}')]
@@ -122,7 +126,9 @@ def test_lists_from_protobuf() -> None:
 def test_lists_from_json_fallback() -> None:
     raw = _raw(
         mentions=json.dumps([{"user_id": "1840000000000000300", "username": "alice", "e": 6}]).encode(),
-        attachments=json.dumps({"attachments": [{"filename": "f.txt", "url": "u", "filetype": "text/plain"}]}).encode(),
+        attachments=json.dumps(
+            {"attachments": [{"filename": "f.txt", "url": "u", "filetype": "text/plain"}]}
+        ).encode(),
         references=json.dumps([{"messageRefId": "42", "content": "c", "unknown_key": 1}]).encode(),
         reactions=json.dumps({"emoji": "x", "sender_id": 3}).encode(),  # one bare object
     )
