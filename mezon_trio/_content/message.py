@@ -32,7 +32,7 @@ _R = TypeVar("_R", Span, MarkdownSpan, HashtagSpan, EmojiSpan)
 def _as_list(value: object) -> list[object] | None:
     """A list/tuple as a list; a single object/mapping as a one-item list; else None."""
     if isinstance(value, (list, tuple)):
-        return list(value)
+        return [item for item in value if item is not None]  # never write null
     if isinstance(value, (Mapping, ToDict)):
         return [value]
     return None
