@@ -302,7 +302,8 @@ class SubscriptionStatistics:
         buffer_size: its capacity.
         buffered: events waiting to be read now.
         delivered: events handed to the consumer so far.
-        dropped: events discarded by a ``drop_*`` policy or after a ``close`` overflow.
+        dropped: events discarded by a ``drop_*`` policy (for ``close``: the one event that
+            did not fit; later events are no longer routed to it).
         overflows: how many times the buffer was found full.
         closed: whether it no longer receives events.
     """
