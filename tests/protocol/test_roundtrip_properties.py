@@ -23,7 +23,6 @@ from ._reference import (
     Descriptor,
     FieldDescriptor,
     GMessage,
-    Reference,
     assert_conformant,
     bp_class,
     google_bytes,
@@ -150,9 +149,7 @@ def _make(cls: type[GMessage], values: dict[str, Any]) -> GMessage:
 @pytest.mark.parametrize("full_name", HOT_MESSAGES)
 @PROPERTY_SETTINGS
 @given(data=st.data())
-def test_betterproto_encoding_decodes_equal_in_google(
-    reference: Reference, full_name: str, data: Any
-) -> None:
+def test_betterproto_encoding_decodes_equal_in_google(full_name: str, data: Any) -> None:
     g = data.draw(messages(full_name), label=full_name)
     value = to_bp(g, map_order=data.draw(st.sampled_from(["sorted", "reversed"]), label="map order"))
     encoded = bytes(value)
@@ -163,9 +160,7 @@ def test_betterproto_encoding_decodes_equal_in_google(
 @pytest.mark.parametrize("full_name", HOT_MESSAGES)
 @PROPERTY_SETTINGS
 @given(data=st.data())
-def test_google_encoding_decodes_equal_in_betterproto(
-    reference: Reference, full_name: str, data: Any
-) -> None:
+def test_google_encoding_decodes_equal_in_betterproto(full_name: str, data: Any) -> None:
     g = data.draw(messages(full_name), label=full_name)
     cls = bp_class(full_name)
     assert cls.parse(g.SerializeToString()) == to_bp(g)

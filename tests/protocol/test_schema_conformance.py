@@ -131,6 +131,20 @@ def test_bindings_declare_every_enum_value(reference: Reference) -> None:
     assert seen == 10  # 5 top-level in api, Friend.State, ParticipantInfo x3, Error.Code
 
 
+def test_fields_are_declared_in_number_order(reference: Reference) -> None:
+    """betterproto2 writes fields in declaration order, Google in number order.
+
+    Both are valid protobuf, but byte-identical frames (and these tests) need
+    every message of proto/ to declare its fields in ascending number order.
+    """
+    unordered = [
+        f"{desc.full_name}: {[fd.number for fd in desc.fields]}"
+        for desc in reference.all_messages()
+        if [fd.number for fd in desc.fields] != sorted(fd.number for fd in desc.fields)
+    ]
+    assert not unordered, "fields out of number order:\n" + "\n".join(unordered)
+
+
 # --- every Envelope variant --------------------------------------------------------------------
 
 
@@ -444,8 +458,10 @@ PROTOCOL_EXAMPLES = {
     "list_dm_channels": (api.ListChannelDescsRequest(channel_type=3), "28 03"),
     # Assembled by hand from the schema facts (tag = number << 3 | wire type; int32 -1 takes 10 bytes)
     "channel_message": (
-        api.ChannelMessage(clan_id=1, channel_id=2, message_id=3, code=-1, sender_id=5, content="hi"),
-        "08 01 10 02 18 03 20 ff ff ff ff ff ff ff ff ff 01 28 05 42 02 68 69",
+        api.ChannelMessage(
+            clan_id=1, channel_id=2, message_id=3, code=-1, sender_id=5, content="hi", topic_id=9
+        ),
+        "08 01 10 02 18 03 20 ff ff ff ff ff ff ff ff ff 01 28 05 42 02 68 69 c8 01 09",
     ),
     "channel_message_send": (
         rt.ChannelMessageSend(
