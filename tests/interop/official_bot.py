@@ -15,15 +15,18 @@ Output: one JSON object per line on stdout, ``{"step": ..., "ok": true|false, ..
 text is the trigger, from someone else), ``send``, ``reply``, ``react`` (on the
 received message), ``update`` and ``delete`` (on the bot's own ``send``
 message: only an author may edit), ``send_token`` (5 tokens to the sender,
-note ``tip``), ``dm`` (optional: ``users.fetch`` + ``send_dm_message``),
-``disconnect``, and finally ``done`` (or ``timeout``). Scenario ``login`` stops
+note ``tip``), ``dm`` (optional: ``users.fetch`` + ``send_dm_message``), ``token_event``
+(the ``token_sent_event`` push of that transfer reached the bot's handler;
+may come before ``dm``), ``disconnect``, and finally ``done`` (or ``timeout``). Scenario ``login`` stops
 after ``login``. Exit status 0 when every step ran (see ``ok`` per step), 2 on
-timeout, 1 on a login failure.
+timeout, 1 on a login failure. ``--verbose`` turns on the SDK's debug log on
+stderr, which prints the (sandbox) session token and ephemeral key: debugging only.
 """
 
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -31,7 +34,7 @@ import time
 import traceback
 from typing import Any
 
-STEPS_AFTER_RECEIVED = ("send", "reply", "react", "update", "delete", "send_token", "dm")
+TOKEN_EVENT_WAIT = 10.0
 
 
 def emit(step: str, ok: bool, **fields: Any) -> None:
@@ -148,8 +151,10 @@ async def main(args: argparse.Namespace) -> int:
         mmn_api_url=args.mmn_url,
         zk_api_url=args.zk_url,
         enable_logging=args.verbose,
+        log_level=logging.DEBUG if args.verbose else logging.INFO,
     )
     finished = asyncio.Event()
+    token_seen = asyncio.Event()
     handled = False
 
     async def on_message(message: Any) -> None:
@@ -176,7 +181,16 @@ async def main(args: argparse.Namespace) -> int:
         finally:
             finished.set()
 
+    async def on_token(event: Any) -> None:
+        # User handlers run after the SDK's default one, which DMs the receiver a receipt
+        # when the bot is the sender: by now that receipt has been sent.
+        if event.sender_id == client.client_id and not token_seen.is_set():
+            fields = ("sender_id", "receiver_id", "amount", "note", "transaction_id")
+            emit("token_event", True, **{f: getattr(event, f, None) for f in fields})
+            token_seen.set()
+
     client.on_channel_message(on_message)
+    client.on_token_send(on_token)
     code = 0
     try:
         async with asyncio.timeout(args.timeout):
@@ -188,6 +202,12 @@ async def main(args: argparse.Namespace) -> int:
             emit("login", True, clans=sorted(clan.id for clan in client.clans.values()))
             if args.scenario == "full":
                 await finished.wait()
+                if not token_seen.is_set():
+                    try:
+                        async with asyncio.timeout(TOKEN_EVENT_WAIT):
+                            await token_seen.wait()
+                    except TimeoutError:
+                        emit("token_event", False, error=f"no token_sent_event within {TOKEN_EVENT_WAIT} s")
     except TimeoutError:
         emit("timeout", False, error=f"no complete run within {args.timeout} s")
         code = 2
