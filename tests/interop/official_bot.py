@@ -138,8 +138,34 @@ async def run_steps(client: Any, message: Any) -> None:
         emit("dm", False, error=error_text(exc))
 
 
+def spy_login_header() -> dict[str, bool]:
+    """Note the *shape* of the Authorization header the SDK sends to authenticate.
+
+    mezon-sdk 1.8.3 formats the base64 bytes object into the string
+    (``Basic b'...'``, PROTOCOL.md §11 #1); the test checks the sandbox accepts
+    exactly that. Only the shape is kept (the value encodes the API key).
+    """
+    import mezon.api.mezon_api as mezon_api
+
+    seen: dict[str, bool] = {}
+    original = mezon_api.build_headers
+
+    def build_headers(*a: Any, **kw: Any) -> Any:
+        headers = original(*a, **kw)
+        if kw.get("basic_auth") is not None:
+            value = str(headers.get("Authorization", ""))
+            seen["basic"] = value.startswith("Basic ")
+            seen["bytes_repr"] = value.startswith("Basic b'") and value.endswith("'")
+        return headers
+
+    mezon_api.build_headers = build_headers
+    return seen
+
+
 async def main(args: argparse.Namespace) -> int:
     from mezon import MezonClient
+
+    login_header = spy_login_header()
 
     api_key = os.environ.get("MEZON_BOT_API_KEY", "")
     client = MezonClient(
@@ -199,7 +225,12 @@ async def main(args: argparse.Namespace) -> int:
             except Exception as exc:
                 emit("login", False, error=error_text(exc), trace=traceback.format_exc(limit=8))
                 return 1
-            emit("login", True, clans=sorted(clan.id for clan in client.clans.values()))
+            emit(
+                "login",
+                True,
+                clans=sorted(clan.id for clan in client.clans.values()),
+                auth_header=login_header,
+            )
             if args.scenario == "full":
                 await finished.wait()
                 if not token_seen.is_set():

@@ -232,6 +232,7 @@ async def _scenario(
     assert login["step"] == "login", bot.transcript()
     assert login["ok"], bot.transcript()
     assert set(login["clans"]) == {0, *sb.clan_ids}, bot.transcript()
+    assert login["auth_header"] == {"basic": True, "bytes_repr": True}  # PY's ``Basic b'...'``, accepted
     await sb.wait_connected(bot_id)
     assert [r.kind for r in sb.received if r.kind == "authenticate" and r.user_id == bot_id] == [
         "authenticate"
