@@ -1,0 +1,35 @@
+"""``mezon_trio.testing``: a protocol-faithful local Mezon server for tests, demos
+and offline bot development.
+
+::
+
+    async with open_sandbox() as sb:
+        client = MezonClient(**sb.client_kwargs())
+        ...
+        await sb.post_message(sb.human.id, sb.channel_id, "hello bot")
+
+Real loopback sockets by default (hypercorn trio worker for HTTP,
+trio-websocket for the socket); ``open_sandbox(in_memory=True)`` runs the same
+server code over memory streams for ``autojump_clock`` tests. Standalone:
+``python -m mezon_trio sandbox --port 7350``.
+"""
+
+from ._core import OpError as OpError
+from ._faults import Faults as Faults
+from ._recorder import Received as Received
+from ._server import Sandbox as Sandbox
+from ._server import SandboxInternalError as SandboxInternalError
+from ._server import open_sandbox as open_sandbox
+from ._state import SandboxState as SandboxState
+from ._state import SeedUser as SeedUser
+
+__all__ = [
+    "Faults",
+    "OpError",
+    "Received",
+    "Sandbox",
+    "SandboxInternalError",
+    "SandboxState",
+    "SeedUser",
+    "open_sandbox",
+]

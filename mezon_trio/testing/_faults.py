@@ -1,0 +1,102 @@
+"""Fault injection knobs, read by the sandbox on every event.
+
+Tests mutate :class:`Faults` (``sb.faults``) at any time; the change applies to
+the next frame or request. Nothing here is sticky: a fault stops as soon as the
+field is reset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .._proto.mezon import realtime as rt
+
+__all__ = ["Faults", "TokenBucket", "http_status_for_error"]
+
+
+@dataclass
+class Faults:
+    """Mutable fault switches (all off by default except the 60 s idle limit).
+
+    Attributes:
+        answer_pings: answer ``ping`` with ``pong`` (False: swallow pings, so a
+            client's heartbeat fails).
+        reply_delay: seconds to wait before each socket reply (pushes are not
+            delayed). The delay runs in its own task: later frames of the same
+            connection are still processed meanwhile.
+        drop_replies: socket variant names (``"clan_join"``) or bridge method
+            names (``"UpdateChannelMessage"``) whose requests are processed but
+            never answered.
+        fail_ops: socket variant name or RPC method -> the ``rt.Error`` to answer
+            with instead of processing the request. Over HTTP the error becomes an
+            HTTP status (codes 1-3 -> 400, 4 and 6 -> 404, 5 -> 403, else 500) with
+            a JSON body; over the bridge a raw frame with that status and the serialized
+            error.
+        rpc_status: RPC method -> (HTTP status, Retry-After seconds or None),
+            answered instead of processing (HTTP and bridge; the bridge sends the
+            status in the raw frame).
+        auth_status: answer the login endpoint with this status (empty body).
+        chunk_size: split raw 0xFF bridge answers into chunks of this many bytes.
+        raw_status: bridge method -> non-zero status for its raw answer (the
+            request is not processed; payload = serialized ``rt.Error``).
+        rate_limits: enforce the server budgets below: socket frames beyond the
+            bucket get ``error{code 3, "rate limited"}``; RPCs get HTTP 429 with
+            Retry-After (bridge: raw status 429).
+        ws_frames_per_second / ws_burst: socket budget per connection (pings
+            are exempt so heartbeats survive a flood).
+        api_requests_per_second / api_burst: RPC budget per user.
+        idle_timeout: close sockets that sent nothing for this long (close code
+            1000, reason "idle timeout"); None disables.
+        max_frame_size: largest accepted inbound frame; bigger frames close the
+            connection with 1009 (applies to connections opened afterwards).
+    """
+
+    answer_pings: bool = True
+    reply_delay: float = 0.0
+    drop_replies: set[str] = field(default_factory=set)
+    fail_ops: dict[str, rt.Error] = field(default_factory=dict)
+    rpc_status: dict[str, tuple[int, float | None]] = field(default_factory=dict)
+    auth_status: int | None = None
+    chunk_size: int | None = None
+    raw_status: dict[str, int] = field(default_factory=dict)
+    rate_limits: bool = False
+    ws_frames_per_second: float = 80.0
+    ws_burst: int = 80
+    api_requests_per_second: float = 1.0
+    api_burst: int = 5
+    idle_timeout: float | None = 60.0
+    max_frame_size: int = 1 << 20
+
+
+def http_status_for_error(error: rt.Error) -> int:
+    """HTTP-like status for an injected ``rt.Error`` (see :attr:`Faults.fail_ops`)."""
+    code = int(error.code)
+    if code in (1, 2, 3):
+        return 400
+    if code in (4, 6):
+        return 404
+    if code == 5:
+        return 403
+    return 500
+
+
+class TokenBucket:
+    """A token bucket on the trio clock (so autojump tests work)."""
+
+    __slots__ = ("_last", "_tokens")
+
+    def __init__(self) -> None:
+        self._tokens: float | None = None
+        self._last = 0.0
+
+    def take(self, now: float, rate: float, burst: int) -> float:
+        """Take one token; return 0.0 on success, else seconds until one is available."""
+        if self._tokens is None:
+            self._tokens = float(burst)
+        else:
+            self._tokens = min(float(burst), self._tokens + (now - self._last) * rate)
+        self._last = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return 0.0
+        return (1.0 - self._tokens) / rate if rate > 0 else float("inf")

@@ -1,0 +1,76 @@
+"""What the sandbox received, for assertions: :class:`Received` and the recorder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import trio
+
+__all__ = ["Received", "Recorder"]
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """One thing a client sent to the sandbox.
+
+    Attributes:
+        user_id: the authenticated user (0 when unknown, e.g. a failed login).
+        transport: ``"ws"`` for socket frames, ``"http"`` for HTTP requests.
+        kind: the Envelope variant name (``"channel_message_send"``), the RPC
+            method (``"ListClanDescs"``; also recorded, with transport ``"ws"``,
+            for calls made through the ``api_request_event`` bridge), or for
+            other HTTP endpoints a short name (``"authenticate"``, ``"mmn"``,
+            ``"zk_prove"``, ``"friend_gateway"``) and for socket lifecycle
+            ``"connect"`` / ``"garbage"`` / ``"text"``.
+        cid: the request's cid (0 for HTTP and pushes).
+        payload: the decoded message (a generated proto object), a JSON value, or
+            the raw bytes when nothing decoded. Secrets (API keys) are redacted.
+        time: ``trio.current_time()`` when it was received.
+    """
+
+    user_id: int
+    transport: Literal["ws", "http"]
+    kind: str
+    cid: int
+    payload: Any
+    time: float
+
+
+class Recorder:
+    """Append-only log with a condition to wait on."""
+
+    def __init__(self) -> None:
+        self.items: list[Received] = []
+        self.enabled = True
+        self._changed = trio.Event()
+
+    def add(self, user_id: int, transport: Literal["ws", "http"], kind: str, cid: int, payload: Any) -> None:
+        if not self.enabled:
+            return
+        self.items.append(Received(user_id, transport, kind, cid, payload, trio.current_time()))
+        self._changed.set()
+        self._changed = trio.Event()
+
+    async def wait_for(self, pred: Callable[[Received], bool], *, count: int = 1) -> list[Received]:
+        """Wait until *count* recorded items satisfy *pred*; return the first *count*.
+
+        Items recorded before the call count too. Cancellation leaves nothing
+        behind; wrap in ``trio.fail_after`` to bound the wait.
+        """
+        found: list[Received] = []
+        pos = 0
+        while True:
+            items = self.items
+            if pos > len(items):  # the list was cleared meanwhile: start over
+                pos = 0
+                found.clear()
+            while pos < len(items):
+                item = items[pos]
+                pos += 1
+                if pred(item):
+                    found.append(item)
+                    if len(found) >= count:
+                        return found
+            await self._changed.wait()

@@ -1,0 +1,701 @@
+"""``open_sandbox``: run the sandbox inside the caller's task tree, and the
+:class:`Sandbox` handle tests use to inspect and script it.
+
+Why these servers: the HTTP side (login, RPCs, MMN, ZK) is an ASGI app on
+**hypercorn's trio worker** (``hypercorn.trio.serve`` with a shutdown trigger):
+a maintained, standards-complete HTTP/1.1 server that runs natively under trio
+(no thread, no asyncio loop), answers ``lifespan``, binds port 0 and reports the
+bound address through ``nursery.start``; the same ASGI app runs with no sockets
+through ``httpx.ASGITransport``. The WebSocket side is **trio-websocket**
+(``wrap_server_stream`` over ``trio.serve_listeners``, i.e. what
+``serve_websocket`` does, with the raw stream kept for abrupt drops) on its own
+port: it is the stack of the transport ceiling we benchmark against
+(PERFORMANCE.md), so a benchmark measures the client, not a different server
+library; and it wraps memory streams just as well, which gives the in-memory
+mode (for ``autojump_clock`` tests) the exact same server code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from functools import partial
+from pathlib import Path
+from typing import Any, cast, final
+from urllib.parse import urlsplit
+
+import httpx
+import trio
+import trio.testing
+import trio_websocket
+
+from .._proto.mezon import api
+from .._proto.mezon import realtime as rt
+from . import _wire
+from ._core import Connection, OpError, SandboxCore, now_s, utf16_len
+from ._faults import Faults
+from ._gateway import Gateway
+from ._http import SandboxApp
+from ._recorder import Received
+from ._snowflake import SnowflakeGenerator
+from ._state import ChannelType, SandboxState, SeedUser, User, default_state
+
+__all__ = ["Sandbox", "SandboxInternalError", "open_sandbox"]
+
+log = logging.getLogger("mezon_trio.testing")
+
+SHUTDOWN_TIMEOUT = 2.0
+
+
+class SandboxInternalError(RuntimeError):
+    """The sandbox hit a bug while serving (raised when the sandbox closes).
+
+    The offending request got a 500 / ``error{code 0}`` answer; the original
+    exceptions are in ``exceptions`` (and ``__cause__`` is the first).
+    """
+
+    def __init__(self, exceptions: Sequence[BaseException]) -> None:
+        super().__init__(f"{len(exceptions)} internal error(s) in the sandbox; first: {exceptions[0]!r}")
+        self.exceptions = list(exceptions)
+
+
+@final
+class Sandbox:
+    """Handle on a running sandbox (see ``notes/SANDBOX_API.md``). Built by :func:`open_sandbox`."""
+
+    def __init__(
+        self,
+        core: SandboxCore,
+        gateway: Gateway,
+        app: SandboxApp,
+        nursery: trio.Nursery,
+        *,
+        in_memory: bool,
+    ) -> None:
+        self._core = core
+        self._gateway = gateway
+        self._app = app
+        self._nursery = nursery
+        self.in_memory = in_memory
+        st = core.state
+        bots = sorted((u for u in st.users.values() if u.is_bot and u.api_key), key=lambda u: u.id)
+        humans = sorted((u for u in st.users.values() if not u.is_bot), key=lambda u: u.id)
+        if not bots:
+            raise ValueError("the sandbox state has no bot user with an API key")
+        self.bot: SeedUser = bots[0].seed()
+        alice = st.user_by_username("alice")
+        self.human: SeedUser = (alice if alice is not None else humans[0] if humans else bots[0]).seed()
+        self.clan_ids: tuple[int, ...] = tuple(c.id for c in st.clans.values())
+        self.clan_id: int = self.clan_ids[0] if self.clan_ids else 0
+        self.channel_ids: dict[str, int] = {
+            c.label: c.id for c in st.channels.values() if c.clan_id and c.label
+        }
+        text = [c for c in st.channels.values() if c.clan_id == self.clan_id and c.type == ChannelType.TEXT]
+        self.channel_id: int = text[0].id if text else 0
+        dm = st.dm_between(self.bot.id, self.human.id)
+        self.dm_channel_id: int = dm.id if dm else 0
+        threads = [c for c in st.channels.values() if c.type == ChannelType.THREAD]
+        self.thread_id: int = threads[0].id if threads else 0
+
+    # ------------------------------------------------------------------ addresses
+
+    @property
+    def host(self) -> str:
+        return self._core.host
+
+    @property
+    def port(self) -> int:
+        """HTTP port: login, RPCs, MMN, ZK."""
+        return self._core.http_port
+
+    @property
+    def ws_port(self) -> int:
+        return self._core.ws_port
+
+    @property
+    def http_url(self) -> str:
+        return self._core.http_url
+
+    @property
+    def ws_url(self) -> str:
+        return self._core.ws_url
+
+    @property
+    def mmn_url(self) -> str:
+        return self.http_url + "/mmn-api/"
+
+    @property
+    def zk_url(self) -> str:
+        return self.http_url + "/zk-api/"
+
+    # ------------------------------------------------------------------ inspection
+
+    @property
+    def state(self) -> SandboxState:
+        return self._core.state
+
+    @property
+    def faults(self) -> Faults:
+        return self._core.faults
+
+    @faults.setter
+    def faults(self, value: Faults) -> None:
+        self._core.faults = value
+
+    @property
+    def received(self) -> list[Received]:
+        """Everything clients sent, in arrival order (see :class:`Received`)."""
+        return self._core.recorder.items
+
+    @property
+    def recording(self) -> bool:
+        """Set False to stop appending to :attr:`received` (long benchmarks)."""
+        return self._core.recorder.enabled
+
+    @recording.setter
+    def recording(self, value: bool) -> None:
+        self._core.recorder.enabled = value
+
+    @property
+    def chain(self) -> Any:
+        """The :class:`FakeChain` (MMN + ZK) or None when unavailable; balances live there."""
+        return self._core.chain
+
+    @property
+    def internal_errors(self) -> list[BaseException]:
+        return self._core.internal_errors
+
+    @property
+    def echo_own_messages(self) -> bool:
+        return self._core.echo_own_messages
+
+    @echo_own_messages.setter
+    def echo_own_messages(self, value: bool) -> None:
+        self._core.echo_own_messages = value
+
+    def users(self) -> list[SeedUser]:
+        return [u.seed() for u in self._core.state.users.values()]
+
+    def user(self, username: str) -> SeedUser:
+        """A user by name. Raises KeyError."""
+        user = self._core.state.user_by_username(username)
+        if user is None:
+            raise KeyError(username)
+        return user.seed()
+
+    def messages(self, channel_id: int) -> list[api.ChannelMessage]:
+        """Stored history of a channel, oldest first."""
+        return list(self._core.state.channels[channel_id].messages.values())
+
+    def connections(self, user_id: int | None = None) -> list[Connection]:
+        return [c for c in self._core.connections if user_id is None or c.user_id == user_id]
+
+    def connection_count(self, user_id: int | None = None) -> int:
+        return self._core.connection_count(user_id)
+
+    async def wait_connected(self, user_id: int | None, count: int = 1) -> None:
+        """Wait until *user_id* (None: anyone) has at least *count* open sockets."""
+        await self._core.wait_connected(user_id, count)
+
+    async def wait_disconnected(self, user_id: int | None = None) -> None:
+        """Wait until *user_id* (None: anyone) has no open socket left."""
+        await self._core.wait_disconnected(user_id)
+
+    async def wait_for(self, pred: Callable[[Received], bool], *, count: int = 1) -> list[Received]:
+        """Wait until *count* received items match *pred* (earlier items count); return them."""
+        return await self._core.recorder.wait_for(pred, count=count)
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``MezonClient`` to log in as the seeded bot."""
+        kwargs: dict[str, Any] = {
+            "client_id": self.bot.id,
+            "api_key": self.bot.api_key,
+            "host": self.host,
+            "port": self.port,
+            "use_ssl": False,
+            "mmn_api_url": self.mmn_url,
+            "zk_api_url": self.zk_url,
+        }
+        if self.in_memory:
+            kwargs["http_transport"] = self.http_transport()
+            kwargs["ws_connect"] = self.ws_connect
+        return kwargs
+
+    # ------------------------------------------------------------------ in-memory transports
+
+    def http_transport(self) -> httpx.AsyncBaseTransport:
+        """An httpx transport calling the sandbox's ASGI app directly (works in both modes)."""
+        return httpx.ASGITransport(app=self._app)
+
+    async def ws_connect(
+        self,
+        nursery: trio.Nursery,
+        url: str,
+        *,
+        subprotocols: Iterable[str] | None = ("protobuf",),
+        extra_headers: list[tuple[bytes, bytes]] | None = None,
+        message_queue_size: int = 1,
+        max_message_size: int = 1 << 20,
+    ) -> trio_websocket.WebSocketConnection:
+        """Open a WebSocket to the sandbox over a memory stream pair (any host in *url*).
+
+        The client side runs in *nursery* (like ``trio_websocket.connect_websocket``:
+        a rejected handshake raises ``ConnectionRejected`` from that nursery), the
+        server side in the sandbox's nursery.
+        """
+        parts = urlsplit(url)
+        resource = parts.path or "/"
+        if parts.query:
+            resource += "?" + parts.query
+        client, server = trio.testing.memory_stream_pair()
+        self._nursery.start_soon(self._gateway.handle_stream, server)
+        return await trio_websocket.wrap_client_stream(
+            nursery,
+            client,  # type: ignore[arg-type]  # any trio Stream works
+            parts.netloc or "sandbox",
+            resource,
+            subprotocols=subprotocols,
+            extra_headers=extra_headers,
+            message_queue_size=message_queue_size,
+            max_message_size=max_message_size,
+        )
+
+    # ------------------------------------------------------------------ sessions
+
+    def issue_session(self, user_id: int) -> api.Session:
+        """A session for any user (humans cannot log in with an API key): connect raw clients as them."""
+        return self._core.issue_session(user_id)
+
+    async def refresh_session(self, user_id: int) -> api.Session:
+        """Issue a new session and push it as ``refresh_session_event`` to the user's sockets."""
+        session = self._core.issue_session(user_id)
+        await self._core.push_users("refresh_session_event", session, [user_id])
+        return session
+
+    def revoke_sessions(self, *tokens: str) -> None:
+        """Make these tokens invalid (401) from now on."""
+        self._core.revoke(*tokens)
+
+    # ------------------------------------------------------------------ scripting
+
+    def create_user(
+        self, username: str, *, bot: bool = False, display_name: str = "", user_id: int = 0, api_key: str = ""
+    ) -> SeedUser:
+        """Add a user (bots get an API key: given or random) and return it."""
+        core = self._core
+        if core.state.user_by_username(username) is not None:
+            raise ValueError(f"username {username!r} exists")
+        import secrets
+
+        user = User(
+            id=user_id or core.ids.next(),
+            username=username,
+            display_name=display_name or username,
+            is_bot=bot,
+            api_key=(api_key or secrets.token_urlsafe(18)) if bot else "",
+            create_time=now_s(),
+        )
+        core.state.add_user(user)
+        return user.seed()
+
+    async def post_message(
+        self,
+        sender_id: int,
+        channel_id: int,
+        content: str | Mapping[str, Any],
+        *,
+        mentions: Sequence[api.MessageMention | int] = (),
+        references: Sequence[api.MessageRef | int] = (),
+        attachments: Sequence[api.MessageAttachment] = (),
+        code: int = 0,
+        topic_id: int = 0,
+        mention_everyone: bool = False,
+    ) -> api.ChannelMessage:
+        """Post as *sender_id* exactly as a client would; the other members get the push.
+
+        *content*: a str is the text (``{"t": content}``), a mapping is the
+        content JSON. *mentions*: ``MessageMention``s or user ids (``@username``
+        is located in the text for ``s``/``e``, in UTF-16 units). *references*:
+        ``MessageRef``s or ids of stored messages to reply to.
+
+        Raises:
+            OpError: as a client's send would fail (no access, content too long).
+        """
+        core = self._core
+        text_obj: dict[str, Any] = {"t": content} if isinstance(content, str) else dict(content)
+        text = str(text_obj.get("t", ""))
+        send = rt.ChannelMessageSend(
+            clan_id=core.state.channels[channel_id].clan_id if channel_id in core.state.channels else 0,
+            channel_id=channel_id,
+            content=json.dumps(text_obj, ensure_ascii=False, separators=(",", ":")),
+            mentions=[self._mention(m, text) for m in mentions],
+            references=[self._reference(r) for r in references],
+            attachments=list(attachments),
+            code=code,
+            topic_id=topic_id,
+            mention_everyone=mention_everyone,
+        )
+        message, _ = await core.send_message(sender_id, send)
+        return message
+
+    def _mention(self, mention: api.MessageMention | int, text: str) -> api.MessageMention:
+        if isinstance(mention, api.MessageMention):
+            return mention
+        user = self._core.state.users[mention]
+        token = "@" + user.username
+        index = text.find(token)
+        start = utf16_len(text[:index]) if index >= 0 else 0
+        end = start + utf16_len(token) if index >= 0 else 0
+        return api.MessageMention(user_id=user.id, username=user.username, s=start, e=end)
+
+    def _reference(self, ref: api.MessageRef | int) -> api.MessageRef:
+        if isinstance(ref, api.MessageRef):
+            return ref
+        message = self._core.state.find_message(ref)
+        if message is None:
+            raise KeyError(f"message {ref} not stored")
+        return api.MessageRef(
+            message_ref_id=message.message_id,
+            content=message.content,
+            has_attachment=bool(message.attachments),
+            message_sender_id=message.sender_id,
+            message_sender_username=message.username,
+            message_sender_avatar=message.avatar,
+            message_sender_clan_nick=message.clan_nick,
+            message_sender_display_name=message.display_name,
+        )
+
+    def message_push(self, sender_id: int, channel_id: int, content: str | Mapping[str, Any]) -> bytes:
+        """A ready-to-send ``channel_message`` push frame with a fresh id (not stored).
+
+        For benchmarks: build a list once and send it with :meth:`push_many`.
+        """
+        core = self._core
+        user = core.state.users[sender_id]
+        channel = core.state.channels[channel_id]
+        text_obj = {"t": content} if isinstance(content, str) else dict(content)
+        send = rt.ChannelMessageSend(
+            channel_id=channel_id, content=json.dumps(text_obj, ensure_ascii=False, separators=(",", ":"))
+        )
+        message = core.build_message(user, channel, send, message_id=core.ids.next(), now=now_s())
+        return _wire.encode("channel_message", message)
+
+    def _targets(self, to: int | None) -> list[Connection]:
+        return list(self._core.connections) if to is None else self._core.user_conns(to)
+
+    async def push(self, envelope: rt.Envelope, *, to: int | None = None) -> int:
+        """Send any Envelope as-is (set no cid for a push) to *to*'s sockets (None: every socket).
+
+        Returns the number of sockets written.
+        """
+        return await self._core.send_to(bytes(envelope), self._targets(to))
+
+    async def push_bytes(self, data: bytes | str, *, to: int | None = None) -> int:
+        """Send raw frame data (binary; a ``str`` is sent as a text frame): garbage, unknown
+        variants, oversized frames, hand-made 0xFF frames."""
+        return await self._core.send_to(data, self._targets(to))
+
+    async def push_many(self, frames: Sequence[bytes], *, to: int | None = None) -> int:
+        """Write pre-encoded frames to *to*'s sockets as fast as they accept them (in order).
+
+        Returns frames written per socket summed. Blocks while a socket is full
+        (backpressure); cancelling stops mid-way.
+        """
+        total = 0
+        for conn in self._targets(to):
+            send = conn.ws.send_message
+            try:
+                for frame in frames:
+                    await send(frame)
+                    total += 1
+            except trio_websocket.ConnectionClosed:
+                continue
+        return total
+
+    def drop_connections(
+        self, user_id: int | None = None, *, code: int | None = None, reason: str = ""
+    ) -> int:
+        """Close sockets of *user_id* (None: all): abruptly (TCP RST / EOF) when *code* is None,
+        else with that close code. Returns how many were asked to close (closing completes
+        asynchronously; use :meth:`wait_connected`/``connection_count`` to observe it)."""
+        conns = self._targets(user_id)
+        for conn in conns:
+            conn.request_close(code, reason)
+        return len(conns)
+
+    async def click_button(
+        self, user_id: int, message_id: int, button_id: str, extra_data: str = "{}"
+    ) -> rt.MessageButtonClicked:
+        """*user_id* clicks a button on a stored message: ``message_button_clicked`` to its author."""
+        event = rt.MessageButtonClicked(message_id=message_id, button_id=button_id, extra_data=extra_data)
+        result: rt.MessageButtonClicked = await self._core.interaction(
+            user_id, "message_button_clicked", event
+        )
+        return result
+
+    async def select_values(
+        self, user_id: int, message_id: int, selectbox_id: str, values: Sequence[str]
+    ) -> rt.DropdownBoxSelected:
+        """*user_id* picks values in a select: ``dropdown_box_selected`` to the message's author."""
+        event = rt.DropdownBoxSelected(message_id=message_id, selectbox_id=selectbox_id, values=list(values))
+        result: rt.DropdownBoxSelected = await self._core.interaction(user_id, "dropdown_box_selected", event)
+        return result
+
+    async def react(
+        self, user_id: int, message_id: int, emoji: str, *, remove: bool = False, emoji_id: int = 0
+    ) -> api.MessageReaction:
+        """*user_id* adds (or removes) a reaction: ``message_reaction_event`` to the channel."""
+        return await self._core.react(
+            user_id, api.MessageReaction(message_id=message_id, emoji=emoji, emoji_id=emoji_id, action=remove)
+        )
+
+    async def add_to_clan(self, user_id: int, clan_id: int, *, invitor: int = 0) -> None:
+        """Make *user_id* a clan member: ``add_clan_user_event`` to them and the clan."""
+        await self._core.add_to_clan(user_id, clan_id, invitor=invitor)
+
+    async def remove_from_clan(self, user_ids: int | Sequence[int], clan_id: int) -> None:
+        await self._core.remove_from_clan(_ids(user_ids), clan_id)
+
+    async def add_to_channel(
+        self, user_ids: int | Sequence[int], channel_id: int, *, caller: int = 0
+    ) -> None:
+        """Add users to a channel/thread/DM: ``user_channel_added_event`` to them and the members."""
+        await self._core.add_to_channel(_ids(user_ids), channel_id, caller=caller)
+
+    async def remove_from_channel(self, user_ids: int | Sequence[int], channel_id: int) -> None:
+        await self._core.remove_from_channel(_ids(user_ids), channel_id)
+
+    async def create_channel(
+        self,
+        creator_id: int,
+        clan_id: int,
+        label: str,
+        *,
+        type: int = ChannelType.TEXT,
+        private: bool = False,
+        parent_id: int = 0,
+        members: Sequence[int] = (),
+    ) -> int:
+        """Create a clan channel or thread (``channel_created_event`` to the clan); returns its id."""
+        channel = await self._core.create_channel(
+            creator_id,
+            clan_id=clan_id,
+            type=type,
+            label=label,
+            private=private,
+            parent_id=parent_id,
+            members=members,
+        )
+        return channel.id
+
+    async def open_dm(self, user_id: int, other_id: int) -> int:
+        """The DM channel id between two users, created (with its push) when missing."""
+        return (await self._core.open_dm(user_id, other_id)).id
+
+    async def request_friend(self, from_id: int, to_id: int) -> None:
+        """*from_id* sends (or accepts) a friend request to *to_id* (``add_friend`` + notification)."""
+        await self._core.add_friends(from_id, [to_id], [])
+
+    async def transfer_tokens(self, sender_id: int, receiver_id: int, amount: int, note: str = "") -> str:
+        """Move whole tokens between users outside the chain protocol and push
+        ``token_sent_event`` to both. Returns the fake transaction hash.
+
+        Raises:
+            OpError: insufficient balance (400).
+        """
+        core = self._core
+        chain = core.chain
+        if chain is not None:
+            from .._protocol import mmn
+
+            units = amount * 10**mmn.DECIMALS
+            if chain.balance_of(sender_id) < units:
+                raise OpError(400, "insufficient balance")
+            chain.register_user(sender_id, receiver_id)
+            chain.balances[mmn.address_for(sender_id)] -= units
+            addr = mmn.address_for(receiver_id)
+            chain.balances[addr] = chain.balances.get(addr, 0) + units
+        else:
+            balances = core.state.balances
+            if balances.get(sender_id, 0) < amount:
+                raise OpError(400, "insufficient balance")
+            balances[sender_id] -= amount
+            balances[receiver_id] = balances.get(receiver_id, 0) + amount
+        import secrets
+
+        tx_hash = secrets.token_hex(32)
+        await core.on_chain_transfer(sender_id, receiver_id, amount, note, tx_hash)
+        return tx_hash
+
+    async def send_notification(self, user_id: int, notification: api.Notification) -> None:
+        """Push ``notifications`` with one item to a user."""
+        await self._core.push_users(
+            "notifications", rt.Notifications(notifications=[notification]), [user_id]
+        )
+
+    def save_state(self, path: str | Path) -> None:
+        """Write the current state (balances synced from the chain) as a JSON state file."""
+        _sync_balances(self._core)
+        self._core.state.save(path)
+
+
+def _ids(value: int | Sequence[int]) -> list[int]:
+    return [value] if isinstance(value, int) else list(value)
+
+
+def _sync_balances(core: SandboxCore) -> None:
+    chain = core.chain
+    if chain is None:
+        return
+    from .._protocol import mmn
+
+    for uid in core.state.users:
+        core.state.balances[uid] = chain.balance_of(uid) // 10**mmn.DECIMALS
+
+
+def _initial_state(
+    state_file: str | Path | None, ids: SnowflakeGenerator, history_limit: int | None
+) -> SandboxState:
+    if state_file is not None and Path(state_file).exists():
+        return SandboxState.load(state_file, history_limit=history_limit)
+    return default_state(ids.next, history_limit=history_limit)
+
+
+def _make_chain(core: SandboxCore) -> Any:
+    try:
+        from ._chain import FakeChain
+    except ImportError:  # not built yet: the MMN/ZK routes answer 503
+        return None
+    return FakeChain(
+        id_token_owner=core.id_token_owner,
+        on_transfer=core.on_chain_transfer,
+        balances={uid: tokens for uid, tokens in core.state.balances.items() if tokens > 0},
+        known_users=lambda: list(core.state.users),
+    )
+
+
+async def _serve_http(
+    app: SandboxApp,
+    host: str,
+    port: int,
+    shutdown: trio.Event,
+    done: trio.Event,
+    *,
+    task_status: trio.TaskStatus[int],
+) -> None:
+    from hypercorn.config import Config
+    from hypercorn.trio import serve
+
+    config = Config()
+    config.bind = [f"{host}:{port}"]
+    config.graceful_timeout = 1.0
+    config.accesslog = None
+    config.errorlog = logging.getLogger("mezon_trio.testing.hypercorn")
+    try:
+        async with trio.open_nursery() as nursery:
+            bound: list[str] = await nursery.start(
+                partial(serve, cast(Any, app), config, shutdown_trigger=shutdown.wait)
+            )
+            task_status.started(int(bound[0].rsplit(":", 1)[1]))
+    finally:
+        done.set()
+
+
+@asynccontextmanager
+async def open_sandbox(
+    *,
+    in_memory: bool = False,
+    state_file: str | Path | None = None,
+    token_ttl: float = 3600.0,
+    bare_ws_url: bool = False,
+    echo_own_messages: bool = False,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    ws_port: int = 0,
+    state: SandboxState | None = None,
+    history_limit: int | None = 50_000,
+    raise_internal_errors: bool = True,
+) -> AsyncIterator[Sandbox]:
+    """Run a sandbox in the caller's task tree (its own nursery inside this context).
+
+    Args:
+        in_memory: no sockets: use ``sb.http_transport()`` / ``sb.ws_connect``
+            (both in ``sb.client_kwargs()``); for ``autojump_clock`` tests.
+        state_file: JSON state to load if the file exists (else the default
+            seed) and to write back on exit.
+        token_ttl: session token lifetime in seconds (``exp`` claim).
+        bare_ws_url: return ``ws_url`` as bare ``host:port`` (PROTOCOL.md §2.4 rule 2).
+        echo_own_messages: also push a sender's own messages/edits/reactions to it.
+        host, port, ws_port: bind addresses (port 0: any free port).
+        state: use this state instead of the seed/state file.
+        history_limit: stored messages per channel (oldest dropped beyond).
+        raise_internal_errors: raise :class:`SandboxInternalError` on exit if
+            the sandbox hit a bug while serving (and the body raised nothing).
+
+    Entering binds the ports and returns once both servers accept connections.
+    Exiting closes every socket with 1000 (bounded by 2 s), stops hypercorn
+    gracefully, saves the state file; an exception from the body propagates
+    unchanged.
+    """
+    ids = SnowflakeGenerator()
+    if state is None:
+        # synchronous on purpose: a worker thread would let autojump_clock leap ahead
+        state = _initial_state(state_file, ids, history_limit)
+    core = SandboxCore(
+        state=state,
+        faults=Faults(),
+        ids=ids,
+        token_ttl=token_ttl,
+        bare_ws_url=bare_ws_url,
+        echo_own_messages=echo_own_messages,
+    )
+    core.host = host
+    core.chain = _make_chain(core)
+    gateway = Gateway(core)
+    app = SandboxApp(core)
+    shutdown = trio.Event()
+    http_done = trio.Event()
+    body_error: BaseException | None = None
+    async with trio.open_nursery() as nursery:
+        if in_memory:
+            core.http_port = port or 7350
+            core.ws_port = ws_port or (core.http_port + 1)
+            http_done.set()
+        else:
+            core.http_port = await nursery.start(_serve_http, app, host, port, shutdown, http_done)
+            listeners = await trio.open_tcp_listeners(ws_port, host=host)
+            core.ws_port = listeners[0].socket.getsockname()[1]
+            await nursery.start(trio.serve_listeners, gateway.handle_stream, listeners)
+        sandbox = Sandbox(core, gateway, app, nursery, in_memory=in_memory)
+        try:
+            yield sandbox
+        except trio.Cancelled:
+            raise
+        except BaseException as exc:
+            body_error = exc
+        finally:
+            with trio.CancelScope(shield=True):
+                await _shutdown(core, shutdown, http_done)
+                if state_file is not None:
+                    try:
+                        _sync_balances(core)
+                        core.state.save(state_file)  # small file, once: synchronous (see above)
+                    except OSError as exc:
+                        log.error("could not save the sandbox state to %s: %s", state_file, exc)
+            nursery.cancel_scope.cancel()
+    if body_error is not None:
+        raise body_error
+    if raise_internal_errors and core.internal_errors:
+        raise SandboxInternalError(core.internal_errors) from core.internal_errors[0]
+
+
+async def _shutdown(core: SandboxCore, shutdown: trio.Event, http_done: trio.Event) -> None:
+    with trio.move_on_after(SHUTDOWN_TIMEOUT):
+        for conn in list(core.connections):
+            conn.request_close(1000, "sandbox closed")
+        await core.wait_disconnected()
+    shutdown.set()
+    with trio.move_on_after(SHUTDOWN_TIMEOUT):
+        await http_done.wait()
