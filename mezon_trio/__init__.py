@@ -7,6 +7,11 @@ Public modules: :mod:`mezon_trio.errors`, :mod:`mezon_trio.events`,
 
 from __future__ import annotations
 
+from . import errors as errors
+from ._client import MezonClient as MezonClient
+from ._client import ReconnectPolicy as ReconnectPolicy
+from ._client import connect_mezon as connect_mezon
 from ._version import __version__ as __version__
+from .events import Events as Events
 
-__all__ = ["__version__"]
+__all__ = ["Events", "MezonClient", "ReconnectPolicy", "__version__", "connect_mezon", "errors"]
