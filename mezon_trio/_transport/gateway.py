@@ -374,6 +374,13 @@ class Gateway:
                         with trio.move_on_after(self._close_timeout) as scope:
                             scope.shield = True
                             await conn.aclose(close_code, close_reason or None)
+                        # trio-websocket 0.12 does not close the TCP stream when the peer
+                        # drops it (aclose() returns early once a close reason is set), which
+                        # leaks the socket until garbage collection.
+                        stream = getattr(conn, "_stream", None)
+                        if isinstance(stream, trio.abc.AsyncResource):
+                            with trio.CancelScope(shield=True):
+                                await trio.aclose_forcefully(stream)
                         ws_nursery.cancel_scope.cancel()
             except BaseExceptionGroup as group:
                 _, rest = group.split(trio.Cancelled)

@@ -1,0 +1,194 @@
+"""Pushes to iterators and handlers, socket requests, the 0xFF bridge, RPCs, bad frames."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import trio
+
+from mezon_trio import Events, MezonClient
+from mezon_trio._proto.mezon import api
+from mezon_trio._proto.mezon import realtime as rt
+from mezon_trio.errors import APIError, NotFound, ProtocolError, RequestTimeout, ServerError
+from mezon_trio.events import ProtocolErrorEvent
+from mezon_trio.models import Message
+from mezon_trio.testing import open_sandbox
+
+from ._helpers import client_kwargs
+
+
+async def test_pushed_message_reaches_iterator_and_handler() -> None:
+    with trio.fail_after(20):
+        async with open_sandbox() as sb:
+            client = MezonClient(**client_kwargs(sb))
+            handled: list[Message] = []
+            got_it = trio.Event()
+
+            async def on_message(msg: Message) -> None:
+                handled.append(msg)
+                got_it.set()
+
+            client.on_channel_message(on_message)
+            async with client:
+                messages = client.channel_messages()
+                posted = await sb.post_message(sb.human.id, sb.channel_id, "hello bot")
+                msg = await messages.__anext__()
+                assert isinstance(msg, Message)
+                assert msg.id == posted.message_id
+                assert msg.text == "hello bot"
+                assert msg.channel_id == sb.channel_id
+                assert msg.sender_id == sb.human.id
+                await got_it.wait()
+                assert [m.id for m in handled] == [posted.message_id]
+
+
+async def test_events_arrive_in_order() -> None:
+    with trio.fail_after(30):
+        async with open_sandbox() as sb, MezonClient(**client_kwargs(sb)) as client:
+            async with client.channel_messages(buffer=100) as messages:
+                for i in range(30):
+                    await sb.post_message(sb.human.id, sb.channel_id, f"m{i}")
+                texts = []
+                async for msg in messages:
+                    texts.append(msg.text)
+                    if len(texts) == 30:
+                        break
+            assert texts == [f"m{i}" for i in range(30)]
+
+
+async def test_send_gets_its_ack_through_the_request_api() -> None:
+    with trio.fail_after(20):
+        async with open_sandbox() as sb, MezonClient(**client_kwargs(sb)) as client:
+            send = rt.ChannelMessageSend(
+                clan_id=sb.clan_id,
+                channel_id=sb.channel_id,
+                content=json.dumps({"t": "pong"}),
+                mode=2,
+                is_public=True,
+            )
+            reply = await client._gateway.request(rt.Envelope(channel_message_send=send))
+            ack = reply.channel_message_ack
+            assert ack is not None
+            assert ack.channel_id == sb.channel_id
+            assert ack.message_id != 0
+            stored = sb.messages(sb.channel_id)
+            assert stored[-1].message_id == ack.message_id
+            assert stored[-1].content == '{"t": "pong"}'
+            assert client._gateway.statistics().pending_requests == 0
+
+
+async def test_error_reply_and_timeout() -> None:
+    with trio.fail_after(20):
+        async with open_sandbox() as sb, MezonClient(**client_kwargs(sb, timeout=300)) as client:
+            sb.faults.fail_ops["message_typing_event"] = rt.Error(code=3, message="nope", context={"k": "v"})
+            typing = rt.MessageTypingEvent(clan_id=sb.clan_id, channel_id=sb.channel_id, mode=2)
+            with pytest.raises(APIError) as info:
+                await client._gateway.request(rt.Envelope(message_typing_event=typing))
+            assert info.value.code == 3
+            assert info.value.message == "nope"
+            assert dict(info.value.context) == {"k": "v"}
+            assert info.value.operation == "message_typing_event"
+
+            sb.faults.drop_replies.add("message_typing_event")
+            start = trio.current_time()
+            with pytest.raises(RequestTimeout):
+                await client._gateway.request(rt.Envelope(message_typing_event=typing))
+            assert 0.25 < trio.current_time() - start < 2.0
+            # A caller can narrow the deadline; cancellation leaves no pending entry.
+            with trio.move_on_after(0.05):
+                await client._gateway.request(rt.Envelope(message_typing_event=typing))
+            assert client._gateway.statistics().pending_requests == 0
+            sb.faults.drop_replies.clear()
+            sb.faults.fail_ops.clear()
+            reply = await client._gateway.request(rt.Envelope(message_typing_event=typing))
+            assert reply.message_typing_event is not None
+
+
+async def test_api_bridge_with_chunked_answers_and_statuses() -> None:
+    with trio.fail_after(20):
+        async with open_sandbox() as sb, MezonClient(**client_kwargs(sb)) as client:
+            request = api.ListChannelDescsRequest(clan_id=sb.clan_id, channel_type=1)
+            whole = await client.api_bridge("ListChannelDescs", request, api.ChannelDescList)
+            assert whole.channeldesc
+            sb.faults.chunk_size = 7
+            chunked = await client.api_bridge("ListChannelDescs", request, api.ChannelDescList)
+            assert bytes(chunked) == bytes(whole)
+            sb.faults.chunk_size = None
+            sb.faults.raw_status["ListChannelDescs"] = 404
+            with pytest.raises(NotFound) as info:
+                await client.api_bridge("ListChannelDescs", request, api.ChannelDescList)
+            assert info.value.status == 404
+            assert info.value.operation == "ListChannelDescs"
+            sb.faults.raw_status["ListChannelDescs"] = 500
+            with pytest.raises(ServerError):
+                await client.api_bridge("ListChannelDescs", request, api.ChannelDescList)
+            assert client._gateway.statistics().partial_raw_answers == 0
+
+
+async def test_rpc_over_http() -> None:
+    with trio.fail_after(20):
+        async with open_sandbox() as sb, MezonClient(**client_kwargs(sb)) as client:
+            clans = await client.rpc("ListClanDescs", api.ListClanDescRequest(), api.ClanDescList)
+            assert {c.clan_id for c in clans.clandesc} == set(sb.clan_ids)
+            detail = await client.rpc(
+                "ListChannelDetail",
+                api.ListChannelDetailRequest(channel_id=sb.channel_id),
+                api.ChannelDescription,
+            )
+            assert detail.channel_id == sb.channel_id
+
+
+async def test_garbage_frames_are_reported_and_skipped() -> None:
+    with trio.fail_after(20):
+        async with open_sandbox() as sb, MezonClient(**client_kwargs(sb)) as client:
+            errors = client.stream(Events.PROTOCOL_ERROR)
+            messages = client.channel_messages()
+            await sb.push_bytes(b"\x0b\x0c\x0d", to=sb.bot.id)  # wire type 3: not an Envelope
+            await sb.push_bytes(b"\xff\x00", to=sb.bot.id)  # truncated raw frame
+            await sb.push_bytes("a text frame", to=sb.bot.id)  # ignored, not an error
+            # A channel_message whose payload is not a ChannelMessage: decodes at the top, fails inside.
+            await sb.push_bytes(b"\x32\x03\x08\xff\xff", to=sb.bot.id)
+            await sb.post_message(sb.human.id, sb.channel_id, "still alive")
+            msg = await messages.__anext__()
+            assert msg.text == "still alive"
+            seen = [await errors.__anext__() for _ in range(3)]
+            assert all(isinstance(e, ProtocolErrorEvent) for e in seen)
+            assert all(isinstance(e.error, ProtocolError) for e in seen)
+            stats = client.statistics()
+            assert stats.protocol_errors == 3
+            assert stats.gateway.text_frames == 1
+            assert client.is_ready
+
+
+async def test_unwanted_pushes_are_skipped_without_decoding() -> None:
+    with trio.fail_after(20):
+        async with open_sandbox() as sb, MezonClient(**client_kwargs(sb)) as client:
+            before = client.statistics()
+            typing = rt.MessageTypingEvent(
+                clan_id=sb.clan_id, channel_id=sb.channel_id, sender_id=sb.human.id
+            )
+            await sb.push(rt.Envelope(message_typing_event=typing), to=sb.bot.id)
+            while client.statistics().gateway.pushes == before.gateway.pushes:
+                await trio.sleep(0.01)
+            async with client.stream(Events.MESSAGE_TYPING_EVENT) as typings:
+                await sb.push(rt.Envelope(message_typing_event=typing), to=sb.bot.id)
+                got = await typings.__anext__()
+                assert got.sender_id == sb.human.id
+            after = client.statistics()
+            assert after.pushes_skipped == before.pushes_skipped + 1
+            assert after.pushes_decoded == before.pushes_decoded + 1
+
+
+async def test_bot_added_to_a_channel_joins_it() -> None:
+    with trio.fail_after(20):
+        async with open_sandbox() as sb, MezonClient(**client_kwargs(sb)) as client:
+            channel = sb.thread_id or sb.channel_id
+            await sb.add_to_channel([sb.bot.id], channel)
+            (join,) = await sb.wait_for(
+                lambda r: r.kind == "channel_join" and r.payload.channel_id == channel
+            )
+            assert join.user_id == sb.bot.id
+            with trio.fail_after(5):
+                while channel not in client._gateway.joined_channels:
+                    await trio.sleep(0.01)
