@@ -47,8 +47,8 @@ def client_tasks() -> list[trio.lowlevel.Task]:
     return found
 
 
-async def wait_no_connections(sb: Any, timeout: float = 5.0) -> None:
+async def wait_no_connections(sb: Any, *, within: float = 5.0) -> None:
     """Wait until the sandbox sees no open socket (closing completes asynchronously on its side)."""
-    with trio.fail_after(timeout):
-        while sb.connection_count() != 0:
+    with trio.fail_after(within):
+        while sb.connection_count() != 0:  # noqa: ASYNC110 - a counter, nothing to wait on
             await trio.sleep(0.01)

@@ -151,7 +151,8 @@ async def test_backoff_grows_and_gives_up_after_max_attempts(autojump_clock: tri
             policy = ReconnectPolicy(max_attempts=4, initial_delay=1.0, max_delay=4.0)
             client = MezonClient(**client_kwargs(sb, reconnect=policy))
             delays: list[float] = []
-            with pytest.raises(ConnectionLost, match="gave up"):
+
+            async def run() -> None:
                 async with client:
                     reconnecting = client.stream(Events.RECONNECTING)
                     # The login endpoint fails with 500 and the old token is refused: nothing works.
@@ -160,6 +161,9 @@ async def test_backoff_grows_and_gives_up_after_max_attempts(autojump_clock: tri
                     sb.drop_connections(sb.bot.id)
                     async for ev in reconnecting:
                         delays.append(ev.delay)
+
+            with pytest.raises(ConnectionLost, match="gave up"):
+                await run()
             assert len(delays) == 4
             caps = [1.0, 2.0, 4.0, 4.0]
             assert all(0 <= d <= cap for d, cap in zip(delays, caps, strict=True))
@@ -172,12 +176,16 @@ async def test_auth_failure_on_reconnect_stops_without_a_storm(
     with trio.fail_after(600):
         async with open_sandbox(in_memory=True) as sb:
             client = MezonClient(**client_kwargs(sb))
-            with pytest.raises(AuthenticationError):
+
+            async def run() -> None:
                 async with client:
                     sb.revoke_sessions(client.session.token)
                     sb.faults.auth_status = 401
                     sb.drop_connections(sb.bot.id)
                     await trio.sleep_forever()
+
+            with pytest.raises(AuthenticationError):
+                await run()
             logins = [r for r in sb.received if r.kind == "authenticate"]
             assert len(logins) == 2  # the first login, then exactly one refused attempt
             assert client_tasks() == []

@@ -169,7 +169,7 @@ async def test_unwanted_pushes_are_skipped_without_decoding() -> None:
                 clan_id=sb.clan_id, channel_id=sb.channel_id, sender_id=sb.human.id
             )
             await sb.push(rt.Envelope(message_typing_event=typing), to=sb.bot.id)
-            while client.statistics().gateway.pushes == before.gateway.pushes:
+            while client.statistics().gateway.pushes == before.gateway.pushes:  # noqa: ASYNC110 - polling a counter
                 await trio.sleep(0.01)
             async with client.stream(Events.MESSAGE_TYPING_EVENT) as typings:
                 await sb.push(rt.Envelope(message_typing_event=typing), to=sb.bot.id)
@@ -190,5 +190,5 @@ async def test_bot_added_to_a_channel_joins_it() -> None:
             )
             assert join.user_id == sb.bot.id
             with trio.fail_after(5):
-                while channel not in client._gateway.joined_channels:
+                while channel not in client._gateway.joined_channels:  # noqa: ASYNC110 - polling a counter
                     await trio.sleep(0.01)
