@@ -295,6 +295,12 @@ def _retry_after(seconds: float) -> str:
 
 
 async def _body(receive: Receive) -> bytes:
+    """Read the whole request body.
+
+    Raises:
+        _TooLarge: more than MAX_BODY bytes; the rest is still read (and
+            discarded) so that clients that send before reading get the 413.
+    """
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -303,11 +309,12 @@ async def _body(receive: Receive) -> bytes:
             break
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY:
-            raise _TooLarge
-        chunks.append(chunk)
+        if size <= MAX_BODY:
+            chunks.append(chunk)
         if not message.get("more_body", False):
             break
+    if size > MAX_BODY:
+        raise _TooLarge
     return b"".join(chunks)
 
 
