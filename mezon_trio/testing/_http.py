@@ -119,7 +119,7 @@ class SandboxApp:
             app_id = int(account["appid"])
             api_key = str(account["token"])
         except (ValueError, KeyError, TypeError):
-            core.recorder.add(0, "http", "authenticate", 0, body[:200])
+            core.recorder.add(0, "http", "authenticate", 0, {"malformed_body_bytes": len(body)})
             await _json(send, 400, {"code": 3, "message": 'expected {"account": {"appid", "token"}}'})
             return
         core.recorder.add(
@@ -242,7 +242,12 @@ class SandboxApp:
             payload: Any = json.loads(body)
         except ValueError:
             payload = body
-        core.recorder.add(0, "http", kind, 0, payload)
+        user_id = 0
+        if isinstance(payload, dict) and "jwt" in payload:
+            jwt = payload["jwt"]
+            user_id = (core.id_token_owner(jwt) if isinstance(jwt, str) else None) or 0
+            payload = {**payload, "jwt": "***"}  # the id_token is a credential
+        core.recorder.add(user_id, "http", kind, 0, payload)
         if method != "POST":
             await _json(send, 405, {"code": 12, "message": "POST only"}, allow="POST")
             return

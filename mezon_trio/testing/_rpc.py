@@ -10,6 +10,7 @@ frame, serialized ``rt.Error`` as payload on errors).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -75,6 +76,19 @@ class Outcome:
         return {"code": grpc_code(self.status), "message": err.message}
 
 
+def _redacted(request: betterproto2.Message) -> betterproto2.Message:
+    """The request as recorded in ``sb.received``: session secrets masked."""
+    if isinstance(request, api.SessionRefreshRequest):
+        return dataclasses.replace(request, token="***" if request.token else "")
+    if isinstance(request, api.SessionLogoutRequest):
+        return dataclasses.replace(
+            request,
+            token="***" if request.token else "",
+            refresh_token="***" if request.refresh_token else "",
+        )
+    return request
+
+
 def _rpc(
     name: str, request: type[betterproto2.Message], *, auth: bool = True
 ) -> Callable[[Handler], Handler]:
@@ -104,7 +118,7 @@ async def invoke(
     except Exception:
         core.recorder.add(user_id, transport, name, 0, body)
         return Outcome(400, error=OpError(400, f"could not decode {method.request.__name__}"))
-    core.recorder.add(user_id, transport, name, 0, request)
+    core.recorder.add(user_id, transport, name, 0, _redacted(request))
     faults = core.faults
     forced = faults.rpc_status.get(name)
     if forced is not None:

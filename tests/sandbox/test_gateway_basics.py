@@ -179,7 +179,15 @@ async def test_post_message_mentions_and_references(sb: Sandbox, session: api.Se
             first = await sb.post_message(
                 sb.human.id, sb.channel_id, "😀 @sandbox-bot hi", mentions=[sb.bot.id]
             )
-            reply = await sb.post_message(sb.human.id, sb.channel_id, "again", references=[first.message_id])
+            reply = await sb.post_message(
+                sb.human.id,
+                sb.channel_id,
+                "again",
+                references=[first.message_id],
+                attachments=[
+                    api.MessageAttachment(filename="a.png", url="https://x/a.png", filetype="image/png")
+                ],
+            )
             p1 = (await bot.next_push("channel_message")).channel_message
             p2 = (await bot.next_push("channel_message")).channel_message
             assert p1 is not None
@@ -197,6 +205,9 @@ async def test_post_message_mentions_and_references(sb: Sandbox, session: api.Se
                 first.content,
             )
             assert p2.message_id == reply.message_id > p1.message_id
+            (attachment,) = api.MessageAttachmentList.parse(p2.attachments).attachments
+            assert (attachment.filename, attachment.filetype) == ("a.png", "image/png")
+            assert p1.attachments == p1.references == b""
 
 
 async def test_drop_connections_abrupt_and_with_code(sb: Sandbox, session: api.Session) -> None:

@@ -68,3 +68,25 @@ async def test_in_memory_bad_token_rejected(autojump_clock: trio.testing.MockClo
                 async with trio.open_nursery() as nursery:
                     await sb.ws_connect(nursery, sb.ws_url + ws_path("forged"))
             assert sb.connection_count() == 0
+
+
+async def test_in_memory_drops(autojump_clock: trio.testing.MockClock) -> None:
+    with trio.fail_after(30):
+        async with open_sandbox(in_memory=True) as sb:
+            session = await bot_session(sb)
+            async with raw_socket(sb, session.token) as first, raw_socket(sb, session.token) as second:
+                await sb.wait_connected(sb.bot.id, count=2)
+                assert sb.drop_connections(sb.bot.id) == 2
+                for sock in (first, second):
+                    with pytest.raises(trio_websocket.ConnectionClosed) as info:
+                        await sock.recv()
+                    assert info.value.reason is not None
+                    assert info.value.reason.code == 1006
+                await sb.wait_disconnected(sb.bot.id)
+            async with raw_socket(sb, session.token) as again:
+                await sb.wait_connected(sb.bot.id)
+                sb.drop_connections(code=1012, reason="restart")
+                with pytest.raises(trio_websocket.ConnectionClosed) as info:
+                    await again.recv()
+                assert info.value.reason is not None
+                assert (info.value.reason.code, info.value.reason.reason) == (1012, "restart")

@@ -209,6 +209,8 @@ async def test_session_refresh_and_logout(sb: Sandbox, http: httpx.AsyncClient, 
         assert await call(http, sb, fresh.token, "SessionLogout", logout) == b""
         assert (await rpc(http, sb.http_url, fresh.token, "ListClanDescs")).status_code == 401
         assert (await rpc(http, sb.http_url, session.token, "ListClanDescs")).status_code == 200
+        recorded = [r.payload for r in sb.received if r.kind in ("SessionRefresh", "SessionLogout")]
+        assert all("ey" not in repr(p) for p in recorded)  # JWTs (base64 '{"') never recorded
 
 
 async def test_friends_rpcs_and_pushes(sb: Sandbox, http: httpx.AsyncClient, session: api.Session) -> None:

@@ -197,6 +197,8 @@ async def test_chain_routes_end_to_end(sb: Sandbox, http: httpx.AsyncClient, ses
                 )
             kinds = [x.kind for x in sb.received if x.transport == "http"]
             assert {"zk_prove", "mmn"} <= set(kinds)
+            (prove,) = [x for x in sb.received if x.kind == "zk_prove"]
+            assert (prove.user_id, prove.payload["jwt"]) == (sb.bot.id, "***")
         # an id_token the sandbox never issued is refused by the prover
         r = await http.post(sb.zk_url + "prove", json={"ephemeral_pk": key.public_key_b58, "jwt": "x.y.z"})
         assert r.status_code != 200
