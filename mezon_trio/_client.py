@@ -182,6 +182,21 @@ def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
     return out
 
 
+def _attach_context(exc: BaseException, cause: BaseException) -> None:
+    """Append *cause* at the end of *exc*'s ``__context__`` chain (unless already in it)."""
+    seen: set[int] = set()
+    current = exc
+    while True:
+        if current is cause or id(current) in seen:
+            return
+        seen.add(id(current))
+        nxt = current.__context__
+        if nxt is None:
+            current.__context__ = cause
+            return
+        current = nxt
+
+
 def _collapse(group: BaseExceptionGroup[BaseException]) -> BaseException | None:
     """The one exception to raise for a failed client nursery (None: only cancellations)."""
     _, rest = group.split(trio.Cancelled)
@@ -477,8 +492,8 @@ class MezonClient:
         if body_exc is not None and not (
             isinstance(body_exc, trio.Cancelled) and ours_cancelled and internal is not None
         ):
-            if internal is not None and body_exc.__context__ is None:
-                body_exc.__context__ = internal
+            if internal is not None:
+                _attach_context(body_exc, internal)
             raise body_exc
         if internal is not None:
             raise internal

@@ -366,12 +366,19 @@ class Gateway:
                 async with trio.open_nursery() as ws_nursery:
                     conn = await self._open(ws_nursery, url, safe)
                     opened_at = trio.current_time()
+                    graceful = False
                     try:
                         await self._run(conn, task_status)
+                        # _run returned: we ended it ourselves, so trio-websocket's reader
+                        # is still alive to complete the closing handshake.
+                        graceful = True
                     finally:
                         self._detach()
                         close_code, close_reason = self._close_code
-                        with trio.move_on_after(self._close_timeout) as scope:
+                        # Cancelled from outside, the library's reader is cancelled too and
+                        # the handshake can never complete: send the close frame and go.
+                        bound = self._close_timeout if graceful else min(0.05, self._close_timeout)
+                        with trio.move_on_after(bound) as scope:
                             scope.shield = True
                             await conn.aclose(close_code, close_reason or None)
                         # trio-websocket 0.12 does not close the TCP stream when the peer

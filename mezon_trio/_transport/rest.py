@@ -59,6 +59,16 @@ _READ_PREFIXES: Final = ("List", "Get", "Search", "Is", "Check", "Detail", "Heal
 _MAX_RETRY_AFTER: Final = 60.0
 
 
+_STATUS_TEXT: Final = {
+    400: "bad request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not found",
+    409: "conflict",
+    429: "rate limited",
+}
+
+
 def is_read_method(method: str) -> bool:
     """True for RPCs that only read (safe to retry): ``List*``, ``Get*``, ``Search*``..."""
     return method.startswith(_READ_PREFIXES)
@@ -116,7 +126,7 @@ def error_for_status(
     retry_after: float | None = None,
 ) -> APIError:
     """The :class:`APIError` subclass for an HTTP-like *status* (also used for 0xFF statuses)."""
-    message = message or f"request failed with status {status}"
+    message = message or _STATUS_TEXT.get(status, "server error" if status >= 500 else "request failed")
     kwargs: dict[str, Any] = {"status": status, "code": code, "operation": operation, "context": context}
     if status == 401:
         return AuthenticationError(message, **kwargs)
@@ -223,7 +233,15 @@ class RestClient:
             "Accept": "application/x-protobuf",
             "Authorization": f"Basic {basic}",
         }
-        return await self._post(self.login_base + LOGIN_PATH, body, headers, operation="authenticate")
+        try:
+            return await self._post(self.login_base + LOGIN_PATH, body, headers, operation="authenticate")
+        except AuthenticationError as exc:
+            raise AuthenticationError(
+                "login refused: check the bot id (client_id) and api_key",
+                status=exc.status,
+                code=exc.code,
+                operation="authenticate",
+            ) from exc
 
     # ------------------------------------------------------------------ RPC
 
