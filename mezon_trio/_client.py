@@ -347,7 +347,6 @@ class MezonClient:
         self._closing = False
         self._stop = trio.Event()
         self._stopped = trio.Event()
-        self._ready_event = trio.Event()
         self._login_requested = trio.Event()
         self._auto_reconnect = True
         self._internal_send: trio.MemorySendChannel[rt.Envelope] | None = None
@@ -556,8 +555,7 @@ class MezonClient:
             ConfigurationError: the client is not running.
         """
         self._require_running("wait_ready")
-        while not self._gateway.ready:
-            await self._ready_event.wait()
+        await self._gateway.wait_ready()
 
     async def login(self, enable_auto_reconnect: bool = True) -> None:
         """Official-SDK ``login()``: (re)connect if the socket is down on purpose, and wait until ready.
@@ -667,7 +665,6 @@ class MezonClient:
                         code=info.code, reason=info.reason, error=info.error, intentional=info.intentional
                     ),
                 )
-                self._ready_event = trio.Event()
                 if self._closing:
                     return
                 if info.intentional or not self._auto_reconnect:
@@ -726,7 +723,7 @@ class MezonClient:
                     await trio.sleep_forever()
                 log.warning("after-connect sequence failed: %s", exc)
             self._gateway.set_ready()
-            self._ready_event.set()
+            self._login_requested = trio.Event()  # a login() made during the outage is satisfied
             if announce_ready:
                 self._hub.publish(
                     Events.READY.value, Ready(user_id=self.user_id, clan_ids=tuple(self._clan_ids))

@@ -269,6 +269,17 @@ class Gateway:
             self._ready = True
             self._ready_event.set()
 
+    async def wait_ready(self) -> None:
+        """Wait until :attr:`ready` (returns at once if it is), whatever the availability.
+
+        Raises:
+            ClientClosed: the client closed meanwhile.
+        """
+        while not self.ready:
+            if self._closed:
+                raise ClientClosed("the client is closed")
+            await self._ready_event.wait()
+
     def set_unavailable(self, reason: str | None) -> None:
         """Make waiting and new requests fail at once with ConnectionLost(*reason*) (None: wait again).
 
@@ -636,20 +647,27 @@ class Gateway:
         return waiter
 
     async def _write(self, conn: trio_websocket.WebSocketConnection, data: bytes) -> None:
-        # A write cancelled half-way would corrupt the stream for everyone, so the
-        # write itself is shielded (bounded: a peer that stops reading for that long
-        # is dead, and the socket is closed).
+        """Write one frame, or raise _NotSent when the server cannot have received all of it.
+
+        The server only acts on complete frames, and a write that fails (or is cut
+        off) never completed the frame, so the request may go out again on the next
+        socket.  A write cancelled half-way would corrupt the stream for everyone,
+        so the write itself is shielded; it is bounded, since a peer that stops
+        reading for that long is dead (the socket is then closed).
+        """
+        if conn.closed is not None:
+            raise _NotSent
         with trio.CancelScope(shield=True):
             with trio.move_on_after(max(self._heartbeat_timeout, 1.0)) as bound:
                 try:
                     await conn.send_message(data)
-                except (trio_websocket.ConnectionClosed, LocalProtocolError) as exc:
-                    raise ConnectionLost("connection closed while sending") from exc
+                except (trio_websocket.ConnectionClosed, LocalProtocolError):
+                    raise _NotSent from None
             if bound.cancelled_caught:
                 self._finish(None, "send stalled", ConnectionLost("sending stalled", reason="send stalled"))
                 if self._run_scope is not None and conn is self._conn:
                     self._run_scope.cancel()
-                raise ConnectionLost("sending stalled: the connection was closed")
+                raise _NotSent
         self._frames_sent += 1
 
     async def _call(self, envelope: rt.Envelope, *, raw: bool, ready: bool) -> _Waiter:
