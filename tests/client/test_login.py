@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 import trio
+import trio.testing
 
 from mezon_trio import Events, MezonClient
+from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio.errors import AuthenticationError, ConfigurationError
 from mezon_trio.events import Connected, Ready
 from mezon_trio.testing import Received, open_sandbox
@@ -112,3 +114,22 @@ def test_constructor_matches_the_official_sdk() -> None:
         MezonClient(1, "")
     with pytest.raises(ConfigurationError):
         MezonClient(1, "k", timeout=0)
+
+
+async def test_failing_clan_join_does_not_fail_login_and_is_retried(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    with trio.fail_after(600):
+        async with open_sandbox(in_memory=True) as sb:
+            sb.faults.fail_ops["clan_join"] = rt.Error(code=0, message="try later")
+            async with MezonClient(**client_kwargs(sb)) as client:
+                assert client.is_ready
+                failed = len(_kinds(sb, "clan_join"))
+                assert failed == len(sb.clan_ids) + 1
+                assert client._gateway.joined_clans == set()
+                sb.faults.fail_ops.clear()
+                await trio.sleep(60)
+                # Each clan was retried in the background until it succeeded.
+                assert client._gateway.joined_clans == {0, *sb.clan_ids}
+                assert len(_kinds(sb, "clan_join")) == 2 * failed
+                assert not [t for t in client_tasks() if t.name.startswith("mezon-clan-join-retry")]
