@@ -115,6 +115,10 @@ async def invoke(
         return Outcome(404, error=OpError(404, f"unknown method {name!r}", code=6))
     try:
         request = method.request.parse(body)
+        # betterproto2 accepts a wrong wire type for a scalar field (a
+        # length-delimited value becomes a list in an int field); re-encoding
+        # is the cheap way to reject such requests as undecodable (400).
+        bytes(request)
     except Exception:
         core.recorder.add(user_id, transport, name, 0, body)
         return Outcome(400, error=OpError(400, f"could not decode {method.request.__name__}"))
