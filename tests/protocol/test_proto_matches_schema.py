@@ -4,8 +4,10 @@ Compared with ``../shared/protocol/mezon-schema.json`` (and with the compiled
 ``mezon.descriptor.pb`` next to it) after protoc has parsed proto/: every file,
 package and dependency; every message, nested message and map entry; every
 field's name, number, type, type_name, repeated, oneof and proto3 ``optional``;
-every enum and enum value; services.  Both files live outside the repository:
-the tests skip, saying so, where they are absent.
+every enum and enum value; services.  Both files live outside the repository;
+where they are absent (a CI clone), the snapshot of the same facts committed in
+``tests/protocol/data/`` is used instead, so a wrong field number or type in
+proto/ fails everywhere.  The tests skip, saying so, only if neither exists.
 
 Not compared (no effect on the wire or on the generated Python): comments,
 declaration order, ``json_name`` and file options such as ``java_package``.
@@ -31,10 +33,16 @@ _TYPE_NAMES = {
 }  # TYPE_INT64 -> "int64"
 
 
+SNAPSHOT_DIR = Path(__file__).parent / "data"
+
+
 def _require(path: Path) -> Path:
-    if not path.is_file():
-        pytest.skip(f"{path.resolve()} is absent (shared schema facts are not part of this repository)")
-    return path
+    if path.is_file():
+        return path
+    snapshot = SNAPSHOT_DIR / path.name
+    if snapshot.is_file():
+        return snapshot
+    pytest.skip(f"{path.resolve()} is absent and there is no snapshot in {SNAPSHOT_DIR}")
 
 
 # --- facts from protoc's descriptors -----------------------------------------------------------
