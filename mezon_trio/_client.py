@@ -48,6 +48,7 @@ from ._streams import EventHub, Subscription
 from ._transport.gateway import CloseInfo, Gateway, GatewayStatistics, WsConnect
 from ._transport.rest import RestClient, error_for_status
 from ._transport.urls import login_base_url, ws_base_url, ws_connect_url
+from ._waiting import WaitingMixin
 from .errors import (
     AuthenticationError,
     ClientClosed,
@@ -218,7 +219,7 @@ def _collapse(group: BaseExceptionGroup[BaseException]) -> BaseException | None:
 
 
 @final
-class MezonClient:
+class MezonClient(WaitingMixin):
     """A Mezon bot client (trio-native).
 
     The constructor matches the official SDK's (``timeout`` in milliseconds is

@@ -24,6 +24,9 @@ caught or translated.
     ├── StreamOverflow              a subscriber fell behind its bounded buffer
     ├── ClientClosed                the client was closed while the call waited
     ├── TokenTransferError          MMN/ZK transfer failed (service down, ok:false, bad nonce...)
+    ├── CommandError                a chat command could not run (given to the router's error handler)
+    │   ├── UnknownCommand(name)    no command of that name
+    │   └── BadArgument(param)      an argument is missing or does not convert to its type
     └── MezonInternalError          a bug in mezon-trio: please report it
 
 Messages never contain tokens, API keys, credentialed URLs or key material.
@@ -37,7 +40,9 @@ from types import MappingProxyType
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "BadArgument",
     "ClientClosed",
+    "CommandError",
     "ConfigurationError",
     "ConnectionLost",
     "ContentError",
@@ -53,6 +58,7 @@ __all__ = [
     "StreamOverflow",
     "TokenTransferError",
     "TransportError",
+    "UnknownCommand",
 ]
 
 
@@ -194,6 +200,38 @@ class TokenTransferError(MezonError):
     def __init__(self, message: str, *, retriable: bool = False) -> None:
         super().__init__(message)
         self.retriable = retriable
+
+
+class CommandError(MezonError):
+    """A chat command could not run; routers reply with ``str(error)`` and pass it to their error handler."""
+
+
+class UnknownCommand(CommandError):
+    """No command has this name.
+
+    Attributes:
+        name: the name as typed.
+        suggestions: close command names, best first.
+    """
+
+    def __init__(self, message: str, *, name: str, suggestions: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.name = name
+        self.suggestions = suggestions
+
+
+class BadArgument(CommandError):
+    """A command argument is missing, extra, or does not convert to its annotated type.
+
+    Attributes:
+        param: the parameter's name ("" for too many arguments or unbalanced quotes).
+        value: the text that failed to convert (None when missing).
+    """
+
+    def __init__(self, message: str, *, param: str = "", value: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+        self.value = value
 
 
 class MezonInternalError(MezonError):

@@ -1,0 +1,1 @@
+"""Private implementation of :mod:`mezon_trio.bot` (commands, components, filters, runners)."""
