@@ -1,6 +1,6 @@
 """Argument parsing from type hints (sans-I/O): tokenizer, converters, signatures, errors."""
 
-from typing import Literal, Optional
+from typing import Literal
 
 import pytest
 
@@ -19,7 +19,8 @@ def bind(func, text, message=None):
 def test_tokenize_quotes_and_positions() -> None:
     toks = tokenize('  say "hello world" don\'t “curly one” ')
     assert [t.text for t in toks] == ["say", "hello world", "don't", "curly one"]
-    assert toks[1].start == 6 and toks[1].end == 19
+    assert toks[1].start == 6
+    assert toks[1].end == 19
 
 
 def test_tokenize_unclosed_quote() -> None:
@@ -28,7 +29,7 @@ def test_tokenize_unclosed_quote() -> None:
 
 
 def test_simple_types_and_defaults() -> None:
-    def f(ctx, a: int, b: float, c: bool, d: str = "x", e: Optional[int] = None) -> None: ...
+    def f(ctx, a: int, b: float, c: bool, d: str = "x", e: int | None = None) -> None: ...
 
     assert bind(f, "1_000 2.5 yes") == ([1000, 2.5, True, "x", None], {})
     assert bind(f, "-3 1e3 off hi 7") == ([-3, 1000.0, False, "hi", 7], {})
@@ -52,7 +53,8 @@ def test_missing_and_extra() -> None:
 
     with pytest.raises(BadArgument, match="missing argument: a") as info:
         bind(f, "")
-    assert info.value.param == "a" and info.value.value is None
+    assert info.value.param == "a"
+    assert info.value.value is None
     with pytest.raises(BadArgument, match="too many arguments: '2 3'"):
         bind(f, "1 2 3")
 
@@ -93,7 +95,9 @@ def test_mentioned_user_from_message_mentions_or_id() -> None:
     content = TextBuilder().text("!tip ").mention(42, "alice").text(" 5").build()
     raw = api.ChannelMessage(
         content=content.to_json(),
-        mentions=bytes(api.MessageMentionList(mentions=[api.MessageMention(user_id=42, username="alice", s=5, e=11)])),
+        mentions=bytes(
+            api.MessageMentionList(mentions=[api.MessageMention(user_id=42, username="alice", s=5, e=11)])
+        ),
     )
     msg = Message(raw)
 

@@ -73,10 +73,12 @@ def test_lookup_case_and_aliases() -> None:
     router = make()
     add = router.get_command("add")
     assert add is not None
-    assert router.get_command("SUM") is add and router.get_command("plus") is add
+    assert router.get_command("SUM") is add
+    assert router.get_command("plus") is add
     strict = CommandRouter(case_sensitive=True)
     strict.add_command(lambda ctx: None, name="Go")
-    assert strict.get_command("go") is None and strict.get_command("Go") is not None
+    assert strict.get_command("go") is None
+    assert strict.get_command("Go") is not None
 
 
 def test_duplicate_names_rejected() -> None:
@@ -101,7 +103,8 @@ def test_help_text_from_signatures_and_docstrings() -> None:
     ]
     detail = router.help_text("add")
     assert detail.startswith("!add <a:int> [b:int]\nAdd two numbers.")
-    assert "Longer description here." in detail and "Aliases: !sum, !plus" in detail
+    assert "Longer description here." in detail
+    assert "Aliases: !sum, !plus" in detail
     assert router.help_text("secret") == "!secret"
     assert router.help_text("nope") == "Unknown command 'nope'."
 

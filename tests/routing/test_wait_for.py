@@ -51,13 +51,16 @@ async def test_wait_for_sees_only_later_events_and_times_out() -> None:
 
 async def test_wait_predicate_in_caller_and_successive_waits() -> None:
     with trio.fail_after(20):
-        async with open_sandbox() as sb, MezonClient(**client_kwargs(sb)) as client:
-            async with client.expect(Events.CHANNEL_MESSAGE) as waiter:
-                for text in ("a", "b", "c", "d"):
-                    await sb.post_message(sb.human.id, sb.channel_id, text)
-                assert (await waiter.wait(lambda m: m.text == "b", timeout=5)).text == "b"  # "a" skipped
-                assert (await waiter.wait(timeout=5)).text == "c"
-                assert (await waiter.wait(timeout=5)).text == "d"
+        async with (
+            open_sandbox() as sb,
+            MezonClient(**client_kwargs(sb)) as client,
+            client.expect(Events.CHANNEL_MESSAGE) as waiter,
+        ):
+            for text in ("a", "b", "c", "d"):
+                await sb.post_message(sb.human.id, sb.channel_id, text)
+            assert (await waiter.wait(lambda m: m.text == "b", timeout=5)).text == "b"  # "a" skipped
+            assert (await waiter.wait(timeout=5)).text == "c"
+            assert (await waiter.wait(timeout=5)).text == "d"
 
 
 async def test_cancelled_wait_loses_nothing() -> None:
@@ -87,7 +90,8 @@ async def test_client_closing_ends_the_wait() -> None:
                 nursery.start_soon(waiter_task)
                 await trio.sleep(SETTLE)
                 await client.aclose()
-            assert len(result) == 1 and "token_sent_event" in str(result[0])
+            assert len(result) == 1
+            assert "token_sent_event" in str(result[0])
 
 
 async def test_predicate_error_reaches_the_waiter() -> None:
