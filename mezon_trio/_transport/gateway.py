@@ -72,6 +72,7 @@ WsConnect: TypeAlias = Callable[[trio.Nursery, str], Awaitable[trio_websocket.We
 
 _NORMAL_CLOSURE: Final = 1000
 _MESSAGE_TOO_BIG: Final = 1009
+_ABNORMAL_CLOSURE: Final = 1006
 
 
 def api_error_from_rt(err: rt.Error, *, operation: str) -> APIError:
@@ -502,7 +503,9 @@ class Gateway:
                     log.debug("ignored a text frame (%d chars)", len(message))
         except trio_websocket.ConnectionClosed as exc:
             close = exc.reason
-            code = close.code if close is not None else None
+            # A plain int (wsproto hands out its CloseReason enum); 1006 "abnormal closure" is
+            # never sent on the wire (RFC 6455 §7.4.1): the TCP stream just ended, so None.
+            code = int(close.code) if close is not None and close.code != _ABNORMAL_CLOSURE else None
             reason = (close.reason or "") if close is not None else ""
             if code == _MESSAGE_TOO_BIG:
                 self._protocol_error(
