@@ -85,6 +85,9 @@ _F_REFRESH_SESSION: Final = VARIANT_FIELD_NUMBERS[Events.REFRESH_SESSION_EVENT]
 _F_USER_CHANNEL_ADDED: Final = VARIANT_FIELD_NUMBERS[Events.USER_CHANNEL_ADDED]
 _F_ADD_CLAN_USER: Final = VARIANT_FIELD_NUMBERS[Events.ADD_CLAN_USER]
 _F_CHANNEL_UPDATED: Final = VARIANT_FIELD_NUMBERS[Events.CHANNEL_UPDATED]
+_F_CHANNEL_MESSAGE: Final = VARIANT_FIELD_NUMBERS[Events.CHANNEL_MESSAGE]
+#: channel_message pushes remembered to drop replays (PROTOCOL.md §9.1).
+_REPLAY_WINDOW: Final = 4096
 #: Pushes the client handles itself (decoded even when nobody subscribes).
 _INTERNAL_FIELDS: Final = frozenset(
     {_F_REFRESH_SESSION, _F_USER_CHANNEL_ADDED, _F_ADD_CLAN_USER, _F_CHANNEL_UPDATED}
@@ -143,6 +146,7 @@ class ClientStatistics:
     logins: int
     refreshes: int
     internal_dropped: int
+    duplicates_dropped: int = 0
 
 
 class _State(enum.Enum):
@@ -361,6 +365,8 @@ class MezonClient(WaitingMixin):
         self._protocol_errors = 0
         self._reconnects = 0
         self._internal_dropped = 0
+        self._duplicates_dropped = 0
+        self._recent_messages: dict[tuple[int, int, int, int, int], None] = {}
 
     def __repr__(self) -> str:
         return f"<MezonClient client_id={self._client_id} state={self._state.value}>"
@@ -849,6 +855,8 @@ class MezonClient(WaitingMixin):
             self._on_protocol_error(exc, len(data))
             return
         self._pushes_decoded += 1
+        if field_number == _F_CHANNEL_MESSAGE and self._is_replay(envelope.channel_message):
+            return
         if internal:
             self._handle_internal(field_number, envelope)
         try:
@@ -857,6 +865,32 @@ class MezonClient(WaitingMixin):
             self._on_protocol_error(
                 ProtocolError(f"could not deliver {kind}: {type(exc).__name__}"), len(data)
             )
+
+    def _is_replay(self, message: api.ChannelMessage | None) -> bool:
+        """True for a chat message push already delivered (same id, channel, code, update time, content).
+
+        A server may re-send recent pushes after a reconnect (PROTOCOL.md §9.1); edits and
+        deletes of a message differ in code, update time or content and still go through.
+        The last ``_REPLAY_WINDOW`` pushes are remembered.
+        """
+        if message is None or not message.message_id:
+            return False
+        key = (
+            message.message_id,
+            message.channel_id,
+            message.code,
+            message.update_time_seconds,
+            hash(message.content),
+        )
+        recent = self._recent_messages
+        if key in recent:
+            self._duplicates_dropped += 1
+            log.debug("dropped a repeated channel_message push (message %d)", message.message_id)
+            return True
+        recent[key] = None
+        if len(recent) > _REPLAY_WINDOW:
+            del recent[next(iter(recent))]
+        return False
 
     def _on_protocol_error(self, error: ProtocolError, size: int) -> None:
         self._protocol_errors += 1
@@ -1182,6 +1216,7 @@ class MezonClient(WaitingMixin):
             logins=self._session.logins,
             refreshes=self._session.refreshes,
             internal_dropped=self._internal_dropped,
+            duplicates_dropped=self._duplicates_dropped,
         )
 
 
