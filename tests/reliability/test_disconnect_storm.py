@@ -20,6 +20,7 @@ Real loopback sockets (reconnect times are wall-clock).  Checked after the storm
 from __future__ import annotations
 
 import collections
+import dataclasses
 import os
 import random
 from typing import Any
@@ -27,6 +28,7 @@ from typing import Any
 import trio
 
 from mezon_trio import Events, MezonClient, ReconnectPolicy
+from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio.errors import MezonError
 from mezon_trio.events import Disconnected, Reconnected
 from mezon_trio.models import Message
@@ -266,3 +268,48 @@ async def _storm(
     assert client._gateway.statistics().pending_requests == 0
     assert client.is_ready
     return out
+
+
+async def test_replayed_pushes_are_delivered_once() -> None:
+    """A server that re-sends recent pushes after a reconnect (PROTOCOL.md §9.1: de-duplicate
+    repeated message ids) must not make subscribers see a message twice; edits and
+    deletes of that message are still delivered, once each."""
+    with trio.fail_after(30):
+        async with open_sandbox() as sb:
+            policy = ReconnectPolicy(initial_delay=0.01, max_delay=0.05)
+            async with MezonClient(**client_kwargs(sb, reconnect=policy)) as client:
+                handled: list[tuple[int, int, str]] = []
+                client.on_channel_message(lambda m: handled.append((m.id, m.code, m.text)))
+                lifecycle = client.stream(Events.RECONNECTED)
+                async with client.channel_messages() as messages:
+                    first = await sb.post_message(sb.human.id, sb.channel_id, "first")
+                    got = await messages.__anext__()
+                    assert got.id == first.message_id
+
+                    sb.drop_connections(sb.bot.id)
+                    await lifecycle.__anext__()
+                    edit = dataclasses.replace(
+                        first,
+                        code=1,
+                        content='{"t":"first, edited"}',
+                        update_time_seconds=first.create_time_seconds + 5,
+                    )
+                    delete = dataclasses.replace(
+                        first, code=2, content="", update_time_seconds=first.create_time_seconds + 9
+                    )
+                    for message in (first, first, edit, edit, delete, first, delete):  # replays and repeats
+                        await sb.push(rt.Envelope(channel_message=message), to=sb.bot.id)
+                    second = await sb.post_message(sb.human.id, sb.channel_id, "second")
+                    seen: list[tuple[int, int, str]] = []
+                    while not seen or seen[-1][0] != second.message_id:
+                        m = await messages.__anext__()
+                        seen.append((m.id, m.code, m.text))
+                expected = [
+                    (first.message_id, 1, "first, edited"),
+                    (first.message_id, 2, ""),
+                    (second.message_id, 0, "second"),
+                ]
+                assert seen == expected
+                await settle(lambda: len(handled) == 4)
+                assert handled == [(first.message_id, 0, "first"), *expected]
+                assert client.statistics().duplicates_dropped == 5
