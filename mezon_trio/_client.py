@@ -38,6 +38,7 @@ import betterproto2
 import httpx
 import trio
 
+from ._api.mixin import BotApi
 from ._proto.mezon import api
 from ._proto.mezon import realtime as rt
 from ._protocol.api_index import API_INDEX
@@ -223,7 +224,7 @@ def _collapse(group: BaseExceptionGroup[BaseException]) -> BaseException | None:
 
 
 @final
-class MezonClient(WaitingMixin):
+class MezonClient(BotApi, WaitingMixin):
     """A Mezon bot client (trio-native).
 
     The constructor matches the official SDK's (``timeout`` in milliseconds is
@@ -367,6 +368,7 @@ class MezonClient(WaitingMixin):
         self._internal_dropped = 0
         self._duplicates_dropped = 0
         self._recent_messages: dict[tuple[int, int, int, int, int], None] = {}
+        self._init_bot_api()  # caches, managers, token wiring (mezon_trio/_api/)
 
     def __repr__(self) -> str:
         return f"<MezonClient client_id={self._client_id} state={self._state.value}>"
@@ -765,6 +767,7 @@ class MezonClient(WaitingMixin):
             log.warning("ListClanDescs failed after reconnect; re-joining the known clans")
         else:
             listed = [c.clan_id for c in clans.clandesc if c.clan_id]
+            self._on_clans_listed(clans.clandesc)
             self._clan_ids = list(dict.fromkeys([*listed, *(c for c in self._clan_ids if c not in listed)]))
         targets = list(dict.fromkeys([0, *self._clan_ids, *sorted(self._gateway.joined_clans)]))
         failed = await self._join_all([rt.Envelope(clan_join=rt.ClanJoin(clan_id=c)) for c in targets])
@@ -785,6 +788,7 @@ class MezonClient(WaitingMixin):
         except MezonError as exc:
             log.warning("could not list DM channels: %s", exc)
         else:
+            self._on_dm_channels_listed(dms.channeldesc)
             for desc in dms.channeldesc:
                 if desc.type == _DM_CHANNEL_TYPE and desc.user_ids:
                     self._dm_channels[desc.user_ids[0]] = desc.channel_id
@@ -837,7 +841,9 @@ class MezonClient(WaitingMixin):
     # ------------------------------------------------------------------ inbound pushes (reader task)
 
     def _make_message(self, raw: api.ChannelMessage) -> Message:
-        return Message(raw, client=self)
+        message = Message(raw, client=self)
+        self._observe_message(message)  # cache upkeep, no I/O (quirk 15)
+        return message
 
     def _on_push(self, data: bytes, field_number: int) -> None:
         """Called by the reader for each push: skip it, or decode, handle and publish it. Never blocks."""

@@ -3,20 +3,103 @@
 :class:`Message` wraps the pushed ``api.ChannelMessage`` (PROTOCOL.md §6.10).  It is built for every
 inbound chat message, so constructing one does nothing but store two references: the ``content`` JSON
 and the ``mentions``/``attachments``/``references``/``reactions`` byte lists are decoded on first
-access and cached.
+access and cached.  Its methods (``reply``, ``update``, ``delete``, ``react``) act through the client
+that received it.
+
+The other names are the official SDK's models (``mezon.models``, ``mezon.constants``), as frozen,
+keyword-only dataclasses whose fields follow the protobuf schema:
+
+=============================  ==========================================================
+``ApiMessageMention``          a mention (:class:`mezon_trio.content.Mention` works too)
+``ApiMessageAttachment``       an attachment (:class:`mezon_trio.content.Attachment` works too)
+``ApiMessageRef``              a reference to a replied-to message
+``ApiMessageReaction``         a reaction (returned by ``Message.react``)
+``ChannelMessageAck``          the answer to send/reply/update/delete (all schema fields)
+``ChannelMessageContent``      builds a :class:`mezon_trio.content.Content` (official keywords)
+``ApiSentTokenRequest``        the argument of ``client.send_token``
+``AddTxResponse``              its answer
+``ApiChannelDescription``      a channel as the server describes it
+``ApiClanDesc``                a clan as the server describes it
+``ApiQuickMenuAccess``         a quick-menu entry
+``ApiRole``, ``ApiRoleList``, ``ApiRoleListEventResponse``  clan roles
+``ApiVoiceChannelUser``, ``ApiVoiceChannelUserList``         voice channel members
+``Friend``, ``FriendList``     the bot's friends (``client.get_list_friends``)
+``ChannelType``, ``ChannelStreamMode``, ``TypeMessage``, ``FriendState``   IntEnums
+=============================  ==========================================================
+
+Mentions and attachments: the content module's :class:`~mezon_trio.content.Mention` and
+:class:`~mezon_trio.content.Attachment` are the builders' types; ``ApiMessageMention`` and
+``ApiMessageAttachment`` carry every schema field (mention ``id``, ``create_time_seconds``) plus the
+official SDK's context fields.  Every method taking mentions/attachments accepts either (or mappings
+with the same keys).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Final, TypeVar, final
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast, final
 
 import betterproto2
 
+from ._models.enums import ChannelStreamMode as ChannelStreamMode
+from ._models.enums import ChannelType as ChannelType
+from ._models.enums import FriendState as FriendState
+from ._models.enums import TypeMessage as TypeMessage
+from ._models.official import AddTxResponse as AddTxResponse
+from ._models.official import ApiChannelDescription as ApiChannelDescription
+from ._models.official import ApiChannelMessageHeader as ApiChannelMessageHeader
+from ._models.official import ApiClanDesc as ApiClanDesc
+from ._models.official import ApiMessageAttachment as ApiMessageAttachment
+from ._models.official import ApiMessageMention as ApiMessageMention
+from ._models.official import ApiMessageReaction as ApiMessageReaction
+from ._models.official import ApiMessageRef as ApiMessageRef
+from ._models.official import ApiQuickMenuAccess as ApiQuickMenuAccess
+from ._models.official import ApiRole as ApiRole
+from ._models.official import ApiRoleList as ApiRoleList
+from ._models.official import ApiRoleListEventResponse as ApiRoleListEventResponse
+from ._models.official import ApiSentTokenRequest as ApiSentTokenRequest
+from ._models.official import ApiVoiceChannelUser as ApiVoiceChannelUser
+from ._models.official import ApiVoiceChannelUserList as ApiVoiceChannelUserList
+from ._models.official import ChannelMessageAck as ChannelMessageAck
+from ._models.official import ChannelMessageContent as ChannelMessageContent
+from ._models.official import Friend as Friend
+from ._models.official import FriendList as FriendList
 from ._proto.mezon import api
+from .errors import ConfigurationError
 
-__all__ = ["Message"]
+if TYPE_CHECKING:
+    from ._api.mixin import BotApi
+    from ._content.message import Content
+    from ._structures.channel import TextChannel
+
+__all__ = [
+    "AddTxResponse",
+    "ApiChannelDescription",
+    "ApiChannelMessageHeader",
+    "ApiClanDesc",
+    "ApiMessageAttachment",
+    "ApiMessageMention",
+    "ApiMessageReaction",
+    "ApiMessageRef",
+    "ApiQuickMenuAccess",
+    "ApiRole",
+    "ApiRoleList",
+    "ApiRoleListEventResponse",
+    "ApiSentTokenRequest",
+    "ApiVoiceChannelUser",
+    "ApiVoiceChannelUserList",
+    "ChannelMessageAck",
+    "ChannelMessageContent",
+    "ChannelStreamMode",
+    "ChannelType",
+    "Friend",
+    "FriendList",
+    "FriendState",
+    "Message",
+    "TypeMessage",
+]
 
 log = logging.getLogger("mezon_trio.protocol")
 
@@ -127,6 +210,11 @@ class Message:
     @property
     def id(self) -> int:
         """The message id (``message_id``)."""
+        return self._raw.message_id
+
+    @property
+    def message_id(self) -> int:
+        """Same as :attr:`id` (the official ``ChannelMessage.message_id``)."""
         return self._raw.message_id
 
     @property
@@ -260,3 +348,118 @@ class Message:
                 self._raw.reactions, api.MessageReactionList, "reactions", api.MessageReaction
             )
         return reactions
+
+    # ------------------------------------------------------------------ actions (through the client)
+
+    @property
+    def channel(self) -> TextChannel | None:
+        """The message's channel from the client's cache (no I/O); None if detached or unknown."""
+        client = self._client
+        if client is None:
+            return None
+        return cast("BotApi", client).channels.peek(self._raw.channel_id)
+
+    def _bot(self, what: str) -> BotApi:
+        client = self._client
+        if client is None:
+            raise ConfigurationError(f"Message.{what}() needs the client that received the message")
+        return cast("BotApi", client)
+
+    async def reply(
+        self,
+        content: str | Mapping[str, Any] | Content,
+        mentions: Iterable[object] | None = None,
+        attachments: Iterable[object] | None = None,
+        mention_everyone: bool | None = None,
+        anonymous_message: bool | None = None,
+        topic_id: int | None = None,
+        code: int | None = None,
+    ) -> ChannelMessageAck:
+        """Answer this message in its channel, quoting it (one reference, PROTOCOL.md §6.9).
+
+        The reference carries the quoted message's id, content, attachment flag and the
+        sender's id, name, avatar, clan nick and display name.  ``topic_id`` defaults to
+        this message's topic.  A reply never opens a DM (quirk 14).
+
+        Cancellation: if cancelled after the frame was written, the reply may still be posted.
+
+        Raises:
+            ContentError: invalid content or longer than 4000 UTF-16 units.
+            Forbidden, NotFound: the server refused; RequestTimeout, ConnectionLost, ClientClosed.
+            ConfigurationError: a detached message (no client).
+        """
+        return await self._bot("reply")._reply(
+            self,
+            content,
+            mentions,
+            attachments,
+            mention_everyone=bool(mention_everyone),
+            anonymous_message=bool(anonymous_message),
+            topic_id=topic_id,
+            code=code or 0,
+        )
+
+    async def update(
+        self,
+        content: str | Mapping[str, Any] | Content,
+        mentions: Iterable[object] | None = None,
+        attachments: Iterable[object] | None = None,
+        *,
+        hide_editted: bool = False,
+    ) -> ChannelMessageAck:
+        """Edit this message (the bot's own) through the API bridge (§5.4); ``ack.code`` is 1.
+
+        Cancellation: if cancelled after the request was written, the edit may still happen.
+
+        Raises:
+            ContentError: invalid or too long content.
+            NotFound: the message is gone; Forbidden: not the bot's message.
+            RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: detached.
+        """
+        return await self._bot("update")._update(
+            self, content, mentions, attachments, hide_editted=hide_editted
+        )
+
+    async def delete(self) -> ChannelMessageAck:
+        """Delete this message through the API bridge (§5.5); ``ack.code`` is 2.
+
+        Cancellation: if cancelled after the request was written, it may still be deleted.
+
+        Raises:
+            NotFound: already gone; Forbidden: the bot may not delete it.
+            RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: detached.
+        """
+        return await self._bot("delete")._delete(self)
+
+    async def react(
+        self,
+        emoji: str = "",
+        *,
+        emoji_id: int = 0,
+        remove: bool = False,
+        count: int = 1,
+        id: int = 0,
+        action_delete: bool | None = None,
+    ) -> ApiMessageReaction:
+        """Add (or with ``remove=True`` take back) a reaction; returns the server's echo.
+
+        ``emoji`` is the emoji text or short name; ``emoji_id`` a custom emoji's id.  The
+        official keywords work too: ``react(emoji_id=1, emoji="👍", count=1,
+        action_delete=True)``.
+
+        Cancellation: if cancelled after the frame was written, the reaction may still apply.
+
+        Raises:
+            ConfigurationError: neither ``emoji`` nor ``emoji_id``, or a detached message.
+            NotFound: the message is gone; Forbidden; RequestTimeout, ConnectionLost, ClientClosed.
+        """
+        if not emoji and not emoji_id:
+            raise ConfigurationError("react() needs an emoji (or an emoji_id)")
+        return await self._bot("react")._react(
+            self,
+            emoji,
+            emoji_id=emoji_id,
+            remove=remove if action_delete is None else action_delete,
+            count=count,
+            reaction_id=id,
+        )

@@ -1,0 +1,628 @@
+"""Sending, editing, deleting and reacting to messages; ephemeral messages; typing, read marks,
+pins; history pages (PROTOCOL.md §5.3-§5.9, §6.9, §7.3).
+
+Edits and deletes go through the socket API bridge (``UpdateChannelMessage`` /
+``DeleteChannelMessage``), as the current official SDKs do; the ack they return
+is built from the request (``code`` 1 / 2).  A send refused with "Must join
+channel" joins the channel and is retried once (mezon-js PR #1120).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
+
+from .._content.message import Content
+from .._models.enums import TypeMessage, type_for_mode
+from .._models.official import (
+    ApiMessageReaction,
+    ChannelMessageAck,
+    attachment_protos,
+    mention_protos,
+    ref_protos,
+)
+from .._proto.mezon import api
+from .._proto.mezon import realtime as rt
+from .._structures.channel import TextChannel
+from ..errors import APIError, Forbidden, NotFound, ProtocolError, RequestTimeout
+from ..models import Message
+from .directory import DirectoryMixin
+
+__all__ = ["MessagingMixin", "refine_api_error"]
+
+log = logging.getLogger("mezon_trio.client")
+
+_MUST_JOIN: Final = "must join"
+_BAD_INPUT: Final = 3
+_NOT_FOUND_MARKERS: Final = ("not found", "does not exist", "unknown channel", "unknown message")
+_FORBIDDEN_MARKERS: Final = (
+    "must join",
+    "no access",
+    "not a member",
+    "permission",
+    "not allowed",
+    "only the author",
+)
+
+MsgContent = str | Mapping[str, Any] | Content
+
+
+def _content(msg: MsgContent) -> Content:
+    """Coerce what users pass as a message and enforce the 4000-unit limit (§10.2).
+
+    Raises:
+        ContentError: unsupported type, invalid mapping, or too long.
+    """
+    content = Content.coerce(msg)
+    content.check_length()
+    return content
+
+
+def refine_api_error(exc: APIError) -> APIError:
+    """The typed error for a socket ``rt.Error`` reply, which carries no status (§3.3, §12 Q5).
+
+    A plain :class:`APIError` whose text says "not found" becomes :class:`NotFound`,
+    one about joining, access or permission becomes :class:`Forbidden`; others are
+    returned unchanged.
+    """
+    if type(exc) is not APIError:
+        return exc
+    text = exc.message.lower()
+    kwargs: dict[str, Any] = {
+        "status": exc.status,
+        "code": exc.code,
+        "operation": exc.operation,
+        "context": exc.context,
+    }
+    if any(marker in text for marker in _NOT_FOUND_MARKERS):
+        refined: APIError = NotFound(exc.message, **kwargs)
+    elif any(marker in text for marker in _FORBIDDEN_MARKERS):
+        refined = Forbidden(exc.message, **kwargs)
+    else:
+        return exc
+    refined.__cause__ = exc
+    return refined
+
+
+def _must_join(exc: APIError) -> bool:
+    """The server asks the client to join the channel first (code 3 and/or the TS message)."""
+    text = exc.message.lower()
+    return _MUST_JOIN in text or (exc.code == _BAD_INPUT and not text.strip())
+
+
+def _receivers(receiver_ids: int | Sequence[int]) -> list[int]:
+    return [receiver_ids] if isinstance(receiver_ids, int) else [int(r) for r in receiver_ids]
+
+
+class MessagingMixin(DirectoryMixin):
+    """Message operations of :class:`~mezon_trio.MezonClient`."""
+
+    # ------------------------------------------------------------------ low level, official names
+
+    async def send_message(
+        self,
+        clan_id: int,
+        channel_id: int,
+        mode: int,
+        is_public: bool,
+        msg: MsgContent,
+        mentions: Iterable[object] | None = None,
+        attachments: Iterable[object] | None = None,
+        ref: object = None,
+        *,
+        anonymous_message: bool = False,
+        mention_everyone: bool = False,
+        avatar: str = "",
+        code: int = 0,
+        topic_id: int = 0,
+    ) -> ChannelMessageAck:
+        """Post a message (``channel_message_send``, §5.3) and return the server's ack.
+
+        ``msg`` is a plain string (sent as ``{"t": msg}``), a content mapping, or a
+        :class:`~mezon_trio.content.Content`; its JSON must fit 4000 UTF-16 code units.
+        ``mentions`` default to the Content's own; mentions, attachments and ``ref``
+        (one reference or a list) accept our models, the official ones or mappings.
+        If the server answers "Must join channel", the client joins it and retries once.
+
+        Cancellation: if cancelled after the frame was written, the message may still be
+        posted (the ack is lost).
+
+        Raises:
+            ContentError: invalid content, mentions, attachments or references; too long.
+            Forbidden: the bot may not post there (not a member, join refused).
+            NotFound: no such channel.
+            APIError: another refusal.  ProtocolError: the server did not answer with an ack.
+            RequestTimeout, ConnectionLost, ClientClosed: as for any socket request.
+            ConfigurationError: the client is not running.
+        """
+        self._require_running("send_message")
+        content = _content(msg)
+        send = rt.ChannelMessageSend(
+            clan_id=clan_id,
+            channel_id=channel_id,
+            content=content.to_json(),
+            mentions=mention_protos(content.mentions if mentions is None else mentions),
+            attachments=attachment_protos(attachments),
+            references=ref_protos(ref),
+            mode=int(mode),
+            anonymous_message=bool(anonymous_message),
+            mention_everyone=bool(mention_everyone),
+            avatar=avatar or "",
+            is_public=bool(is_public),
+            code=int(code),
+            topic_id=topic_id or 0,
+        )
+        reply = await self._request_joining(
+            rt.Envelope(channel_message_send=send), clan_id, channel_id, int(mode), bool(is_public)
+        )
+        ack = reply.channel_message_ack
+        if ack is None:
+            raise ProtocolError("channel_message_send: the server did not answer with channel_message_ack")
+        return ChannelMessageAck.from_proto(ack, clan_id=clan_id, mode=int(mode), is_public=bool(is_public))
+
+    async def update_message(
+        self,
+        clan_id: int,
+        channel_id: int,
+        mode: int,
+        is_public: bool,
+        message_id: int,
+        msg: MsgContent,
+        mentions: Iterable[object] | None = None,
+        attachments: Iterable[object] | None = None,
+        *,
+        hide_editted: bool = False,
+        topic_id: int = 0,
+        create_time_seconds: int = 0,
+    ) -> ChannelMessageAck:
+        """Edit a message through the API bridge (``UpdateChannelMessage``, §5.4).
+
+        ``is_update_msg_topic`` is sent as ``topic_id != 0`` (not always true: quirk 8).
+        Returns an ack built from the request, ``code`` 1.
+
+        Cancellation: if cancelled after the request was written, the edit may still happen.
+
+        Raises:
+            ContentError: invalid or too long content.
+            NotFound: no such message; Forbidden: not the bot's message.
+            APIError, RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: not running.
+        """
+        self._require_running("update_message")
+        content = _content(msg)
+        update = rt.ChannelMessageUpdate(
+            clan_id=clan_id,
+            channel_id=channel_id,
+            message_id=message_id,
+            content=content.to_json(),
+            mentions=mention_protos(content.mentions if mentions is None else mentions),
+            attachments=attachment_protos(attachments),
+            mode=int(mode),
+            is_public=bool(is_public),
+            hide_editted=hide_editted,
+            topic_id=topic_id,
+            is_update_msg_topic=topic_id != 0,
+            create_time_seconds=create_time_seconds,
+        )
+        await self.api_bridge("UpdateChannelMessage", update, rt.ChannelMessageUpdate)
+        now = int(time.time())
+        return ChannelMessageAck(
+            channel_id=channel_id,
+            message_id=message_id,
+            code=int(TypeMessage.CHAT_UPDATE),
+            create_time_seconds=create_time_seconds,
+            update_time_seconds=now,
+            clan_id=clan_id,
+            mode=int(mode),
+            is_public=bool(is_public),
+        )
+
+    async def delete_message(
+        self,
+        clan_id: int,
+        channel_id: int,
+        mode: int,
+        is_public: bool,
+        message_id: int,
+        *,
+        topic_id: int = 0,
+        has_attachment: bool = False,
+    ) -> ChannelMessageAck:
+        """Delete a message through the API bridge (``DeleteChannelMessage``, §5.5); ack ``code`` 2.
+
+        Cancellation: if cancelled after the request was written, the deletion may still happen.
+
+        Raises:
+            NotFound: no such message; Forbidden: the bot may not delete it.
+            APIError, RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: not running.
+        """
+        self._require_running("delete_message")
+        remove = rt.ChannelMessageRemove(
+            clan_id=clan_id,
+            channel_id=channel_id,
+            message_id=message_id,
+            mode=int(mode),
+            is_public=bool(is_public),
+            has_attachment=has_attachment,
+            topic_id=topic_id,
+        )
+        await self.api_bridge("DeleteChannelMessage", remove, rt.ChannelMessageRemove)
+        return ChannelMessageAck(
+            channel_id=channel_id,
+            message_id=message_id,
+            code=int(TypeMessage.CHAT_REMOVE),
+            update_time_seconds=int(time.time()),
+            clan_id=clan_id,
+            mode=int(mode),
+            is_public=bool(is_public),
+        )
+
+    async def react_message(
+        self,
+        clan_id: int,
+        channel_id: int,
+        mode: int,
+        is_public: bool,
+        message_id: int,
+        emoji: str,
+        *,
+        emoji_id: int = 0,
+        remove: bool = False,
+        message_sender_id: int = 0,
+        count: int = 1,
+        reaction_id: int = 0,
+        topic_id: int = 0,
+    ) -> ApiMessageReaction:
+        """Add or remove (``remove=True``) a reaction (``message_reaction_event``, §5.6).
+
+        Returns the server's echo (with the reaction id and sender filled).
+
+        Cancellation: if cancelled after the frame was written, the reaction may still apply.
+
+        Raises:
+            NotFound: no such message; Forbidden: no access to the channel.
+            APIError, RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: not running.
+        """
+        self._require_running("react_message")
+        reaction = api.MessageReaction(
+            id=reaction_id,
+            emoji_id=emoji_id,
+            emoji=emoji,
+            action=remove,
+            count=count,
+            channel_id=channel_id,
+            message_id=message_id,
+            clan_id=clan_id,
+            mode=int(mode),
+            message_sender_id=message_sender_id,
+            is_public=bool(is_public),
+            topic_id=topic_id,
+        )
+        try:
+            reply = await self._gateway.request(rt.Envelope(message_reaction_event=reaction))
+        except APIError as exc:
+            raise refine_api_error(exc) from exc
+        return ApiMessageReaction.from_proto(reply.message_reaction_event or reaction)
+
+    async def send_ephemeral(
+        self,
+        clan_id: int,
+        channel_id: int,
+        mode: int,
+        is_public: bool,
+        receiver_ids: int | Sequence[int],
+        msg: MsgContent,
+        mentions: Iterable[object] | None = None,
+        attachments: Iterable[object] | None = None,
+        ref: object = None,
+        *,
+        anonymous_message: bool = False,
+        mention_everyone: bool = False,
+        avatar: str = "",
+        code: int = TypeMessage.EPHEMERAL,
+        topic_id: int = 0,
+        message_id: int = 0,
+    ) -> ChannelMessageAck:
+        """Send (code 12), update (14) or delete (15) a message only *receiver_ids* see (§5.7).
+
+        ``message_id`` names the ephemeral message to update or delete.  The returned
+        ack's ``message_id`` is the ephemeral message's id.
+
+        Cancellation: if cancelled after the frame was written, the change may still happen.
+
+        Raises:
+            ContentError, Forbidden, NotFound, APIError: as for :meth:`send_message`.
+            ProtocolError: the server did not answer with a ``channel_message``.
+            RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: not running.
+        """
+        self._require_running("send_ephemeral")
+        content = _content(msg)
+        send = rt.ChannelMessageSend(
+            clan_id=clan_id,
+            channel_id=channel_id,
+            content=content.to_json(),
+            mentions=mention_protos(content.mentions if mentions is None else mentions),
+            attachments=attachment_protos(attachments),
+            references=ref_protos(ref),
+            mode=int(mode),
+            anonymous_message=bool(anonymous_message),
+            mention_everyone=bool(mention_everyone),
+            avatar=avatar or "",
+            is_public=bool(is_public),
+            code=int(code),
+            topic_id=topic_id,
+            id=message_id,
+        )
+        envelope = rt.Envelope(
+            ephemeral_message_send=rt.EphemeralMessageSend(
+                message=send, receiver_ids=_receivers(receiver_ids)
+            )
+        )
+        reply = await self._request_joining(envelope, clan_id, channel_id, int(mode), bool(is_public))
+        pushed = reply.channel_message
+        if pushed is None:
+            raise ProtocolError("ephemeral_message_send: the server did not answer with channel_message")
+        return ChannelMessageAck(
+            channel_id=pushed.channel_id or channel_id,
+            message_id=pushed.message_id or message_id,
+            code=pushed.code or int(code),
+            username=pushed.username,
+            create_time_seconds=pushed.create_time_seconds,
+            update_time_seconds=pushed.update_time_seconds,
+            clan_logo=pushed.clan_logo,
+            category_name=pushed.category_name,
+            clan_id=clan_id,
+            mode=int(mode),
+            is_public=bool(is_public),
+            channel_label=pushed.channel_label,
+        )
+
+    async def send_dm(
+        self,
+        user_id: int,
+        msg: MsgContent,
+        *,
+        code: int = TypeMessage.CHAT,
+        attachments: Iterable[object] | None = None,
+        mentions: Iterable[object] | None = None,
+    ) -> ChannelMessageAck:
+        """DM *user_id*, opening the DM channel the first time (§5.8).
+
+        Cancellation: if cancelled after the frame was written, the message may still be posted.
+
+        Raises:
+            ContentError: invalid or too long content.
+            NotFound: unknown user; APIError: the DM could not be opened or the message was refused.
+            RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: not running.
+        """
+        content = _content(msg)
+        channel = await self.create_dm_channel(user_id)
+        return await self.send_message(
+            0, channel.id, 4, False, content, mentions, attachments, code=int(code)
+        )
+
+    # ------------------------------------------------------------------ join-and-retry
+
+    async def _request_joining(
+        self, envelope: rt.Envelope, clan_id: int, channel_id: int, mode: int, is_public: bool
+    ) -> rt.Envelope:
+        """Send *envelope*; on "Must join channel" join the channel and send it once more."""
+        try:
+            return await self._gateway.request(envelope)
+        except APIError as exc:
+            if not _must_join(exc):
+                raise refine_api_error(exc) from exc
+            first = exc
+        log.info("channel %d: the server asks to join first; joining and retrying once", channel_id)
+        join = rt.ChannelJoin(
+            clan_id=clan_id, channel_id=channel_id, channel_type=type_for_mode(mode), is_public=is_public
+        )
+        try:
+            await self._gateway.request(rt.Envelope(channel_join=join))
+        except APIError as join_exc:
+            refined = refine_api_error(join_exc)
+            if isinstance(refined, NotFound):
+                raise refined from join_exc
+            raise Forbidden(
+                f"cannot post in channel {channel_id}: the server asks to join it first "
+                f"({first.message}) and refused the join ({join_exc.message})",
+                code=join_exc.code,
+                operation=join_exc.operation,
+                context=join_exc.context,
+            ) from join_exc
+        try:
+            return await self._gateway.request(envelope)
+        except APIError as exc:
+            raise refine_api_error(exc) from exc
+
+    # ------------------------------------------------------------------ Message methods
+
+    def _routing(self, message: Message) -> tuple[int, bool]:
+        """(mode, is_public) for answering *message* (its own, else the cached channel's)."""
+        mode = message.mode
+        if mode:
+            return mode, message.is_public
+        channel = self._channels_cache.peek(message.channel_id)
+        if channel is not None:
+            return channel.mode, channel.is_public
+        return (4, False) if message.clan_id == 0 else (2, message.is_public)
+
+    def _reference_for(self, message: Message) -> api.MessageRef:
+        """The §6.9 reference to *message*: fields 2, 3, 4, 6, 7, 8, 9, 10 (names from the
+        message, else from the user cache: quirk 15)."""
+        raw = message.raw
+        username, display_name, clan_nick = raw.username, raw.display_name, raw.clan_nick
+        avatar = raw.clan_avatar or raw.avatar
+        if not (username or display_name or clan_nick):
+            user = self._users_cache.peek(raw.sender_id)
+            if user is not None:
+                username, display_name, clan_nick = user.username, user.display_name, user.clan_nick
+                avatar = avatar or user.clan_avatar or user.avatar
+        return api.MessageRef(
+            message_ref_id=raw.message_id,
+            content=raw.content,
+            has_attachment=bool(raw.attachments) and bool(message.attachments),
+            message_sender_id=raw.sender_id,
+            message_sender_username=clan_nick or display_name or username,
+            message_sender_avatar=avatar,
+            message_sender_clan_nick=clan_nick,
+            message_sender_display_name=display_name,
+        )
+
+    async def _reply(
+        self,
+        message: Message,
+        msg: MsgContent,
+        mentions: Iterable[object] | None,
+        attachments: Iterable[object] | None,
+        *,
+        mention_everyone: bool,
+        anonymous_message: bool,
+        topic_id: int | None,
+        code: int,
+    ) -> ChannelMessageAck:
+        mode, is_public = self._routing(message)
+        return await self.send_message(
+            message.clan_id,
+            message.channel_id,
+            mode,
+            is_public,
+            msg,
+            mentions,
+            attachments,
+            [self._reference_for(message)],
+            mention_everyone=mention_everyone,
+            anonymous_message=anonymous_message,
+            code=code,
+            topic_id=message.topic_id if topic_id is None else topic_id,
+        )
+
+    async def _update(
+        self,
+        message: Message,
+        msg: MsgContent,
+        mentions: Iterable[object] | None,
+        attachments: Iterable[object] | None,
+        *,
+        hide_editted: bool,
+    ) -> ChannelMessageAck:
+        mode, is_public = self._routing(message)
+        return await self.update_message(
+            message.clan_id,
+            message.channel_id,
+            mode,
+            is_public,
+            message.id,
+            msg,
+            mentions,
+            attachments,
+            hide_editted=hide_editted,
+            topic_id=message.topic_id,
+            create_time_seconds=message.create_time_seconds,
+        )
+
+    async def _delete(self, message: Message) -> ChannelMessageAck:
+        mode, is_public = self._routing(message)
+        return await self.delete_message(
+            message.clan_id,
+            message.channel_id,
+            mode,
+            is_public,
+            message.id,
+            topic_id=message.topic_id,
+            has_attachment=bool(message.raw.attachments),
+        )
+
+    async def _react(
+        self, message: Message, emoji: str, *, emoji_id: int, remove: bool, count: int, reaction_id: int
+    ) -> ApiMessageReaction:
+        mode, is_public = self._routing(message)
+        return await self.react_message(
+            message.clan_id,
+            message.channel_id,
+            mode,
+            is_public,
+            message.id,
+            emoji,
+            emoji_id=emoji_id,
+            remove=remove,
+            message_sender_id=message.sender_id,
+            count=count,
+            reaction_id=reaction_id,
+            topic_id=message.topic_id,
+        )
+
+    # ------------------------------------------------------------------ TextChannel helpers
+
+    async def _soft_request(self, envelope: rt.Envelope, what: str) -> rt.Envelope | None:
+        """Typing / read marks: a missing answer is logged, not raised (§12 Q12)."""
+        try:
+            return await self._gateway.request(envelope)
+        except RequestTimeout:
+            log.info("%s: no answer from the server (ignored)", what)
+            return None
+        except APIError as exc:
+            raise refine_api_error(exc) from exc
+
+    async def _send_typing(self, channel: TextChannel) -> None:
+        self._require_running("typing")
+        event = rt.MessageTypingEvent(
+            clan_id=channel.clan_id, channel_id=channel.id, mode=channel.mode, is_public=channel.is_public
+        )
+        await self._soft_request(rt.Envelope(message_typing_event=event), "typing")
+
+    async def _mark_seen(self, channel: TextChannel, message_id: int) -> None:
+        self._require_running("mark_seen")
+        event = rt.LastSeenMessageEvent(
+            clan_id=channel.clan_id,
+            channel_id=channel.id,
+            mode=channel.mode,
+            message_id=message_id,
+            timestamp_seconds=int(time.time()),
+        )
+        await self._soft_request(rt.Envelope(last_seen_message_event=event), "mark_seen")
+
+    async def _pin(self, channel: TextChannel, message_id: int, *, pin: bool) -> None:
+        self._require_running("pin" if pin else "unpin")
+        event = rt.LastPinMessageEvent(
+            clan_id=channel.clan_id,
+            channel_id=channel.id,
+            mode=channel.mode,
+            is_public=channel.is_public,
+            message_id=message_id,
+            timestamp_seconds=int(time.time()),
+            operation=1 if pin else 0,
+        )
+        try:
+            await self._gateway.request(rt.Envelope(last_pin_message_event=event))
+        except APIError as exc:
+            raise refine_api_error(exc) from exc
+
+    async def _list_messages(
+        self, channel: TextChannel, *, anchor: int, limit: int, newer: bool, topic_id: int = 0
+    ) -> list[api.ChannelMessage]:
+        """One ``ListChannelMessages`` page (§7.3): newest first (older than *anchor*), or
+        oldest first after *anchor* when *newer*."""
+        self._require_running("history")
+        request = api.ListChannelMessagesRequest(
+            clan_id=channel.clan_id,
+            channel_id=channel.id,
+            message_id=anchor,
+            limit=limit,
+            direction=1 if newer else 0,
+            topic_id=topic_id,
+        )
+        page = await self.rpc("ListChannelMessages", request, api.ChannelMessageList)
+        return list(page.messages)
+
+    async def _fetch_message(self, channel: TextChannel, message_id: int) -> Message:
+        # No "get one message" RPC: ask for the newest message older than id + 1.
+        raws = await self._list_messages(channel, anchor=message_id + 1, limit=1, newer=False)
+        if not raws or raws[0].message_id != message_id:
+            raise NotFound(
+                f"message {message_id} not found in channel {channel.id}",
+                status=404,
+                operation="ListChannelMessages",
+            )
+        return Message(raws[0], client=self)

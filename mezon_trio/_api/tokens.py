@@ -1,0 +1,121 @@
+"""``client.send_token``: token transfers over MMN + ZK (PROTOCOL.md §8), wired lazily.
+
+Login never touches the token services (quirk 12): the :class:`TokenService` is
+built on the first transfer, and it fetches the ZK proof then.  If a service is
+down, only the transfer fails, with :class:`~mezon_trio.errors.TokenTransferError`.
+Key material stays inside the service (never logged, never in errors).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Final
+
+import trio
+
+from .._models.enums import TypeMessage
+from .._models.official import AddTxResponse, ApiSentTokenRequest
+from .._protocol import mmn
+from .._tokens import TokenService
+from ..errors import ClientClosed, ConfigurationError, MezonError, TokenTransferError
+from .messaging import MessagingMixin
+
+__all__ = ["TokensMixin", "receipt_text"]
+
+log = logging.getLogger("mezon_trio.tokens")
+
+#: A transfer makes up to five HTTP calls (proof, nonce, addtx, and again after a rejected proof).
+_CALLS_PER_TRANSFER: Final = 5
+
+
+def receipt_text(amount: int | Decimal | str, note: str) -> str:
+    """The §8.11 receipt: ``Funds Transferred: 1,000₫ | note`` (note defaults to "Transfer funds")."""
+    value = Decimal(amount) if isinstance(amount, str) else amount
+    return f"Funds Transferred: {value:,}₫ | {note or 'Transfer funds'}"
+
+
+class TokensMixin(MessagingMixin):
+    """Token transfers of :class:`~mezon_trio.MezonClient`."""
+
+    _token_service: TokenService | None
+    _token_key_factory: Callable[[], mmn.EphemeralKey]
+
+    def _init_tokens(self) -> None:
+        self._token_service = None
+        self._token_key_factory = mmn.EphemeralKey.generate
+
+    def _tokens(self) -> TokenService:
+        service = self._token_service
+        if service is None or service.user_id != self.user_id:
+            http = self._rest._http  # the client's pool and transport (sandbox in-memory mode too)
+            if http is None:
+                raise ClientClosed("the client is closed")
+            session = self._session
+            service = self._token_service = TokenService(
+                http=http,
+                mmn_url=self.mmn_api_url,
+                zk_url=self.zk_api_url,
+                user_id=self.user_id,
+                id_token=lambda: session.current.id_token,
+                key_factory=self._token_key_factory,
+            )
+        return service
+
+    async def send_token(self, token_event: ApiSentTokenRequest, *, receipt: bool = True) -> AddTxResponse:
+        """Send tokens from the bot to ``token_event.receiver_id`` (MMN chain, §8).
+
+        On first use this creates the ephemeral key and fetches the ZK proof (kept for
+        later transfers); each transfer reads the pending nonce, signs and submits
+        ``tx.addtx``.  A rejected proof is renewed once.  With ``receipt`` (default,
+        like the official SDKs, §8.11) the receiver then gets a DM "Funds Transferred:
+        N₫ | note" (code 11); a failing receipt is logged, not raised.  The whole
+        transfer is bounded by five times the client's ``timeout``.
+
+        Cancellation: if cancelled after ``tx.addtx`` was sent, the transfer may still
+        happen; the next transfer reads the nonce afresh, so no nonce is reused.
+
+        Raises:
+            ConfigurationError: bad amount (zero, negative, float, more than 6 decimals),
+                receiver is the bot, or the client is not running.
+            TokenTransferError: prover or chain unreachable, timed out, rate limited
+                (``retriable``), or the transaction was refused (e.g. "insufficient
+                balance", "invalid signature").
+            ClientClosed: the client closed.
+        """
+        self._require_running("send_token")
+        if not isinstance(token_event, ApiSentTokenRequest):
+            raise ConfigurationError("send_token() takes an ApiSentTokenRequest")
+        extra: dict[str, str] = {}
+        if token_event.sender_name:
+            extra["UserSenderUsername"] = token_event.sender_name
+        if token_event.extra_attribute:
+            extra["ExtraAttribute"] = token_event.extra_attribute
+        for key, value in (token_event.mmn_extra_info or {}).items():
+            extra[str(key)] = value if isinstance(value, str) else str(value)
+        amount = token_event.amount
+        if isinstance(amount, str):
+            try:
+                amount = Decimal(amount)
+            except ArithmeticError as exc:
+                raise ConfigurationError(f"invalid token amount {token_event.amount!r}") from exc
+        service = self._tokens()
+        deadline = _CALLS_PER_TRANSFER * self.timeout_ms / 1000
+        with trio.move_on_after(deadline) as scope:
+            result = await service.send_token(
+                token_event.receiver_id, amount, token_event.note, extra=extra or None
+            )
+        if scope.cancelled_caught:
+            raise TokenTransferError(f"token transfer timed out after {deadline:g} s", retriable=True)
+        response = AddTxResponse(ok=result.ok, tx_hash=result.tx_hash, error=result.error)
+        if receipt:
+            try:
+                await self.send_dm(
+                    token_event.receiver_id,
+                    receipt_text(amount, token_event.note),
+                    code=TypeMessage.SEND_TOKEN,
+                )
+            except MezonError as exc:
+                log.warning("token receipt DM to %d failed: %s", token_event.receiver_id, exc)
+        return response

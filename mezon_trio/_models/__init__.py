@@ -1,0 +1,1 @@
+"""Friendly value models behind :mod:`mezon_trio.models` (official-SDK names)."""

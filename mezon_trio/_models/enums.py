@@ -1,0 +1,82 @@
+"""The official SDK's integer enums (``mezon.constants``), plus the routing rules that use them."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Final
+
+__all__ = ["ChannelStreamMode", "ChannelType", "FriendState", "TypeMessage", "mode_for_type", "type_for_mode"]
+
+
+class ChannelType(IntEnum):
+    """``api.ChannelDescription.type`` (PROTOCOL.md §5.1)."""
+
+    CHANNEL_TYPE_CHANNEL = 1
+    CHANNEL_TYPE_GROUP = 2
+    CHANNEL_TYPE_DM = 3
+    CHANNEL_TYPE_GMEET_VOICE = 4
+    CHANNEL_TYPE_FORUM = 5
+    CHANNEL_TYPE_STREAMING = 6
+    CHANNEL_TYPE_THREAD = 7
+    CHANNEL_TYPE_APP = 8
+    CHANNEL_TYPE_ANNOUNCEMENT = 9
+    CHANNEL_TYPE_MEZON_VOICE = 10
+
+
+class ChannelStreamMode(IntEnum):
+    """The ``mode`` routing field of socket operations (PROTOCOL.md §5.1)."""
+
+    STREAM_MODE_CHANNEL = 2
+    STREAM_MODE_GROUP = 3
+    STREAM_MODE_DM = 4
+    STREAM_MODE_CLAN = 5
+    STREAM_MODE_THREAD = 6
+
+
+class TypeMessage(IntEnum):
+    """Message type codes (``code``, PROTOCOL.md §5.12)."""
+
+    CHAT = 0
+    CHAT_UPDATE = 1
+    CHAT_REMOVE = 2
+    TYPING = 3
+    INDICATOR = 4
+    WELCOME = 5
+    CREATE_THREAD = 6
+    CREATE_PIN = 7
+    MESSAGE_BUZZ = 8
+    TOPIC = 9
+    AUDIT_LOG = 10
+    SEND_TOKEN = 11
+    EPHEMERAL = 12
+    UPCOMING_EVENT = 13
+    UPDATE_EPHEMERAL_MSG = 14
+    DELETE_EPHEMERAL_MSG = 15
+    CONTACT = 16
+    LOCATION = 17
+    POLL = 18
+
+
+class FriendState(IntEnum):
+    """``api.Friend.state`` (PROTOCOL.md §7.4)."""
+
+    FRIEND = 0
+    INVITE_SENT = 1
+    INVITE_RECEIVED = 2
+    BLOCKED = 3
+
+
+# §5.1 client decision: 1, 5, 8, 9, 10 (and 4, 6) -> channel; 2 -> group; 3 -> DM; 7 -> thread.
+_MODE_BY_TYPE: Final = {2: 3, 3: 4, 7: 6}
+# §5.1, TS rule for join-and-retry: 4 -> DM, 3 -> group, 6 -> thread, else text channel.
+_TYPE_BY_MODE: Final = {4: 3, 3: 2, 6: 7}
+
+
+def mode_for_type(channel_type: int) -> int:
+    """The stream mode for a channel type (PROTOCOL.md §5.1, client decision)."""
+    return _MODE_BY_TYPE.get(channel_type, 2)
+
+
+def type_for_mode(mode: int) -> int:
+    """The channel type implied by a stream mode (TS rule used for joins)."""
+    return _TYPE_BY_MODE.get(mode, 1)

@@ -1,0 +1,1 @@
+"""Objects with methods handed to bots: ``Clan``, ``TextChannel``, ``History``, ``User``."""
