@@ -148,6 +148,14 @@ class ComponentContext:
         channel = await self.channel()
         return await channel.send_ephemeral([self.user_id], content, **kwargs)
 
+    async def update_message(self, content: Any, /, **kwargs: Any) -> Any:
+        """Edit the message carrying the component (the bot's own; ``TextChannel.update_message``).
+
+        Typical use: show a poll's new tally, or disable the buttons once a form is answered.
+        """
+        channel = await self.channel()
+        return await channel.update_message(self.message_id, content, **kwargs)
+
 
 @dataclass(frozen=True, slots=True)
 class _Route:
