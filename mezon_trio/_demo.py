@@ -229,7 +229,8 @@ class Transcript:
         payload = item.payload
         if item.kind == "message_reaction_event":
             return f"*reacts {payload.emoji}*"
-        text = _render_content(getattr(payload, "content", ""))
+        inner = getattr(payload, "message", None) or payload  # ephemeral sends wrap the message
+        text = _render_content(getattr(inner, "content", ""))
         if item.kind == "UpdateChannelMessage":
             return f"*edits its message*\n{text}"
         if item.kind == "ephemeral_message_send":
