@@ -18,6 +18,7 @@ from typing import Final
 
 from .._proto.mezon import realtime as rt
 from ..errors import ProtocolError
+from . import hotcodec
 
 __all__ = [
     "FIN",
@@ -50,7 +51,8 @@ def decode_envelope(data: bytes | bytearray | memoryview) -> rt.Envelope:
     if data[:1] == b"\xff":
         raise ProtocolError("raw 0xFF frame is not an Envelope")
     try:
-        return rt.Envelope.parse(bytes(data))
+        # Generated fast path for the hot variants (channel_message, its ack); generic otherwise.
+        return hotcodec.decode_envelope(bytes(data))
     except Exception as exc:  # betterproto2 raises ValueError/IndexError/UnicodeDecodeError/...
         raise ProtocolError(f"malformed Envelope frame ({len(data)} bytes): {type(exc).__name__}") from exc
 

@@ -1,0 +1,245 @@
+"""Turn raw benchmark results into rows (medians, ratios, targets), a text table and JSON."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SCENARIOS", "build_rows", "format_table", "write_json"]
+
+#: The five scenarios of issue 6, in table order (every row names one of them).
+SCENARIOS = ("inbound", "send", "startup", "memory", "cpu")
+
+_Raw = dict[str, dict[str, Any]]
+
+
+def _median_of(raw: _Raw, scenario: str, sdk: str, pick: Callable[[dict[str, Any]], float]) -> float | None:
+    outcome = raw.get(scenario, {}).get(sdk)
+    if not outcome or outcome.get("error") or not outcome.get("reps"):
+        return None
+    return float(statistics.median(pick(rep) for rep in outcome["reps"]))
+
+
+def _error(raw: _Raw, scenario: str, sdk: str) -> str | None:
+    outcome = raw.get(scenario, {}).get(sdk)
+    if outcome is None:
+        return "not run"
+    err: str | None = outcome.get("error")
+    return err
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else value * 1000.0
+
+
+def _pick(mode: str, key: str) -> Callable[[dict[str, Any]], float]:
+    def pick(rep: dict[str, Any]) -> float:
+        return float(rep[mode][key])
+
+    return pick
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def _all(*checks: bool | None) -> bool | None:
+    """True if every check passed, False if one failed, None if one could not be evaluated."""
+    if any(c is False for c in checks):
+        return False
+    if any(c is None for c in checks):
+        return None
+    return True
+
+
+def build_rows(raw: _Raw, *, rate_limits_note: str) -> list[dict[str, Any]]:
+    """One dict per table row: scenario, metric, unit, ours/official/ceiling, ratios, target, passed."""
+    rows: list[dict[str, Any]] = []
+
+    def notes(scenario: str, *sdks: str) -> list[str]:
+        out = []
+        for sdk in sdks:
+            err = _error(raw, scenario, sdk)
+            if err:
+                out.append(f"{sdk}: {err}")
+        return out
+
+    # inbound
+    ours = _median_of(raw, "inbound", "ours", lambda r: r["msg_per_s"])
+    off = _median_of(raw, "inbound", "official", lambda r: r["msg_per_s"])
+    ceil = _median_of(raw, "inbound", "ceiling", lambda r: r["msg_per_s"])
+    vs_ceiling, vs_official = _ratio(ours, ceil), _ratio(ours, off)
+    rows.append(
+        {
+            "scenario": "inbound",
+            "metric": "channel messages/s",
+            "unit": "msg/s",
+            "ours": ours,
+            "official": off,
+            "ceiling": ceil,
+            "ratios": {"ours/ceiling": vs_ceiling, "ours/official": vs_official},
+            "target": ">= 0.5x ceiling and >= 3x official",
+            "passed": _all(
+                None if vs_ceiling is None else vs_ceiling >= 0.5,
+                None if vs_official is None else vs_official >= 3.0,
+            ),
+            "notes": notes("inbound", "ours", "official", "ceiling"),
+        }
+    )
+
+    # send latency
+    for mode, label in (("sequential", "sequential"), ("concurrent", "16 concurrent senders")):
+        o50 = _median_of(raw, "send", "ours", _pick(mode, "p50"))
+        o99 = _median_of(raw, "send", "ours", _pick(mode, "p99"))
+        f50 = _median_of(raw, "send", "official", _pick(mode, "p50"))
+        f99 = _median_of(raw, "send", "official", _pick(mode, "p99"))
+        rows.append(
+            {
+                "scenario": "send",
+                "metric": f"send->ack {label} p50 / p99",
+                "unit": "ms",
+                "ours": [_ms(o50), _ms(o99)],
+                "official": [_ms(f50), _ms(f99)],
+                "ceiling": None,
+                "ratios": {"official p50 / ours p99": _ratio(f50, o99)},
+                "target": "ours p99 <= official p50",
+                "passed": None if o99 is None or f50 is None else o99 <= f50,
+                "notes": [*notes("send", "ours", "official"), rate_limits_note],
+            }
+        )
+
+    # startup
+    ours = _median_of(raw, "startup", "ours", lambda r: r["seconds"])
+    off = _median_of(raw, "startup", "official", lambda r: r["seconds"])
+    speedup = _ratio(off, ours)
+    rows.append(
+        {
+            "scenario": "startup",
+            "metric": "constructor to ready, 20 clans x 10 channels",
+            "unit": "ms",
+            "ours": None if ours is None else ours * 1000,
+            "official": None if off is None else off * 1000,
+            "ceiling": None,
+            "ratios": {"official/ours": speedup},
+            "target": ">= 10x faster than official",
+            "passed": None if speedup is None else speedup >= 10.0,
+            "notes": notes("startup", "ours", "official"),
+        }
+    )
+
+    # memory
+    o_peak = _median_of(raw, "memory", "ours", lambda r: r["hwm_kb"] / 1024)
+    f_peak = _median_of(raw, "memory", "official", lambda r: r["hwm_kb"] / 1024)
+    o_growth = _median_of(raw, "memory", "ours", lambda r: r["growth_pct"])
+    f_growth = _median_of(raw, "memory", "official", lambda r: r["growth_pct"])
+    n_mem = _median_of(raw, "memory", "ours", lambda r: r["n"]) or _median_of(
+        raw, "memory", "official", lambda r: r["n"]
+    )
+    label = f"{int(n_mem):,}" if n_mem else "N"
+    rows.append(
+        {
+            "scenario": "memory",
+            "metric": f"peak RSS after {label} msgs / RSS growth 2nd half",
+            "unit": "MiB / %",
+            "ours": [o_peak, o_growth],
+            "official": [f_peak, f_growth],
+            "ceiling": None,
+            "ratios": {"official/ours peak": _ratio(f_peak, o_peak)},
+            "target": "growth < 5% and peak below official",
+            "passed": _all(
+                None if o_growth is None else o_growth < 5.0,
+                None if o_peak is None or f_peak is None else o_peak < f_peak,
+            ),
+            "notes": notes("memory", "ours", "official"),
+        }
+    )
+
+    # cpu per inbound message (measured during the inbound repetitions)
+    ours = _median_of(raw, "inbound", "ours", lambda r: r["cpu_us_per_msg"])
+    off = _median_of(raw, "inbound", "official", lambda r: r["cpu_us_per_msg"])
+    ceil = _median_of(raw, "inbound", "ceiling", lambda r: r["cpu_us_per_msg"])
+    ratio = _ratio(off, ours)
+    rows.append(
+        {
+            "scenario": "cpu",
+            "metric": "process CPU per inbound message",
+            "unit": "us/msg",
+            "ours": ours,
+            "official": off,
+            "ceiling": ceil,
+            "ratios": {"official/ours": ratio},
+            "target": "<= 1/3 of official",
+            "passed": None if ratio is None else ratio >= 3.0,
+            "notes": notes("inbound", "ours", "official"),
+        }
+    )
+    return rows
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return " / ".join(_fmt(v) for v in value)
+    if isinstance(value, float):
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        if abs(value) >= 100:
+            return f"{value:.0f}"
+        if abs(value) >= 10:
+            return f"{value:.1f}"
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _fmt_ratios(ratios: dict[str, float | None]) -> str:
+    return ", ".join(f"{k} {_fmt(v)}x" for k, v in ratios.items())
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """A plain-text table (one line per row, then the notes)."""
+    header = ("scenario", "metric", "unit", "mezon-trio", "official", "ceiling", "ratios", "target", "result")
+    lines = [
+        (
+            r["scenario"],
+            r["metric"],
+            r["unit"],
+            _fmt(r["ours"]),
+            _fmt(r["official"]),
+            _fmt(r["ceiling"]),
+            _fmt_ratios(r["ratios"]),
+            r["target"],
+            {True: "PASS", False: "FAIL", None: "n/a"}[r["passed"]],
+        )
+        for r in rows
+    ]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *lines, strict=True)]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    out = [line(header), "-+-".join("-" * w for w in widths)]
+    out += [line(cells) for cells in lines]
+    seen: set[str] = set()
+    for r in rows:
+        for note in r["notes"]:
+            if note not in seen:
+                seen.add(note)
+                out.append(f"note ({r['scenario']}): {note}")
+    return "\n".join(out)
+
+
+def write_json(document: dict[str, Any], directory: Path, stamp: str) -> tuple[Path, Path]:
+    """Write ``<stamp>.json`` and ``latest.json`` under *directory*; return both paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(document, indent=2, sort_keys=False) + "\n"
+    path = directory / f"{stamp}.json"
+    latest = directory / "latest.json"
+    path.write_text(text)
+    latest.write_text(text)
+    return path, latest

@@ -1,0 +1,314 @@
+"""The benchmark run: every scenario for the transport ceiling, mezon-trio and the official SDK.
+
+Each measurement gets a fresh sandbox process (``bench.sandbox_proc``) and a
+fresh driver process (``bench.drive_ours`` on this interpreter,
+``bench/drive_official.py`` on the official SDK's Python 3.13), talking line
+commands over pipes; nothing measured shares a process with the server.  See
+:mod:`bench.report` for the table, the targets and the JSON file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from ._lines import Child, ChildFailed
+
+ROOT = Path(__file__).resolve().parent.parent
+SDKS = ("ours", "official", "ceiling")
+
+
+@dataclass
+class Config:
+    """Sizes of every scenario (``quick()``: the CI smoke variant)."""
+
+    reps: int = 5
+    inbound_n: int = 30_000
+    warmup_n: int = 500
+    memory_n: int = 100_000
+    memory_channels: int = 1_000
+    memory_reps: int = 2
+    send_sequential: int = 400
+    send_concurrency: int = 16
+    send_concurrent_total: int = 1_600
+    send_reps: int = 3
+    startup_reps: int = 5
+    startup_clans: int = 20
+    startup_channels: int = 10
+    official: bool = True
+    scenarios: tuple[str, ...] = ("inbound", "send", "startup", "memory")
+    sdks: tuple[str, ...] = SDKS
+
+    @classmethod
+    def quick(cls) -> Config:
+        return cls(
+            reps=2,
+            inbound_n=300,
+            warmup_n=20,
+            memory_n=2_000,
+            memory_channels=20,
+            memory_reps=1,
+            send_sequential=10,
+            send_concurrent_total=32,
+            send_reps=1,
+            startup_reps=1,
+        )
+
+
+@dataclass
+class Outcome:
+    """What one SDK produced in one scenario: raw per-repetition data, or why it has none."""
+
+    reps: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear-interpolated percentile (q in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    pos = (len(ordered) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+class Runner:
+    def __init__(self, config: Config, *, log: Callable[[str], None]) -> None:
+        self.config = config
+        self.log = log
+        self.official_python: str | None = None
+        self.official_skip: str | None = None
+
+    # ------------------------------------------------------------------ processes
+
+    @asynccontextmanager
+    async def sandbox(self) -> AsyncIterator[tuple[Child, dict[str, Any]]]:
+        child = await Child.start("sandbox", [sys.executable, "-m", "bench.sandbox_proc"], cwd=str(ROOT))
+        try:
+            with trio.fail_after(60):
+                info = await child.receive()
+            yield child, info
+        finally:
+            await child.aclose()
+
+    @asynccontextmanager
+    async def driver(self, sdk: str, info: dict[str, Any]) -> AsyncIterator[Child]:
+        public = {k: v for k, v in info.items() if k not in ("api_key", "ok")}
+        env = {"MEZON_BOT_API_KEY": str(info["api_key"])}
+        if sdk == "official":
+            assert self.official_python is not None
+            argv = [self.official_python, str(ROOT / "bench" / "drive_official.py")]
+        else:
+            argv = [sys.executable, "-m", "bench.drive_ours"]
+        child = await Child.start(
+            f"{sdk} driver", [*argv, "--sandbox", json.dumps(public)], env=env, cwd=str(ROOT)
+        )
+        try:
+            yield child
+        finally:
+            await child.aclose()
+
+    async def connect(self, sdk: str, sb: Child, drv: Child, info: dict[str, Any]) -> dict[str, Any]:
+        with trio.fail_after(120):
+            if sdk == "ceiling":
+                token = (await sb.request(f"session {info['bot_id']}"))["token"]
+                answer = await drv.request(f"raw {token}")
+            else:
+                answer = await drv.request("login")
+            await sb.request(f"wait_connected {info['bot_id']}")
+        return answer
+
+    async def flood(
+        self, sb: Child, drv: Child, info: dict[str, Any], n: int, channels: int, marks: tuple[int, ...] = ()
+    ) -> dict[str, Any]:
+        """Push *n* messages and wait until the driver saw them all; one result record."""
+        with trio.fail_after(30):
+            await drv.request(" ".join(["expect", str(n), *map(str, marks)]))
+        pushed: dict[str, Any] = {}
+        seen: dict[str, Any] = {}
+        mark_lines: list[dict[str, Any]] = []
+
+        async def push() -> None:
+            pushed.update(await sb.request(f"flood {info['bot_id']} {n} {channels}"))
+
+        async def watch() -> None:
+            while True:
+                answer = await drv.receive()
+                if "mark" in answer:
+                    mark_lines.append(answer)
+                else:
+                    seen.update(answer)
+                    return
+
+        with trio.fail_after(60 + n / 1000):
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(push)
+                nursery.start_soon(watch)
+        elapsed = seen["t_last"] - pushed["t_start"]
+        return {
+            "n": n,
+            "seconds": elapsed,
+            "msg_per_s": n / elapsed,
+            "push_seconds": pushed["t_end"] - pushed["t_start"],
+            "cpu_s": seen["cpu_s"],
+            "cpu_us_per_msg": seen["cpu_s"] / n * 1e6,
+            "rss_kb": seen["rss_kb"],
+            "hwm_kb": seen["hwm_kb"],
+            "marks": mark_lines,
+        }
+
+    # ------------------------------------------------------------------ scenarios
+
+    async def guarded(self, what: str, work: Callable[[], Coroutine[Any, Any, Outcome]]) -> Outcome:
+        if what.endswith("official") and self.official_skip is not None:
+            return Outcome(error=f"skipped: {self.official_skip}")
+        t0 = time.perf_counter()
+        self.log(f"  {what} ...")
+        try:
+            outcome = await work()
+        except ChildFailed as exc:
+            outcome = Outcome(error=f"failed: {exc}")
+        except trio.TooSlowError:
+            outcome = Outcome(error="failed: a step timed out")
+        self.log(
+            f"  {what}: {'ok' if outcome.error is None else outcome.error} ({time.perf_counter() - t0:.1f} s)"
+        )
+        return outcome
+
+    async def inbound(self, sdk: str) -> Outcome:
+        cfg = self.config
+        out = Outcome()
+        async with self.sandbox() as (sb, info), self.driver(sdk, info) as drv:
+            await self.connect(sdk, sb, drv, info)
+            # Warm-up: one message first (the official SDK loads the clan's channel list on
+            # its first message; a burst before that would queue one throttled HTTP call per
+            # message), then a batch, then the measured repetitions.
+            await self.flood(sb, drv, info, 1, 1)
+            await self.flood(sb, drv, info, cfg.warmup_n, 1)
+            for _ in range(cfg.reps):
+                out.reps.append(await self.flood(sb, drv, info, cfg.inbound_n, 1))
+        return out
+
+    async def memory(self, sdk: str) -> Outcome:
+        cfg = self.config
+        out = Outcome()
+        half = cfg.memory_n // 2
+        for _ in range(cfg.memory_reps):
+            async with self.sandbox() as (sb, info):
+                with trio.fail_after(30):
+                    await sb.request(f"channels {cfg.memory_channels}")
+                async with self.driver(sdk, info) as drv:
+                    await self.connect(sdk, sb, drv, info)
+                    await self.flood(sb, drv, info, 1, 1)  # the clan's channel list (see inbound)
+                    rec = await self.flood(sb, drv, info, cfg.memory_n, cfg.memory_channels, (half,))
+                    mid = rec["marks"][0]["rss_kb"] if rec["marks"] else rec["rss_kb"]
+                    rec["rss_half_kb"] = mid
+                    rec["growth_pct"] = (rec["rss_kb"] - mid) / mid * 100 if mid else 0.0
+                    out.reps.append(rec)
+        return out
+
+    async def send(self, sdk: str) -> Outcome:
+        cfg = self.config
+        out = Outcome()
+        async with self.sandbox() as (sb, info), self.driver(sdk, info) as drv:
+            with trio.fail_after(30):
+                await sb.request("rate_limits off")
+            await self.connect(sdk, sb, drv, info)
+            channel = info["channel_id"]
+            with trio.fail_after(120):
+                await drv.request(f"send 20 1 {channel}")  # warm-up (and the official channel fetch)
+            for _ in range(cfg.send_reps):
+                with trio.fail_after(300):
+                    seq = (await drv.request(f"send {cfg.send_sequential} 1 {channel}"))["lat"]
+                    total, tasks = cfg.send_concurrent_total, cfg.send_concurrency
+                    conc = (await drv.request(f"send {total} {tasks} {channel}"))["lat"]
+                out.reps.append(
+                    {
+                        "sequential": {"n": len(seq), "p50": percentile(seq, 50), "p99": percentile(seq, 99)},
+                        "concurrent": {
+                            "n": len(conc),
+                            "tasks": cfg.send_concurrency,
+                            "p50": percentile(conc, 50),
+                            "p99": percentile(conc, 99),
+                        },
+                    }
+                )
+        return out
+
+    async def startup(self, sdk: str) -> Outcome:
+        cfg = self.config
+        out = Outcome()
+        async with self.sandbox() as (sb, info):
+            with trio.fail_after(30):
+                await sb.request(f"seed_clans {cfg.startup_clans} {cfg.startup_channels}")
+            async with self.driver(sdk, info) as drv:
+                for _ in range(cfg.startup_reps):
+                    with trio.fail_after(180):
+                        answer = await drv.request("login")
+                        out.reps.append({"seconds": answer["startup_s"]})
+                        await drv.request("logout")
+        return out
+
+    async def run(self) -> dict[str, Any]:
+        cfg = self.config
+        if cfg.official and "official" in cfg.sdks:
+            await self.find_official()
+        else:
+            self.official_skip = "disabled (--no-official)"
+        results: dict[str, dict[str, Outcome]] = {}
+        plan: dict[str, tuple[Callable[[str], Coroutine[Any, Any, Outcome]], tuple[str, ...]]] = {
+            "inbound": (self.inbound, ("ceiling", "ours", "official")),
+            "send": (self.send, ("ours", "official")),
+            "startup": (self.startup, ("ours", "official")),
+            "memory": (self.memory, ("ours", "official")),
+        }
+        for name in cfg.scenarios:
+            scenario, sdks = plan[name]
+            self.log(f"{name}:")
+            results[name] = {}
+            for sdk in (s for s in sdks if s in cfg.sdks):
+                results[name][sdk] = await self.guarded(f"{name}/{sdk}", partial(scenario, sdk))
+        return {
+            name: {sdk: asdict(outcome) for sdk, outcome in per_sdk.items()}
+            for name, per_sdk in results.items()
+        }
+
+    async def find_official(self) -> None:
+        sys.path.insert(0, str(ROOT))
+        try:
+            from tests.interop.official_env import OfficialSDKUnavailable, ensure_official_python
+        except ImportError as exc:  # pragma: no cover - running outside the repository
+            self.official_skip = f"tests/interop/official_env.py not importable: {exc}"
+            return
+        try:
+            self.official_python = str(await trio.to_thread.run_sync(ensure_official_python))
+        except OfficialSDKUnavailable as exc:
+            self.official_skip = exc.reason
+
+
+def environment(runner: Runner) -> dict[str, Any]:
+    import platform
+
+    return {
+        "python": sys.version.split()[0],
+        "official_python": runner.official_python,
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+    }

@@ -1,0 +1,359 @@
+"""Emit ``mezon_trio/_protocol/hotcodec.py``: straight-line decoders for the hot messages.
+
+betterproto2's generic decoder costs ~60 µs for one pushed chat message, more
+than the whole transport (PERFORMANCE.md).  For the few messages on the hot
+path (the pushed ``ChannelMessage``, the ``ChannelMessageAck`` reply, and the
+``Envelope`` around them) this generator writes, from the same ``proto/``
+descriptors, a decoder that reads the fields in declaration order with inline
+varint code and builds the betterproto2 dataclass directly (its ``__dict__``),
+so callers get the very same generated types.
+
+Whatever the fast path does not handle -- fields out of order or repeated,
+unknown fields, wire-type mismatches, truncation, over-long varints, invalid
+UTF-8 -- makes it hand the bytes to the generic ``Cls.parse``, so the result
+(or the exception) is by construction what betterproto2 gives.  The property
+tests in ``tests/protocol/test_hotcodec.py`` check that equality on arbitrary
+messages and on arbitrary bytes.
+
+Called by ``codegen/generate.py`` with protoc's FileDescriptorSet of ``proto/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from betterproto2_compiler.compile.naming import pythonize_class_name, pythonize_field_name
+from google.protobuf import descriptor_pb2
+
+FDP = descriptor_pb2.FieldDescriptorProto
+
+#: proto package -> how the generated module refers to it.
+PACKAGES = {"mezon.api": "api", "mezon.realtime": "rt"}
+#: Messages decoded by the fast path (fully qualified), in output order.
+HOT_MESSAGES = ("mezon.api.ChannelMessage", "mezon.realtime.ChannelMessageAck")
+ENVELOPE = "mezon.realtime.Envelope"
+
+_MASK32 = "0xFFFFFFFF"
+_MASK64 = "0xFFFFFFFFFFFFFFFF"
+_SCALAR_DEFAULTS = {
+    FDP.TYPE_INT32: "0",
+    FDP.TYPE_INT64: "0",
+    FDP.TYPE_UINT32: "0",
+    FDP.TYPE_UINT64: "0",
+    FDP.TYPE_BOOL: "False",
+    FDP.TYPE_STRING: '""',
+    FDP.TYPE_BYTES: 'b""',
+}
+_BOOL_VALUE = ".google.protobuf.BoolValue"
+
+HEADER = '''"""Fast decoders for the hot messages: same results as betterproto2, several times faster.
+
+``decode_<message>(data, pos=0)`` returns exactly what ``<Class>.parse(data[pos:])``
+returns -- an instance of the generated betterproto2 class, equal field by field,
+``_unknown_fields`` included -- or raises what it raises: anything off the fast
+path (fields out of order or repeated, unknown fields, wire-type mismatches,
+truncation, invalid UTF-8) is handed to the generic decoder.  Proven by the
+property tests in ``tests/protocol/test_hotcodec.py``.
+
+:func:`decode_envelope` does the same for ``rt.Envelope``: fast when the frame is
+an optional ``cid`` followed by one hot variant, generic otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from .._proto.mezon import api
+from .._proto.mezon import realtime as rt
+
+__all__ = [
+{exports}
+]
+
+
+class _Fallback(Exception):
+    """Off the fast path: let the generic decoder handle the bytes."""
+
+
+_new = object.__new__
+'''
+
+
+@dataclass(frozen=True)
+class Field:
+    number: int
+    name: str
+    proto_type: int
+    type_name: str
+
+    @property
+    def wire(self) -> int:
+        return 2 if self.proto_type in (FDP.TYPE_STRING, FDP.TYPE_BYTES, FDP.TYPE_MESSAGE) else 0
+
+    @property
+    def tag(self) -> int:
+        return (self.number << 3) | self.wire
+
+    @property
+    def default(self) -> str:
+        if self.proto_type == FDP.TYPE_MESSAGE:
+            return "None"
+        return _SCALAR_DEFAULTS[self.proto_type]
+
+
+def _index(fds: descriptor_pb2.FileDescriptorSet) -> dict[str, descriptor_pb2.DescriptorProto]:
+    found: dict[str, descriptor_pb2.DescriptorProto] = {}
+    for file in fds.file:
+        for msg in file.message_type:
+            found[f"{file.package}.{msg.name}"] = msg
+    return found
+
+
+def _class_ref(full_name: str) -> str:
+    package, _, name = full_name.rpartition(".")
+    return f"{PACKAGES[package]}.{pythonize_class_name(name)}"
+
+
+def _fields(full_name: str, msg: descriptor_pb2.DescriptorProto, *, envelope: bool = False) -> list[Field]:
+    out = []
+    for f in msg.field:
+        if f.label == FDP.LABEL_REPEATED:
+            raise SystemExit(f"codegen: hot message {full_name}.{f.name} is repeated (not supported)")
+        if f.type == FDP.TYPE_MESSAGE:
+            if not envelope and f.type_name != _BOOL_VALUE:
+                raise SystemExit(f"codegen: hot message {full_name}.{f.name}: {f.type_name} not supported")
+        elif f.type not in _SCALAR_DEFAULTS:
+            raise SystemExit(f"codegen: hot message {full_name}.{f.name}: type {f.type} not supported")
+        out.append(Field(f.number, pythonize_field_name(f.name), f.type, f.type_name))
+    out.sort(key=lambda f: f.number)
+    if any(f.tag >= 1 << 14 for f in out):
+        raise SystemExit(f"codegen: {full_name} has field numbers needing 3-byte tags (not supported)")
+    return out
+
+
+def _snake(class_name: str) -> str:
+    out = []
+    for i, ch in enumerate(class_name):
+        if ch.isupper() and i:
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def __call__(self, indent: int, text: str = "") -> None:
+        self.lines.append(("    " * indent + text) if text else "")
+
+    def varint(self, indent: int, var: str) -> None:
+        """Read a varint at ``pos`` into *var* (betterproto2 accepts up to 10 bytes)."""
+        self(indent, f"{var} = data[pos]")
+        self(indent, "pos += 1")
+        self(indent, f"if {var} >= 128:")
+        self(indent + 1, f"{var} &= 127")
+        self(indent + 1, "shift = 7")
+        self(indent + 1, "while True:")
+        self(indent + 2, "b = data[pos]")
+        self(indent + 2, "pos += 1")
+        self(indent + 2, f"{var} |= (b & 127) << shift")
+        self(indent + 2, "if b < 128:")
+        self(indent + 3, "break")
+        self(indent + 2, "shift += 7")
+        self(indent + 2, "if shift > 63:")
+        self(indent + 3, "raise _Fallback")
+
+    def tag(self, indent: int) -> None:
+        """Read the next tag (1 or 2 bytes; longer ones take the generic path)."""
+        self(indent, "tag = data[pos]")
+        self(indent, "pos += 1")
+        self(indent, "if tag >= 128:")
+        self(indent + 1, "b = data[pos]")
+        self(indent + 1, "pos += 1")
+        self(indent + 1, "if b >= 128:")
+        self(indent + 2, "raise _Fallback")
+        self(indent + 1, "tag = (tag & 127) | (b << 7)")
+
+
+def _emit_value(w: _Writer, f: Field) -> None:
+    key = f'fields["{f.name}"]'
+    w.varint(2, "v")
+    t = f.proto_type
+    if t in (FDP.TYPE_STRING, FDP.TYPE_BYTES, FDP.TYPE_MESSAGE):
+        w(2, "nxt = pos + v")
+        w(2, "if nxt > end:")
+        w(3, "raise _Fallback")
+        if t == FDP.TYPE_STRING:
+            w(2, f"{key} = data[pos:nxt].decode()")
+        elif t == FDP.TYPE_BYTES:
+            w(2, f"{key} = data[pos:nxt]")
+        else:  # google.protobuf.BoolValue, unwrapped to a bool by betterproto2
+            w(2, "if v == 0:")
+            w(3, f"{key} = False")
+            w(2, "elif v == 2 and data[pos] == 8 and data[pos + 1] < 128:")
+            w(3, f"{key} = data[pos + 1] > 0")
+            w(2, "else:")
+            w(3, "raise _Fallback")
+        w(2, "pos = nxt")
+    elif t == FDP.TYPE_INT64:
+        w(2, f"v &= {_MASK64}")
+        w(2, f"{key} = v - 0x10000000000000000 if v >> 63 else v")
+    elif t == FDP.TYPE_INT32:
+        w(2, f"v &= {_MASK32}")
+        w(2, f"{key} = v - 0x100000000 if v >> 31 else v")
+    elif t == FDP.TYPE_UINT32:
+        w(2, f"{key} = v & {_MASK32}")
+    elif t == FDP.TYPE_UINT64:
+        w(2, f"{key} = v & {_MASK64}")
+    elif t == FDP.TYPE_BOOL:
+        w(2, f"{key} = v > 0")
+    else:  # pragma: no cover - rejected by _fields
+        raise AssertionError(t)
+
+
+def _emit_message(w: _Writer, full_name: str, fields: list[Field]) -> str:
+    cls = _class_ref(full_name)
+    snake = _snake(full_name.rpartition(".")[2])
+    upper = snake.upper()
+    w(0, f"_{upper}_DEFAULTS: Final[dict[str, Any]] = {{")
+    for f in fields:
+        w(1, f'"{f.name}": {f.default},')
+    w(1, '"_unknown_fields": b"",')
+    w(0, "}")
+    w(0)
+    w(0)
+    w(0, f"def _{snake}_fields(data: bytes, pos: int) -> dict[str, Any]:")
+    w(1, f"fields = dict(_{upper}_DEFAULTS)")
+    w(1, "end = len(data)")
+    w(1, "if pos >= end:")
+    w(2, "return fields")
+    w.tag(1)
+    for f in fields:
+        w(1, f"if tag == {f.tag}:  # {f.name} = {f.number}")
+        _emit_value(w, f)
+        w(2, "if pos >= end:")
+        w(3, "return fields")
+        w.tag(2)
+    w(1, "raise _Fallback")
+    w(0)
+    w(0)
+    func = f"decode_{snake}"
+    w(0, f"def {func}(data: bytes, pos: int = 0) -> {cls}:")
+    w(1, f'"""``{cls}.parse(data[pos:])``, fast on the common path."""')
+    w(1, "try:")
+    w(2, f"fields = _{snake}_fields(data, pos)")
+    w(1, "except (_Fallback, IndexError, UnicodeDecodeError):")
+    w(2, f"return {cls}.parse(data[pos:])")
+    w(1, f"msg: {cls} = _new({cls})")
+    w(1, "msg.__dict__ = fields")
+    w(1, "return msg")
+    w(0)
+    w(0)
+    return func
+
+
+def _emit_envelope(w: _Writer, env: list[Field], hot: dict[int, tuple[str, str]]) -> None:
+    w(0, "_ENVELOPE_DEFAULTS: Final[dict[str, Any]] = {")
+    for f in env:
+        w(1, f'"{f.name}": {f.default},')
+    w(1, '"_unknown_fields": b"",')
+    w(0, "}")
+    w(0)
+    w(0, "#: Envelope variants decoded by the fast path: field number -> field name.")
+    w(0, "HOT_VARIANTS: Final[dict[int, str]] = {")
+    for number, (name, _) in sorted(hot.items()):
+        w(1, f'{number}: "{name}",')
+    w(0, "}")
+    w(0)
+    w(0)
+    w(0, "def split_envelope(data: bytes) -> tuple[int, int, int] | None:")
+    w(1, '"""``(cid, variant field number, offset of the variant\'s bytes)`` of a plain Envelope.')
+    w(0)
+    w(1, "Plain: an optional ``cid`` then one length-delimited field running to the end of")
+    w(1, "*data*.  None for anything else (the caller then uses the generic decoder).")
+    w(1, '"""')
+    w(1, "try:")
+    w(2, "end = len(data)")
+    w(2, "pos = 0")
+    w(2, "cid = 0")
+    w(2, "if not end:")
+    w(3, "return None")
+    w.tag(2)
+    w(2, "if tag == 8:")
+    w.varint(3, "v")
+    w(3, f"v &= {_MASK32}")
+    w(3, "cid = v - 0x100000000 if v >> 31 else v")
+    w(3, "if pos >= end:")
+    w(4, "return None")
+    w.tag(3)
+    w(2, "if tag & 7 != 2 or tag < 16:")
+    w(3, "return None")
+    w(2, "length = data[pos]")
+    w(2, "pos += 1")
+    w(2, "if length >= 128:")
+    w(3, "length &= 127")
+    w(3, "shift = 7")
+    w(3, "while True:")
+    w(4, "b = data[pos]")
+    w(4, "pos += 1")
+    w(4, "length |= (b & 127) << shift")
+    w(4, "if b < 128:")
+    w(5, "break")
+    w(4, "shift += 7")
+    w(4, "if shift > 63:")
+    w(5, "return None")
+    w(2, "if pos + length != end:")
+    w(3, "return None")
+    w(2, "return cid, tag >> 3, pos")
+    w(1, "except (_Fallback, IndexError):")
+    w(2, "return None")
+    w(0)
+    w(0)
+    w(0, "def decode_envelope(data: bytes) -> rt.Envelope:")
+    w(1, '"""``rt.Envelope.parse(data)``, fast when the frame is a plain Envelope with a hot variant."""')
+    w(1, "split = split_envelope(data)")
+    w(1, "if split is not None:")
+    w(2, "cid, number, pos = split")
+    w(2, "payload: Any")
+    first = True
+    for number, (name, func) in sorted(hot.items()):
+        w(2, f"{'if' if first else 'elif'} number == {number}:")
+        w(3, f"payload = {func}(data, pos)")
+        w(3, f'name = "{name}"')
+        first = False
+    w(2, "else:")
+    w(3, "return rt.Envelope.parse(data)")
+    w(2, "fields = dict(_ENVELOPE_DEFAULTS)")
+    w(2, 'fields["cid"] = cid')
+    w(2, "fields[name] = payload")
+    w(2, "env: rt.Envelope = _new(rt.Envelope)")
+    w(2, "env.__dict__ = fields")
+    w(2, "return env")
+    w(1, "return rt.Envelope.parse(data)")
+
+
+def render(fds_bytes: bytes, banner: str) -> str:
+    """The source of ``mezon_trio/_protocol/hotcodec.py`` for this descriptor set."""
+    fds = descriptor_pb2.FileDescriptorSet.FromString(fds_bytes)
+    index = _index(fds)
+    body = _Writer()
+    funcs: dict[str, str] = {}
+    for full_name in HOT_MESSAGES:
+        funcs[full_name] = _emit_message(body, full_name, _fields(full_name, index[full_name]))
+    env_msg = index[ENVELOPE]
+    env_fields = _fields(ENVELOPE, env_msg, envelope=True)
+    hot: dict[int, tuple[str, str]] = {}
+    for f in env_fields:
+        target = f.type_name.lstrip(".")
+        if f.proto_type == FDP.TYPE_MESSAGE and target in funcs:
+            hot[f.number] = (f.name, funcs[target])
+    for f in env_fields:
+        if f.proto_type != FDP.TYPE_MESSAGE and f.name != "cid":
+            raise SystemExit(f"codegen: Envelope field {f.name} is not a message variant (unexpected)")
+    _emit_envelope(body, env_fields, hot)
+    exports = "\n".join(
+        f'    "{name}",'
+        for name in sorted(["HOT_VARIANTS", "decode_envelope", "split_envelope", *funcs.values()])
+    )
+    return banner + HEADER.replace("{exports}", exports) + "\n\n" + "\n".join(body.lines) + "\n"
