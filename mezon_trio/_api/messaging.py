@@ -88,8 +88,9 @@ def refine_api_error(exc: APIError) -> APIError:
 
 def _must_join(exc: APIError) -> bool:
     """The server asks the client to join the channel first (code 3 and/or the TS message)."""
-    text = exc.message.lower()
-    return _MUST_JOIN in text or (exc.code == _BAD_INPUT and not text.strip())
+    text = exc.message.lower().strip()
+    # An empty rt.Error message reaches us as "error code N" (gateway.api_error_from_rt).
+    return _MUST_JOIN in text or (exc.code == _BAD_INPUT and text in ("", f"error code {_BAD_INPUT}"))
 
 
 def _receivers(receiver_ids: int | Sequence[int]) -> list[int]:
@@ -160,7 +161,59 @@ class MessagingMixin(DirectoryMixin):
         ack = reply.channel_message_ack
         if ack is None:
             raise ProtocolError("channel_message_send: the server did not answer with channel_message_ack")
+        self._remember_sent(send, ack)
         return ChannelMessageAck.from_proto(ack, clan_id=clan_id, mode=int(mode), is_public=bool(is_public))
+
+    def _remember_sent(self, send: rt.ChannelMessageSend, ack: rt.ChannelMessageAck) -> None:
+        """Put the bot's own message in its channel's cache (the server does not echo it, §12 Q3),
+        so ``channel.messages.get(ack.message_id)`` works as in the official SDK's docs."""
+        channel = self._channels_cache.peek(send.channel_id)
+        if channel is None or not ack.message_id:
+            return
+        raw = api.ChannelMessage(
+            clan_id=send.clan_id,
+            channel_id=send.channel_id,
+            message_id=ack.message_id,
+            code=send.code,
+            sender_id=self.user_id,
+            username=ack.username,
+            content=send.content,
+            channel_label=channel.name,
+            clan_logo=ack.clan_logo,
+            category_name=ack.category_name,
+            mentions=bytes(api.MessageMentionList(mentions=send.mentions)) if send.mentions else b"",
+            attachments=(
+                bytes(api.MessageAttachmentList(attachments=send.attachments)) if send.attachments else b""
+            ),
+            references=bytes(api.MessageRefList(refs=send.references)) if send.references else b"",
+            create_time_seconds=ack.create_time_seconds,
+            update_time_seconds=ack.update_time_seconds,
+            mode=send.mode,
+            is_public=send.is_public,
+            topic_id=send.topic_id,
+        )
+        channel.messages.set(ack.message_id, Message(raw, client=self))
+
+    def _refresh_cached(
+        self, channel_id: int, message_id: int, update: rt.ChannelMessageUpdate | None
+    ) -> None:
+        """After an edit (new content) or a delete (*update* None) by the bot, fix the cached copy."""
+        channel = self._channels_cache.peek(channel_id)
+        if channel is None:
+            return
+        if update is None:
+            channel.messages.delete(message_id)
+            return
+        cached = channel.messages.peek(message_id)
+        if cached is None:
+            return
+        raw = api.ChannelMessage.parse(bytes(cached.raw))
+        raw.content = update.content
+        raw.mentions = bytes(api.MessageMentionList(mentions=update.mentions)) if update.mentions else b""
+        if update.attachments:
+            raw.attachments = bytes(api.MessageAttachmentList(attachments=update.attachments))
+        raw.update_time_seconds = int(time.time())
+        channel.messages.set(message_id, Message(raw, client=self))
 
     async def update_message(
         self,
@@ -206,6 +259,7 @@ class MessagingMixin(DirectoryMixin):
             create_time_seconds=create_time_seconds,
         )
         await self.api_bridge("UpdateChannelMessage", update, rt.ChannelMessageUpdate)
+        self._refresh_cached(channel_id, message_id, update)
         now = int(time.time())
         return ChannelMessageAck(
             channel_id=channel_id,
@@ -248,6 +302,7 @@ class MessagingMixin(DirectoryMixin):
             topic_id=topic_id,
         )
         await self.api_bridge("DeleteChannelMessage", remove, rt.ChannelMessageRemove)
+        self._refresh_cached(channel_id, message_id, None)
         return ChannelMessageAck(
             channel_id=channel_id,
             message_id=message_id,
