@@ -135,7 +135,7 @@ def _decode_list(
 def _decode_json_list(data: bytes, attr: str, item_cls: type[_ItemT]) -> tuple[_ItemT, ...]:
     try:
         value: Any = json.loads(data)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested past the interpreter's limit
         log.debug("undecodable JSON %s (%d bytes): %r", attr, len(data), exc)
         return ()
     if isinstance(value, dict):
@@ -161,7 +161,7 @@ def _parse_content(raw: str) -> dict[str, Any]:
         return {}
     try:
         value = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested past the interpreter's limit
         return {"t": raw}
     if isinstance(value, dict):
         return value
