@@ -43,6 +43,7 @@ from ._proto.mezon import api
 from ._proto.mezon import realtime as rt
 from ._protocol.api_index import API_INDEX
 from ._protocol.frames import decode_envelope
+from ._protocol.typecheck import check_message, check_payload
 from ._ratelimit import RateLimiterStatistics
 from ._session import Session, SessionManager
 from ._streams import EventHub, Subscription
@@ -857,7 +858,9 @@ class MezonClient(BotApi, WaitingMixin):
             return
         try:
             envelope = decode_envelope(data)
+            check_payload(envelope, kind)
         except ProtocolError as exc:
+            log.warning("skipped a bad %s push (%d bytes): %s", kind, len(data), exc)
             self._on_protocol_error(exc, len(data))
             return
         self._pushes_decoded += 1
@@ -868,6 +871,7 @@ class MezonClient(BotApi, WaitingMixin):
         try:
             self._hub.publish_envelope(envelope, kind=kind)
         except Exception as exc:  # e.g. a Message wrapper refusing a malformed payload
+            log.warning("skipped a bad %s push (%d bytes): %r", kind, len(data), exc)
             self._on_protocol_error(
                 ProtocolError(f"could not deliver {kind}: {type(exc).__name__}"), len(data)
             )
@@ -1034,7 +1038,9 @@ class MezonClient(BotApi, WaitingMixin):
                 response.status, operation=method, message=message, code=code, context=context
             )
         try:
-            return response_type.parse(response.payload)
+            answer = response_type.parse(response.payload)
+            check_message(answer)
+            return answer
         except Exception as exc:
             raise ProtocolError(
                 f"{method}: answer is not a valid {response_type.__name__} ({len(response.payload)} bytes)"

@@ -41,6 +41,7 @@ from .._protocol.chunks import ChunkAssembler, RawResponse
 from .._protocol.correlator import Correlator
 from .._protocol.frames import decode_envelope, parse_raw_frame
 from .._protocol.peek import peek_envelope
+from .._protocol.typecheck import check_envelope
 from .._ratelimit import RateLimiterStatistics, TokenBucket
 from ..errors import (
     APIError,
@@ -713,6 +714,7 @@ class Gateway:
         waiter = await self._call(envelope, raw=False, ready=wait_ready)
         assert waiter.data is not None
         reply = decode_envelope(waiter.data)
+        check_envelope(reply)
         if reply.error is not None:
             raise api_error_from_rt(reply.error, operation=_operation(envelope))
         self._remember(envelope)
@@ -733,6 +735,7 @@ class Gateway:
             return waiter.response
         assert waiter.data is not None
         reply = decode_envelope(waiter.data)
+        check_envelope(reply)
         if reply.error is not None:
             raise api_error_from_rt(reply.error, operation=_operation(envelope))
         raise ProtocolError(f"{_operation(envelope)}: expected raw 0xFF frames, got an Envelope")

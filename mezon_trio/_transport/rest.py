@@ -29,6 +29,7 @@ import httpx
 import trio
 
 from .._proto.mezon import realtime as rt
+from .._protocol.typecheck import check_message
 from .._ratelimit import TokenBucket
 from ..errors import (
     APIError,
@@ -335,7 +336,9 @@ class RestClient:
 
 def _decode(response_type: type[M], data: bytes, operation: str) -> M:
     try:
-        return response_type.parse(data)
+        answer = response_type.parse(data)
+        check_message(answer)  # wrong wire types leave wrongly typed fields
+        return answer
     except Exception as exc:  # betterproto2 raises assorted errors on garbage
         raise ProtocolError(
             f"{operation}: answer is not a valid {response_type.__name__} ({len(data)} bytes)"
