@@ -8,10 +8,27 @@ Public modules: :mod:`mezon_trio.errors`, :mod:`mezon_trio.events`,
 from __future__ import annotations
 
 from . import errors as errors
+from ._cache import Cache as Cache
 from ._client import MezonClient as MezonClient
 from ._client import ReconnectPolicy as ReconnectPolicy
 from ._client import connect_mezon as connect_mezon
+from ._structures.channel import History as History
+from ._structures.channel import TextChannel as TextChannel
+from ._structures.clan import Clan as Clan
+from ._structures.user import User as User
 from ._version import __version__ as __version__
 from .events import Events as Events
 
-__all__ = ["Events", "MezonClient", "ReconnectPolicy", "__version__", "connect_mezon", "errors"]
+__all__ = [
+    "Cache",
+    "Clan",
+    "Events",
+    "History",
+    "MezonClient",
+    "ReconnectPolicy",
+    "TextChannel",
+    "User",
+    "__version__",
+    "connect_mezon",
+    "errors",
+]

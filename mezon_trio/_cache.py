@@ -129,6 +129,7 @@ class Cache(Generic[K, V]):
         self._data.clear()
 
     def has(self, key: K) -> bool:
+        """Whether *key* is cached (no I/O, no LRU change)."""
         return key in self._data
 
     __contains__ = has
@@ -140,6 +141,7 @@ class Cache(Generic[K, V]):
 
     @property
     def max_size(self) -> int:
+        """The most entries kept."""
         return self._max
 
     def __len__(self) -> int:
@@ -157,6 +159,7 @@ class Cache(Generic[K, V]):
         return list(self._data.values())
 
     def items(self) -> list[tuple[K, V]]:
+        """A snapshot of the (key, value) pairs, least recently used first."""
         return list(self._data.items())
 
     def first(self) -> V | None:
@@ -174,6 +177,7 @@ class Cache(Generic[K, V]):
         return [fn(v) for v in self._data.values()]
 
     def statistics(self) -> CacheStatistics:
+        """A snapshot of the counters."""
         return CacheStatistics(
             size=len(self._data),
             max_size=self._max,
