@@ -85,7 +85,13 @@ class SocketManagerView:
         self._client = client
 
     async def is_connected(self) -> bool:
-        """Whether the socket is up and the clans are joined (never blocks)."""
+        """Whether the socket is up and the clans are joined (async for the official shape; never blocks).
+
+        Cancellation: nothing to cancel.
+
+        Raises:
+            Nothing.
+        """
         return self._client.is_ready
 
     async def write_chat_message(

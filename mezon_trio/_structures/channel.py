@@ -446,6 +446,8 @@ class TextChannel:
     async def message_fetcher(self, message_id: int) -> Message:
         """Official-SDK name of ``channel.messages.fetch(message_id)``.
 
+        Cancellation: safe (a read).
+
         Raises:
             NotFound: no such message in this channel.
         """
@@ -492,6 +494,8 @@ class History:
     async def __anext__(self) -> Message:
         """The next message.
 
+        Cancellation: safe; a page request in flight is abandoned and asked again next time.
+
         Raises:
             StopAsyncIteration: no more messages (or the limit is reached).
             NotFound: the channel does not exist or the bot cannot read it.
@@ -528,6 +532,8 @@ class History:
 
     async def collect(self) -> list[Message]:
         """Read the rest into a list.
+
+        Cancellation: the messages read so far are lost (iterate to keep them).
 
         Raises:
             As :meth:`__anext__`.
