@@ -28,6 +28,14 @@ MODULES = (
     "mezon_trio.testing",
 )
 
+#: Objects the API hands out that are not importable by name (no public constructor).
+HANDED_OUT = (
+    ("mezon_trio._streams", "Subscription"),
+    ("mezon_trio._client", "ClientStatistics"),
+    ("mezon_trio._cache", "CacheStatistics"),
+    ("mezon_trio._session", "Session"),
+)
+
 OUT = Path(__file__).with_name("API.md")
 
 HEADER = """# API reference
@@ -194,6 +202,14 @@ def render() -> str:
         out.append("")
         out.extend(_literal_block(module))
         for name in module.__all__:
+            out.extend(_entry(module, name))
+    out.append("## Objects handed to you")
+    out.append("")
+    out.append("Returned by the API but not importable by name (never constructed directly).")
+    out.append("")
+    for modname, name in HANDED_OUT:
+        module = importlib.import_module(modname)
+        if hasattr(module, name):
             out.extend(_entry(module, name))
     return "\n".join(out).rstrip() + "\n"
 

@@ -9,18 +9,21 @@
     commands = CommandRouter(prefix="!")
     components = ComponentRouter()
 
+
     @commands.command(aliases=["sum"])
     async def add(ctx: CommandContext, a: int, b: int = 1) -> None:
         \"\"\"Add two numbers.\"\"\"
         await ctx.reply(f"{a} + {b} = {a + b}")
 
+
     @components.button("vote:*")
     async def vote(ctx: ComponentContext) -> None:
         await ctx.send_ephemeral(f"you voted {ctx.component_id.removeprefix('vote:')}")
 
+
     async def main() -> None:
         async with MezonClient(client_id=..., api_key=...) as client:
-            commands.attach(client)      # handlers run in the client's nursery
+            commands.attach(client)  # handlers run in the client's nursery
             components.attach(client)
             await trio.sleep_forever()
 
