@@ -11,9 +11,9 @@ subscribes when its ``async with`` block is entered, so the pattern is::
 
 The ``expect`` predicate runs in the client's reader and decides what is buffered; the ``wait``
 predicate runs in the caller and may use what the action returned (the new message id).
-:meth:`WaitingMixin.wait_for` is the one-shot form for events that cannot race (the next message
-of a user after the bot asked them a question *and* you start waiting before the question is
-sent — otherwise use ``expect``).
+:meth:`WaitingMixin.wait_for` is the one-shot form: it subscribes when called, so use it for
+events nothing you do right before triggers (e.g. "the next token transfer to the bot"), and
+``expect`` whenever you first send something and then wait for the answer.
 
 Reader-side predicates must be short; one that raises ends the wait with its exception.  Only
 matching events are buffered (at most ``buffer``; further matches are dropped while nobody calls
