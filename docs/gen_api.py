@@ -161,7 +161,10 @@ def _entry(module: Any, name: str) -> list[str]:
     if callable(obj):
         prefix = "async " if inspect.iscoroutinefunction(obj) else ""
         return [f"### `{name}`", "", f"`{prefix}{_signature(obj, name)}`", "", _first_paragraph(obj), ""]
-    text = _ADDRESS.sub("", repr(obj))
+    if isinstance(obj, (set, frozenset)):  # sorted: set order changes with string hashing
+        text = f"{type(obj).__name__}({{{', '.join(sorted(repr(x) for x in obj))}}})"
+    else:
+        text = _ADDRESS.sub("", repr(obj))
     if len(text) > 200:
         text = text[:197] + "..."
     return [f"### `{name}`", "", f"Constant: `{text}`", ""]
