@@ -18,8 +18,8 @@ _Raw = dict[str, dict[str, Any]]
 
 def _median_of(raw: _Raw, scenario: str, sdk: str, pick: Callable[[dict[str, Any]], float]) -> float | None:
     outcome = raw.get(scenario, {}).get(sdk)
-    if not outcome or outcome.get("error") or not outcome.get("reps"):
-        return None
+    if not outcome or not outcome.get("reps"):
+        return None  # (repetitions completed before a failure still count; the failure is a note)
     return float(statistics.median(pick(rep) for rep in outcome["reps"]))
 
 

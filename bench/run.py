@@ -15,9 +15,8 @@ import statistics
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import asdict, dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -68,10 +67,21 @@ class Config:
 
 @dataclass
 class Outcome:
-    """What one SDK produced in one scenario: raw per-repetition data, or why it has none."""
+    """What one SDK produced in one scenario: raw per-repetition data, or why it has none (or no more)."""
 
     reps: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+
+
+@dataclass
+class Lane:
+    """One SDK's processes in a scenario: its sandbox, its driver, the sandbox's JSON line."""
+
+    sdk: str
+    outcome: Outcome
+    sb: Child = field(init=False)
+    drv: Child = field(init=False)
+    info: dict[str, Any] = field(init=False)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -176,95 +186,149 @@ class Runner:
 
     # ------------------------------------------------------------------ scenarios
 
-    async def guarded(self, what: str, work: Callable[[], Coroutine[Any, Any, Outcome]]) -> Outcome:
-        if what.endswith("official") and self.official_skip is not None:
-            return Outcome(error=f"skipped: {self.official_skip}")
-        t0 = time.perf_counter()
-        self.log(f"  {what} ...")
-        try:
-            outcome = await work()
-        except ChildFailed as exc:
-            outcome = Outcome(error=f"failed: {exc}")
-        except trio.TooSlowError:
-            outcome = Outcome(error="failed: a step timed out")
-        self.log(
-            f"  {what}: {'ok' if outcome.error is None else outcome.error} ({time.perf_counter() - t0:.1f} s)"
-        )
-        return outcome
+    def _skip_reason(self, sdk: str) -> str | None:
+        if sdk == "official" and self.official_skip is not None:
+            return f"skipped: {self.official_skip}"
+        return None
 
-    async def inbound(self, sdk: str) -> Outcome:
+    async def _attempt(self, lane: Lane, what: str, work: Coroutine[Any, Any, None]) -> None:
+        """Run one step of *lane*; a failure ends that lane (recorded), not the scenario."""
+        try:
+            await work
+        except ChildFailed as exc:
+            lane.outcome.error = f"failed ({what}): {exc}"
+        except trio.TooSlowError:
+            lane.outcome.error = f"failed ({what}): timed out"
+        if lane.outcome.error:
+            self.log(f"  {lane.sdk}: {lane.outcome.error}")
+
+    async def interleaved(
+        self,
+        sdks: tuple[str, ...],
+        reps: int,
+        setup: Callable[[Lane], Coroutine[Any, Any, None]],
+        rep: Callable[[Lane], Coroutine[Any, Any, dict[str, Any]]],
+    ) -> dict[str, Outcome]:
+        """One sandbox + driver per SDK, all open at once; repetitions alternate between them.
+
+        Load from other processes on a shared machine then hits every SDK alike, which keeps
+        the ratios honest.  The order rotates each round.
+        """
+        outcomes: dict[str, Outcome] = {}
+        async with AsyncExitStack() as stack:
+            lanes: list[Lane] = []
+            for sdk in sdks:
+                outcome = outcomes[sdk] = Outcome(error=self._skip_reason(sdk))
+                if outcome.error:
+                    continue
+                lane = Lane(sdk, outcome)
+
+                async def open_lane(lane: Lane = lane) -> None:
+                    lane.sb, lane.info = await stack.enter_async_context(self.sandbox())
+                    lane.drv = await stack.enter_async_context(self.driver(lane.sdk, lane.info))
+                    await setup(lane)
+
+                await self._attempt(lane, "setup", open_lane())
+                if not outcome.error:
+                    lanes.append(lane)
+            for r in range(reps):
+                k = r % len(lanes) if lanes else 0
+                for lane in lanes[k:] + lanes[:k]:
+                    if lane.outcome.error:
+                        continue
+
+                    async def one(lane: Lane = lane) -> None:
+                        lane.outcome.reps.append(await rep(lane))
+
+                    await self._attempt(lane, f"repetition {r + 1}", one())
+        return outcomes
+
+    async def inbound(self, sdks: tuple[str, ...]) -> dict[str, Outcome]:
         cfg = self.config
-        out = Outcome()
-        async with self.sandbox() as (sb, info), self.driver(sdk, info) as drv:
-            await self.connect(sdk, sb, drv, info)
+
+        async def setup(lane: Lane) -> None:
+            await self.connect(lane.sdk, lane.sb, lane.drv, lane.info)
             # Warm-up: one message first (the official SDK loads the clan's channel list on
             # its first message; a burst before that would queue one throttled HTTP call per
-            # message), then a batch, then the measured repetitions.
-            await self.flood(sb, drv, info, 1, 1)
-            await self.flood(sb, drv, info, cfg.warmup_n, 1)
-            for _ in range(cfg.reps):
-                out.reps.append(await self.flood(sb, drv, info, cfg.inbound_n, 1))
-        return out
+            # message), then a batch.
+            await self.flood(lane.sb, lane.drv, lane.info, 1, 1)
+            await self.flood(lane.sb, lane.drv, lane.info, cfg.warmup_n, 1)
 
-    async def memory(self, sdk: str) -> Outcome:
+        async def rep(lane: Lane) -> dict[str, Any]:
+            return await self.flood(lane.sb, lane.drv, lane.info, cfg.inbound_n, 1)
+
+        return await self.interleaved(sdks, cfg.reps, setup, rep)
+
+    async def memory(self, sdks: tuple[str, ...]) -> dict[str, Outcome]:
+        """Fresh processes for every repetition (peak RSS is per process); SDKs alternate."""
         cfg = self.config
-        out = Outcome()
         half = cfg.memory_n // 2
-        for _ in range(cfg.memory_reps):
-            async with self.sandbox() as (sb, info):
-                with trio.fail_after(30):
-                    await sb.request(f"channels {cfg.memory_channels}")
-                async with self.driver(sdk, info) as drv:
-                    await self.connect(sdk, sb, drv, info)
-                    await self.flood(sb, drv, info, 1, 1)  # the clan's channel list (see inbound)
-                    rec = await self.flood(sb, drv, info, cfg.memory_n, cfg.memory_channels, (half,))
+        outcomes = {sdk: Outcome(error=self._skip_reason(sdk)) for sdk in sdks}
+        for r in range(cfg.memory_reps):
+            order = list(sdks) if r % 2 == 0 else list(reversed(sdks))
+            for sdk in order:
+                lane = Lane(sdk, outcomes[sdk])
+                if lane.outcome.error:
+                    continue
+
+                async def one(lane: Lane = lane) -> None:
+                    async with self.sandbox() as (sb, info):
+                        with trio.fail_after(30):
+                            await sb.request(f"channels {cfg.memory_channels}")
+                        async with self.driver(lane.sdk, info) as drv:
+                            await self.connect(lane.sdk, sb, drv, info)
+                            await self.flood(sb, drv, info, 1, 1)  # the clan's channel list (see inbound)
+                            rec = await self.flood(sb, drv, info, cfg.memory_n, cfg.memory_channels, (half,))
                     mid = rec["marks"][0]["rss_kb"] if rec["marks"] else rec["rss_kb"]
                     rec["rss_half_kb"] = mid
                     rec["growth_pct"] = (rec["rss_kb"] - mid) / mid * 100 if mid else 0.0
-                    out.reps.append(rec)
-        return out
+                    lane.outcome.reps.append(rec)
 
-    async def send(self, sdk: str) -> Outcome:
-        cfg = self.config
-        out = Outcome()
-        async with self.sandbox() as (sb, info), self.driver(sdk, info) as drv:
-            with trio.fail_after(30):
-                await sb.request("rate_limits off")
-            await self.connect(sdk, sb, drv, info)
-            channel = info["channel_id"]
-            with trio.fail_after(120):
-                await drv.request(f"send 20 1 {channel}")  # warm-up (and the official channel fetch)
-            for _ in range(cfg.send_reps):
-                with trio.fail_after(300):
-                    seq = (await drv.request(f"send {cfg.send_sequential} 1 {channel}"))["lat"]
-                    total, tasks = cfg.send_concurrent_total, cfg.send_concurrency
-                    conc = (await drv.request(f"send {total} {tasks} {channel}"))["lat"]
-                out.reps.append(
-                    {
-                        "sequential": {"n": len(seq), "p50": percentile(seq, 50), "p99": percentile(seq, 99)},
-                        "concurrent": {
-                            "n": len(conc),
-                            "tasks": cfg.send_concurrency,
-                            "p50": percentile(conc, 50),
-                            "p99": percentile(conc, 99),
-                        },
-                    }
-                )
-        return out
+                await self._attempt(lane, f"repetition {r + 1}", one())
+        return outcomes
 
-    async def startup(self, sdk: str) -> Outcome:
+    async def send(self, sdks: tuple[str, ...]) -> dict[str, Outcome]:
         cfg = self.config
-        out = Outcome()
-        async with self.sandbox() as (sb, info):
+
+        async def setup(lane: Lane) -> None:
             with trio.fail_after(30):
-                await sb.request(f"seed_clans {cfg.startup_clans} {cfg.startup_channels}")
-            async with self.driver(sdk, info) as drv:
-                for _ in range(cfg.startup_reps):
-                    with trio.fail_after(180):
-                        answer = await drv.request("login")
-                        out.reps.append({"seconds": answer["startup_s"]})
-                        await drv.request("logout")
-        return out
+                await lane.sb.request("rate_limits off")
+            await self.connect(lane.sdk, lane.sb, lane.drv, lane.info)
+            with trio.fail_after(120):  # warm-up (and the official SDK's throttled channel fetch)
+                await lane.drv.request(f"send 20 1 {lane.info['channel_id']}")
+
+        async def rep(lane: Lane) -> dict[str, Any]:
+            channel = lane.info["channel_id"]
+            with trio.fail_after(300):
+                seq = (await lane.drv.request(f"send {cfg.send_sequential} 1 {channel}"))["lat"]
+                total, tasks = cfg.send_concurrent_total, cfg.send_concurrency
+                conc = (await lane.drv.request(f"send {total} {tasks} {channel}"))["lat"]
+            return {
+                "sequential": {"n": len(seq), "p50": percentile(seq, 50), "p99": percentile(seq, 99)},
+                "concurrent": {
+                    "n": len(conc),
+                    "tasks": tasks,
+                    "p50": percentile(conc, 50),
+                    "p99": percentile(conc, 99),
+                },
+            }
+
+        return await self.interleaved(sdks, cfg.send_reps, setup, rep)
+
+    async def startup(self, sdks: tuple[str, ...]) -> dict[str, Outcome]:
+        cfg = self.config
+
+        async def setup(lane: Lane) -> None:
+            with trio.fail_after(30):
+                await lane.sb.request(f"seed_clans {cfg.startup_clans} {cfg.startup_channels}")
+
+        async def rep(lane: Lane) -> dict[str, Any]:
+            with trio.fail_after(180):
+                answer = await lane.drv.request("login")
+                await lane.drv.request("logout")
+            return {"seconds": answer["startup_s"]}
+
+        return await self.interleaved(sdks, cfg.startup_reps, setup, rep)
 
     async def run(self) -> dict[str, Any]:
         cfg = self.config
@@ -272,23 +336,23 @@ class Runner:
             await self.find_official()
         else:
             self.official_skip = "disabled (--no-official)"
-        results: dict[str, dict[str, Outcome]] = {}
-        plan: dict[str, tuple[Callable[[str], Coroutine[Any, Any, Outcome]], tuple[str, ...]]] = {
+        plan: dict[
+            str, tuple[Callable[[tuple[str, ...]], Coroutine[Any, Any, dict[str, Outcome]]], tuple[str, ...]]
+        ] = {
             "inbound": (self.inbound, ("ceiling", "ours", "official")),
             "send": (self.send, ("ours", "official")),
             "startup": (self.startup, ("ours", "official")),
             "memory": (self.memory, ("ours", "official")),
         }
+        results: dict[str, Any] = {}
         for name in cfg.scenarios:
             scenario, sdks = plan[name]
-            self.log(f"{name}:")
-            results[name] = {}
-            for sdk in (s for s in sdks if s in cfg.sdks):
-                results[name][sdk] = await self.guarded(f"{name}/{sdk}", partial(scenario, sdk))
-        return {
-            name: {sdk: asdict(outcome) for sdk, outcome in per_sdk.items()}
-            for name, per_sdk in results.items()
-        }
+            t0 = time.perf_counter()
+            self.log(f"{name} ...")
+            outcomes = await scenario(tuple(s for s in sdks if s in cfg.sdks))
+            self.log(f"{name}: done in {time.perf_counter() - t0:.1f} s")
+            results[name] = {sdk: asdict(outcome) for sdk, outcome in outcomes.items()}
+        return results
 
     async def find_official(self) -> None:
         sys.path.insert(0, str(ROOT))

@@ -56,7 +56,10 @@ truncation, invalid UTF-8) is handed to the generic decoder.  Proven by the
 property tests in ``tests/protocol/test_hotcodec.py``.
 
 :func:`decode_envelope` does the same for ``rt.Envelope``: fast when the frame is
-an optional ``cid`` followed by one hot variant, generic otherwise.
+an optional ``cid`` followed by one hot variant, generic otherwise;
+:func:`decode_envelope_fast` returns None instead of falling back, and what it
+returns holds exactly typed values (the generic decoder may leave a wrongly typed
+value behind on a wire-type mismatch, which callers must then check).
 """
 
 from __future__ import annotations
@@ -180,22 +183,21 @@ def _emit_value(w: _Writer, f: Field) -> None:
     key = f'fields["{f.name}"]'
     w.varint(2, "v")
     t = f.proto_type
-    if t in (FDP.TYPE_STRING, FDP.TYPE_BYTES, FDP.TYPE_MESSAGE):
-        w(2, "nxt = pos + v")
-        w(2, "if nxt > end:")
+    # A length running past the end leaves ``pos > end``, caught where the end is checked.
+    if t == FDP.TYPE_STRING:
+        w(2, f"{key} = data[pos : pos + v].decode()")
+        w(2, "pos += v")
+    elif t == FDP.TYPE_BYTES:
+        w(2, f"{key} = data[pos : pos + v]")
+        w(2, "pos += v")
+    elif t == FDP.TYPE_MESSAGE:  # google.protobuf.BoolValue, unwrapped to a bool by betterproto2
+        w(2, "if v == 0:")
+        w(3, f"{key} = False")
+        w(2, "elif v == 2 and data[pos] == 8 and data[pos + 1] < 128:")
+        w(3, f"{key} = data[pos + 1] > 0")
+        w(2, "else:")
         w(3, "raise _Fallback")
-        if t == FDP.TYPE_STRING:
-            w(2, f"{key} = data[pos:nxt].decode()")
-        elif t == FDP.TYPE_BYTES:
-            w(2, f"{key} = data[pos:nxt]")
-        else:  # google.protobuf.BoolValue, unwrapped to a bool by betterproto2
-            w(2, "if v == 0:")
-            w(3, f"{key} = False")
-            w(2, "elif v == 2 and data[pos] == 8 and data[pos + 1] < 128:")
-            w(3, f"{key} = data[pos + 1] > 0")
-            w(2, "else:")
-            w(3, "raise _Fallback")
-        w(2, "pos = nxt")
+        w(2, "pos += v")
     elif t == FDP.TYPE_INT64:
         w(2, f"v &= {_MASK64}")
         w(2, f"{key} = v - 0x10000000000000000 if v >> 63 else v")
@@ -233,24 +235,30 @@ def _emit_message(w: _Writer, full_name: str, fields: list[Field]) -> str:
         w(1, f"if tag == {f.tag}:  # {f.name} = {f.number}")
         _emit_value(w, f)
         w(2, "if pos >= end:")
-        w(3, "return fields")
+        w(3, "if pos == end:")
+        w(4, "return fields")
+        w(3, "raise _Fallback")
         w.tag(2)
     w(1, "raise _Fallback")
     w(0)
     w(0)
-    func = f"decode_{snake}"
-    w(0, f"def {func}(data: bytes, pos: int = 0) -> {cls}:")
-    w(1, f'"""``{cls}.parse(data[pos:])``, fast on the common path."""')
+    w(0, f"def _{snake}_fast(data: bytes, pos: int) -> {cls} | None:")
     w(1, "try:")
     w(2, f"fields = _{snake}_fields(data, pos)")
     w(1, "except (_Fallback, IndexError, UnicodeDecodeError):")
-    w(2, f"return {cls}.parse(data[pos:])")
+    w(2, "return None")
     w(1, f"msg: {cls} = _new({cls})")
     w(1, "msg.__dict__ = fields")
     w(1, "return msg")
     w(0)
     w(0)
-    return func
+    w(0, f"def decode_{snake}(data: bytes, pos: int = 0) -> {cls}:")
+    w(1, f'"""``{cls}.parse(data[pos:])``, fast on the common path."""')
+    w(1, f"msg = _{snake}_fast(data, pos)")
+    w(1, f"return msg if msg is not None else {cls}.parse(data[pos:])")
+    w(0)
+    w(0)
+    return snake
 
 
 def _emit_envelope(w: _Writer, env: list[Field], hot: dict[int, tuple[str, str]]) -> None:
@@ -310,27 +318,39 @@ def _emit_envelope(w: _Writer, env: list[Field], hot: dict[int, tuple[str, str]]
     w(2, "return None")
     w(0)
     w(0)
+    w(0, "def decode_envelope_fast(data: bytes) -> rt.Envelope | None:")
+    w(1, '"""The Envelope if *data* is a plain Envelope with a hot variant on the fast path, else None.')
+    w(0)
+    w(1, "A result equals ``rt.Envelope.parse(data)`` and every field holds a value of its")
+    w(1, "declared type (the fast path never keeps a wrongly typed value).")
+    w(1, '"""')
+    w(1, "split = split_envelope(data)")
+    w(1, "if split is None:")
+    w(2, "return None")
+    w(1, "cid, number, pos = split")
+    w(1, "payload: Any")
+    first = True
+    for number, (name, snake) in sorted(hot.items()):
+        w(1, f"{'if' if first else 'elif'} number == {number}:")
+        w(2, f"payload = _{snake}_fast(data, pos)")
+        w(2, f'name = "{name}"')
+        first = False
+    w(1, "else:")
+    w(2, "return None")
+    w(1, "if payload is None:")
+    w(2, "return None")
+    w(1, "fields = dict(_ENVELOPE_DEFAULTS)")
+    w(1, 'fields["cid"] = cid')
+    w(1, "fields[name] = payload")
+    w(1, "env: rt.Envelope = _new(rt.Envelope)")
+    w(1, "env.__dict__ = fields")
+    w(1, "return env")
+    w(0)
+    w(0)
     w(0, "def decode_envelope(data: bytes) -> rt.Envelope:")
     w(1, '"""``rt.Envelope.parse(data)``, fast when the frame is a plain Envelope with a hot variant."""')
-    w(1, "split = split_envelope(data)")
-    w(1, "if split is not None:")
-    w(2, "cid, number, pos = split")
-    w(2, "payload: Any")
-    first = True
-    for number, (name, func) in sorted(hot.items()):
-        w(2, f"{'if' if first else 'elif'} number == {number}:")
-        w(3, f"payload = {func}(data, pos)")
-        w(3, f'name = "{name}"')
-        first = False
-    w(2, "else:")
-    w(3, "return rt.Envelope.parse(data)")
-    w(2, "fields = dict(_ENVELOPE_DEFAULTS)")
-    w(2, 'fields["cid"] = cid')
-    w(2, "fields[name] = payload")
-    w(2, "env: rt.Envelope = _new(rt.Envelope)")
-    w(2, "env.__dict__ = fields")
-    w(2, "return env")
-    w(1, "return rt.Envelope.parse(data)")
+    w(1, "env = decode_envelope_fast(data)")
+    w(1, "return env if env is not None else rt.Envelope.parse(data)")
 
 
 def render(fds_bytes: bytes, banner: str) -> str:
@@ -352,8 +372,7 @@ def render(fds_bytes: bytes, banner: str) -> str:
         if f.proto_type != FDP.TYPE_MESSAGE and f.name != "cid":
             raise SystemExit(f"codegen: Envelope field {f.name} is not a message variant (unexpected)")
     _emit_envelope(body, env_fields, hot)
-    exports = "\n".join(
-        f'    "{name}",'
-        for name in sorted(["HOT_VARIANTS", "decode_envelope", "split_envelope", *funcs.values()])
-    )
+    names = ["HOT_VARIANTS", "decode_envelope", "decode_envelope_fast", "split_envelope"]
+    names += [f"decode_{snake}" for snake in funcs.values()]
+    exports = "\n".join(f'    "{name}",' for name in sorted(names))
     return banner + HEADER.replace("{exports}", exports) + "\n\n" + "\n".join(body.lines) + "\n"

@@ -42,8 +42,8 @@ from ._api.mixin import BotApi
 from ._proto.mezon import api
 from ._proto.mezon import realtime as rt
 from ._protocol.api_index import API_INDEX
-from ._protocol.frames import decode_envelope
-from ._protocol.typecheck import check_message, check_payload
+from ._protocol.hotpath import decode_push
+from ._protocol.typecheck import check_message
 from ._ratelimit import RateLimiterStatistics
 from ._session import Session, SessionManager
 from ._streams import EventHub, Subscription
@@ -857,8 +857,7 @@ class MezonClient(BotApi, WaitingMixin):
             self._pushes_skipped += 1
             return
         try:
-            envelope = decode_envelope(data)
-            check_payload(envelope, kind)
+            envelope = decode_push(data, kind)  # generated fast path for chat messages, checked otherwise
         except ProtocolError as exc:
             log.warning("skipped a bad %s push (%d bytes): %s", kind, len(data), exc)
             self._on_protocol_error(exc, len(data))

@@ -155,13 +155,17 @@ class _Queue:
     async def receive(self) -> Any:
         """Next item; raises StopAsyncIteration (or the stored error) once closed and drained."""
         await trio.lowlevel.checkpoint_if_cancelled()
+        parked = False
         while True:
             buf = self.buf
             if buf:
                 item = buf.popleft()
                 self.delivered += 1
-                # Like trio's memory channels: the item is ours, so do not let a cancel lose it.
-                await trio.lowlevel.cancel_shielded_checkpoint()
+                if not parked:
+                    # Like trio's memory channels: the item is ours, so do not let a cancel lose
+                    # it.  After a park the park was the schedule point (a blocked receive of a
+                    # memory channel returns at once when woken, too): no second one.
+                    await trio.lowlevel.cancel_shielded_checkpoint()
                 return item
             if self.closed:
                 await trio.lowlevel.cancel_shielded_checkpoint()
@@ -169,6 +173,7 @@ class _Queue:
                     raise self.error
                 raise StopAsyncIteration
             await self.lot.park()
+            parked = True
 
     def statistics(self) -> SubscriptionStatistics:
         return SubscriptionStatistics(

@@ -10,7 +10,10 @@ truncation, invalid UTF-8) is handed to the generic decoder.  Proven by the
 property tests in ``tests/protocol/test_hotcodec.py``.
 
 :func:`decode_envelope` does the same for ``rt.Envelope``: fast when the frame is
-an optional ``cid`` followed by one hot variant, generic otherwise.
+an optional ``cid`` followed by one hot variant, generic otherwise;
+:func:`decode_envelope_fast` returns None instead of falling back, and what it
+returns holds exactly typed values (the generic decoder may leave a wrongly typed
+value behind on a wire-type mismatch, which callers must then check).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ __all__ = [
     "decode_channel_message",
     "decode_channel_message_ack",
     "decode_envelope",
+    "decode_envelope_fast",
     "split_envelope",
 ]
 
@@ -97,7 +101,9 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         v &= 0xFFFFFFFFFFFFFFFF
         fields["clan_id"] = v - 0x10000000000000000 if v >> 63 else v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -124,7 +130,9 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         v &= 0xFFFFFFFFFFFFFFFF
         fields["channel_id"] = v - 0x10000000000000000 if v >> 63 else v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -151,7 +159,9 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         v &= 0xFFFFFFFFFFFFFFFF
         fields["message_id"] = v - 0x10000000000000000 if v >> 63 else v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -178,7 +188,9 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         v &= 0xFFFFFFFF
         fields["code"] = v - 0x100000000 if v >> 31 else v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -205,7 +217,9 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         v &= 0xFFFFFFFFFFFFFFFF
         fields["sender_id"] = v - 0x10000000000000000 if v >> 63 else v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -229,13 +243,12 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
                 shift += 7
                 if shift > 63:
                     raise _Fallback
-        nxt = pos + v
-        if nxt > end:
-            raise _Fallback
-        fields["username"] = data[pos:nxt].decode()
-        pos = nxt
+        fields["username"] = data[pos : pos + v].decode()
+        pos += v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -259,13 +272,12 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
                 shift += 7
                 if shift > 63:
                     raise _Fallback
-        nxt = pos + v
-        if nxt > end:
-            raise _Fallback
-        fields["avatar"] = data[pos:nxt].decode()
-        pos = nxt
+        fields["avatar"] = data[pos : pos + v].decode()
+        pos += v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -289,13 +301,12 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
                 shift += 7
                 if shift > 63:
                     raise _Fallback
-        nxt = pos + v
-        if nxt > end:
-            raise _Fallback
-        fields["content"] = data[pos:nxt].decode()
-        pos = nxt
+        fields["content"] = data[pos : pos + v].decode()
+        pos += v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -319,13 +330,12 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
                 shift += 7
                 if shift > 63:
                     raise _Fallback
-        nxt = pos + v
-        if nxt > end:
-            raise _Fallback
-        fields["channel_label"] = data[pos:nxt].decode()
-        pos = nxt
+        fields["channel_label"] = data[pos : pos + v].decode()
+        pos += v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -349,13 +359,12 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
                 shift += 7
                 if shift > 63:
                     raise _Fallback
-        nxt = pos + v
-        if nxt > end:
-            raise _Fallback
-        fields["clan_logo"] = data[pos:nxt].decode()
-        pos = nxt
+        fields["clan_logo"] = data[pos : pos + v].decode()
+        pos += v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -379,13 +388,12 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
                 shift += 7
                 if shift > 63:
                     raise _Fallback
-        nxt = pos + v
-        if nxt > end:
-            raise _Fallback
-        fields["category_name"] = data[pos:nxt].decode()
-        pos = nxt
+        fields["category_name"] = data[pos : pos + v].decode()
+        pos += v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -409,13 +417,12 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
                 shift += 7
                 if shift > 63:
                     raise _Fallback
-        nxt = pos + v
-        if nxt > end:
-            raise _Fallback
-        fields["display_name"] = data[pos:nxt].decode()
-        pos = nxt
+        fields["display_name"] = data[pos : pos + v].decode()
+        pos += v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -439,13 +446,12 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
                 shift += 7
                 if shift > 63:
                     raise _Fallback
-        nxt = pos + v
-        if nxt > end:
-            raise _Fallback
-        fields["clan_nick"] = data[pos:nxt].decode()
-        pos = nxt
+        fields["clan_nick"] = data[pos : pos + v].decode()
+        pos += v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -469,13 +475,12 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
                 shift += 7
                 if shift > 63:
                     raise _Fallback
-        nxt = pos + v
-        if nxt > end:
-            raise _Fallback
-        fields["clan_avatar"] = data[pos:nxt].decode()
-        pos = nxt
+        fields["clan_avatar"] = data[pos : pos + v].decode()
+        pos += v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -499,13 +504,12 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
                 shift += 7
                 if shift > 63:
                     raise _Fallback
-        nxt = pos + v
-        if nxt > end:
-            raise _Fallback
-        fields["reactions"] = data[pos:nxt]
-        pos = nxt
+        fields["reactions"] = data[pos : pos + v]
+        pos += v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -529,13 +533,12 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
                 shift += 7
                 if shift > 63:
                     raise _Fallback
-        nxt = pos + v
-        if nxt > end:
-            raise _Fallback
-        fields["mentions"] = data[pos:nxt]
-        pos = nxt
+        fields["mentions"] = data[pos : pos + v]
+        pos += v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -559,13 +562,12 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
                 shift += 7
                 if shift > 63:
                     raise _Fallback
-        nxt = pos + v
-        if nxt > end:
-            raise _Fallback
-        fields["attachments"] = data[pos:nxt]
-        pos = nxt
+        fields["attachments"] = data[pos : pos + v]
+        pos += v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -589,13 +591,12 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
                 shift += 7
                 if shift > 63:
                     raise _Fallback
-        nxt = pos + v
-        if nxt > end:
-            raise _Fallback
-        fields["references"] = data[pos:nxt]
-        pos = nxt
+        fields["references"] = data[pos : pos + v]
+        pos += v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -619,13 +620,12 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
                 shift += 7
                 if shift > 63:
                     raise _Fallback
-        nxt = pos + v
-        if nxt > end:
-            raise _Fallback
-        fields["referenced_message"] = data[pos:nxt]
-        pos = nxt
+        fields["referenced_message"] = data[pos : pos + v]
+        pos += v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -651,7 +651,9 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
                     raise _Fallback
         fields["create_time_seconds"] = v & 0xFFFFFFFF
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -677,7 +679,9 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
                     raise _Fallback
         fields["update_time_seconds"] = v & 0xFFFFFFFF
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -704,7 +708,9 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         v &= 0xFFFFFFFF
         fields["mode"] = v - 0x100000000 if v >> 31 else v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -730,7 +736,9 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
                     raise _Fallback
         fields["hide_editted"] = v > 0
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -756,7 +764,9 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
                     raise _Fallback
         fields["is_public"] = v > 0
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -783,7 +793,9 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         v &= 0xFFFFFFFFFFFFFFFF
         fields["topic_id"] = v - 0x10000000000000000 if v >> 63 else v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -795,15 +807,20 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
     raise _Fallback
 
 
-def decode_channel_message(data: bytes, pos: int = 0) -> api.ChannelMessage:
-    """``api.ChannelMessage.parse(data[pos:])``, fast on the common path."""
+def _channel_message_fast(data: bytes, pos: int) -> api.ChannelMessage | None:
     try:
         fields = _channel_message_fields(data, pos)
     except (_Fallback, IndexError, UnicodeDecodeError):
-        return api.ChannelMessage.parse(data[pos:])
+        return None
     msg: api.ChannelMessage = _new(api.ChannelMessage)
     msg.__dict__ = fields
     return msg
+
+
+def decode_channel_message(data: bytes, pos: int = 0) -> api.ChannelMessage:
+    """``api.ChannelMessage.parse(data[pos:])``, fast on the common path."""
+    msg = _channel_message_fast(data, pos)
+    return msg if msg is not None else api.ChannelMessage.parse(data[pos:])
 
 
 _CHANNEL_MESSAGE_ACK_DEFAULTS: Final[dict[str, Any]] = {
@@ -851,7 +868,9 @@ def _channel_message_ack_fields(data: bytes, pos: int) -> dict[str, Any]:
         v &= 0xFFFFFFFFFFFFFFFF
         fields["channel_id"] = v - 0x10000000000000000 if v >> 63 else v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -878,7 +897,9 @@ def _channel_message_ack_fields(data: bytes, pos: int) -> dict[str, Any]:
         v &= 0xFFFFFFFFFFFFFFFF
         fields["message_id"] = v - 0x10000000000000000 if v >> 63 else v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -905,7 +926,9 @@ def _channel_message_ack_fields(data: bytes, pos: int) -> dict[str, Any]:
         v &= 0xFFFFFFFF
         fields["code"] = v - 0x100000000 if v >> 31 else v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -929,13 +952,12 @@ def _channel_message_ack_fields(data: bytes, pos: int) -> dict[str, Any]:
                 shift += 7
                 if shift > 63:
                     raise _Fallback
-        nxt = pos + v
-        if nxt > end:
-            raise _Fallback
-        fields["username"] = data[pos:nxt].decode()
-        pos = nxt
+        fields["username"] = data[pos : pos + v].decode()
+        pos += v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -961,7 +983,9 @@ def _channel_message_ack_fields(data: bytes, pos: int) -> dict[str, Any]:
                     raise _Fallback
         fields["create_time_seconds"] = v & 0xFFFFFFFF
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -987,7 +1011,9 @@ def _channel_message_ack_fields(data: bytes, pos: int) -> dict[str, Any]:
                     raise _Fallback
         fields["update_time_seconds"] = v & 0xFFFFFFFF
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -1011,18 +1037,17 @@ def _channel_message_ack_fields(data: bytes, pos: int) -> dict[str, Any]:
                 shift += 7
                 if shift > 63:
                     raise _Fallback
-        nxt = pos + v
-        if nxt > end:
-            raise _Fallback
         if v == 0:
             fields["persistent"] = False
         elif v == 2 and data[pos] == 8 and data[pos + 1] < 128:
             fields["persistent"] = data[pos + 1] > 0
         else:
             raise _Fallback
-        pos = nxt
+        pos += v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -1046,13 +1071,12 @@ def _channel_message_ack_fields(data: bytes, pos: int) -> dict[str, Any]:
                 shift += 7
                 if shift > 63:
                     raise _Fallback
-        nxt = pos + v
-        if nxt > end:
-            raise _Fallback
-        fields["clan_logo"] = data[pos:nxt].decode()
-        pos = nxt
+        fields["clan_logo"] = data[pos : pos + v].decode()
+        pos += v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -1076,13 +1100,12 @@ def _channel_message_ack_fields(data: bytes, pos: int) -> dict[str, Any]:
                 shift += 7
                 if shift > 63:
                     raise _Fallback
-        nxt = pos + v
-        if nxt > end:
-            raise _Fallback
-        fields["category_name"] = data[pos:nxt].decode()
-        pos = nxt
+        fields["category_name"] = data[pos : pos + v].decode()
+        pos += v
         if pos >= end:
-            return fields
+            if pos == end:
+                return fields
+            raise _Fallback
         tag = data[pos]
         pos += 1
         if tag >= 128:
@@ -1094,15 +1117,20 @@ def _channel_message_ack_fields(data: bytes, pos: int) -> dict[str, Any]:
     raise _Fallback
 
 
-def decode_channel_message_ack(data: bytes, pos: int = 0) -> rt.ChannelMessageAck:
-    """``rt.ChannelMessageAck.parse(data[pos:])``, fast on the common path."""
+def _channel_message_ack_fast(data: bytes, pos: int) -> rt.ChannelMessageAck | None:
     try:
         fields = _channel_message_ack_fields(data, pos)
     except (_Fallback, IndexError, UnicodeDecodeError):
-        return rt.ChannelMessageAck.parse(data[pos:])
+        return None
     msg: rt.ChannelMessageAck = _new(rt.ChannelMessageAck)
     msg.__dict__ = fields
     return msg
+
+
+def decode_channel_message_ack(data: bytes, pos: int = 0) -> rt.ChannelMessageAck:
+    """``rt.ChannelMessageAck.parse(data[pos:])``, fast on the common path."""
+    msg = _channel_message_ack_fast(data, pos)
+    return msg if msg is not None else rt.ChannelMessageAck.parse(data[pos:])
 
 
 _ENVELOPE_DEFAULTS: Final[dict[str, Any]] = {
@@ -1286,24 +1314,36 @@ def split_envelope(data: bytes) -> tuple[int, int, int] | None:
         return None
 
 
+def decode_envelope_fast(data: bytes) -> rt.Envelope | None:
+    """The Envelope if *data* is a plain Envelope with a hot variant on the fast path, else None.
+
+    A result equals ``rt.Envelope.parse(data)`` and every field holds a value of its
+    declared type (the fast path never keeps a wrongly typed value).
+    """
+    split = split_envelope(data)
+    if split is None:
+        return None
+    cid, number, pos = split
+    payload: Any
+    if number == 6:
+        payload = _channel_message_fast(data, pos)
+        name = "channel_message"
+    elif number == 7:
+        payload = _channel_message_ack_fast(data, pos)
+        name = "channel_message_ack"
+    else:
+        return None
+    if payload is None:
+        return None
+    fields = dict(_ENVELOPE_DEFAULTS)
+    fields["cid"] = cid
+    fields[name] = payload
+    env: rt.Envelope = _new(rt.Envelope)
+    env.__dict__ = fields
+    return env
+
+
 def decode_envelope(data: bytes) -> rt.Envelope:
     """``rt.Envelope.parse(data)``, fast when the frame is a plain Envelope with a hot variant."""
-    split = split_envelope(data)
-    if split is not None:
-        cid, number, pos = split
-        payload: Any
-        if number == 6:
-            payload = decode_channel_message(data, pos)
-            name = "channel_message"
-        elif number == 7:
-            payload = decode_channel_message_ack(data, pos)
-            name = "channel_message_ack"
-        else:
-            return rt.Envelope.parse(data)
-        fields = dict(_ENVELOPE_DEFAULTS)
-        fields["cid"] = cid
-        fields[name] = payload
-        env: rt.Envelope = _new(rt.Envelope)
-        env.__dict__ = fields
-        return env
-    return rt.Envelope.parse(data)
+    env = decode_envelope_fast(data)
+    return env if env is not None else rt.Envelope.parse(data)

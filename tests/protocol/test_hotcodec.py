@@ -23,6 +23,8 @@ from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio._protocol import hotcodec
 from mezon_trio._protocol.frames import decode_envelope
+from mezon_trio._protocol.hotpath import decode_push, decode_reply
+from mezon_trio._protocol.typecheck import check_envelope, check_payload
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -236,3 +238,44 @@ def test_arbitrary_bytes_give_the_generic_outcome(data: bytes) -> None:
 def test_unknown_trailing_fields_are_kept(msg: api.ChannelMessage, extra: bytes) -> None:
     data = bytes(msg) + b"\xd0\x0f\x01" + extra  # field 250 varint, then anything
     same_as_generic(data)
+
+
+@SETTINGS
+@given(env=envelopes(), mutations=st.lists(_mutations(), max_size=2))
+def test_fast_results_are_exactly_typed(env: rt.Envelope, mutations: list[tuple[Any, ...]]) -> None:
+    data = bytes(env)
+    for mutation in mutations:
+        data = _mutate(data, mutation)
+    fast = hotcodec.decode_envelope_fast(data)
+    if fast is None:
+        return
+    check_envelope(fast)  # never raises for what the fast path produced
+    assert state(fast) == state(rt.Envelope.parse(data))
+
+
+def _checked_generic(data: bytes, kind: str | None) -> Any:
+    try:
+        env = decode_envelope(data)
+        if kind is None:
+            check_envelope(env)
+        else:
+            check_payload(env, kind)
+        return ("ok", state(env))
+    except Exception as exc:
+        return ("raised", type(exc).__name__)
+
+
+@SETTINGS
+@given(env=envelopes(), mutations=st.lists(_mutations(), max_size=2))
+@example(env=rt.Envelope(), mutations=[("append", b"\x32\x02\x08\x0a")])  # channel_message.clan_id as bytes
+def test_receive_path_equals_generic_decode_and_check(
+    env: rt.Envelope, mutations: list[tuple[Any, ...]]
+) -> None:
+    data = bytes(env)
+    for mutation in mutations:
+        data = _mutate(data, mutation)
+    assert outcome(decode_reply, data) == _checked_generic(data, None)
+    split = hotcodec.split_envelope(data)
+    if split is not None and split[1] in rt.Envelope._betterproto.field_name_by_number:
+        kind = rt.Envelope._betterproto.field_name_by_number[split[1]]
+        assert outcome(lambda d: decode_push(d, kind), data) == _checked_generic(data, kind)

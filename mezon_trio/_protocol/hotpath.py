@@ -1,0 +1,48 @@
+"""Decoding on the receive path: the generated fast decoders first, the checked generic path otherwise.
+
+The reader decodes every push somebody listens to and every reply.  The
+generic route is ``decode_envelope`` (betterproto2) followed by a field type
+check (:mod:`.typecheck`), because betterproto2 keeps wrongly typed values
+after a wire-type mismatch.  :func:`.hotcodec.decode_envelope_fast` (generated
+from ``proto/``) handles the hot variants -- pushed chat messages and send
+acks -- several times faster and only ever produces exactly typed fields, so
+its results skip the check.  Anything it does not take goes the generic way,
+and both ways give equal results (``tests/protocol/test_hotcodec.py``).
+"""
+
+from __future__ import annotations
+
+from .._proto.mezon import realtime as rt
+from .frames import decode_envelope
+from .hotcodec import decode_envelope_fast
+from .typecheck import check_envelope, check_payload
+
+__all__ = ["decode_push", "decode_reply"]
+
+
+def decode_push(data: bytes, kind: str) -> rt.Envelope:
+    """Decode a push whose variant is *kind* (the peeked field name) and check that payload's types.
+
+    Raises:
+        ProtocolError: the frame is not a valid Envelope, or the payload holds a wrongly typed value.
+    """
+    envelope = decode_envelope_fast(data)
+    if envelope is not None:
+        return envelope
+    envelope = decode_envelope(data)
+    check_payload(envelope, kind)
+    return envelope
+
+
+def decode_reply(data: bytes) -> rt.Envelope:
+    """Decode a reply Envelope and check it (types of its cid and variant, one variant at most).
+
+    Raises:
+        ProtocolError: the frame is not a valid Envelope, or the check fails.
+    """
+    envelope = decode_envelope_fast(data)
+    if envelope is not None:
+        return envelope
+    envelope = decode_envelope(data)
+    check_envelope(envelope)
+    return envelope
