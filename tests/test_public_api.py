@@ -1,0 +1,199 @@
+"""The public surface is pinned: a change to any public ``__all__`` must be deliberate.
+
+Adding or removing a public name means editing ``EXPECTED`` here, regenerating
+``docs/API.md`` (``python docs/gen_api.py``) and, for renames, the migration table.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import pytest
+
+EXPECTED: dict[str, set[str]] = {
+    "mezon_trio": {
+        "Cache",
+        "Clan",
+        "Events",
+        "History",
+        "MezonClient",
+        "ReconnectPolicy",
+        "TextChannel",
+        "User",
+        "__version__",
+        "connect_mezon",
+        "errors",
+    },
+    "mezon_trio.errors": {
+        "APIError",
+        "AuthenticationError",
+        "BadArgument",
+        "ClientClosed",
+        "CommandError",
+        "ConfigurationError",
+        "ConnectionLost",
+        "ContentError",
+        "Forbidden",
+        "HandshakeError",
+        "MezonError",
+        "MezonInternalError",
+        "NotFound",
+        "ProtocolError",
+        "RateLimited",
+        "RequestTimeout",
+        "ServerError",
+        "StreamOverflow",
+        "TokenTransferError",
+        "TransportError",
+        "UnknownCommand",
+    },
+    "mezon_trio.events": {
+        "Connected",
+        "Disconnected",
+        "Event",
+        "Events",
+        "HandlerError",
+        "HubStatistics",
+        "LIFECYCLE_EVENTS",
+        "Overflow",
+        "PAYLOAD_TYPES",
+        "ProtocolErrorEvent",
+        "Ready",
+        "Reconnected",
+        "Reconnecting",
+        "SubscriptionStatistics",
+        "VARIANT_FIELD_NUMBERS",
+    },
+    "mezon_trio.models": {
+        "AddTxResponse",
+        "ApiChannelDescription",
+        "ApiChannelMessageHeader",
+        "ApiClanDesc",
+        "ApiMessageAttachment",
+        "ApiMessageMention",
+        "ApiMessageReaction",
+        "ApiMessageRef",
+        "ApiQuickMenuAccess",
+        "ApiRole",
+        "ApiRoleList",
+        "ApiRoleListEventResponse",
+        "ApiSentTokenRequest",
+        "ApiVoiceChannelUser",
+        "ApiVoiceChannelUserList",
+        "ChannelMessageAck",
+        "ChannelMessageContent",
+        "ChannelStreamMode",
+        "ChannelType",
+        "Friend",
+        "FriendList",
+        "FriendState",
+        "Message",
+        "TypeMessage",
+    },
+    "mezon_trio.content": {
+        "AnimationConfig",
+        "Attachment",
+        "ButtonBuilder",
+        "ButtonMessageStyle",
+        "Content",
+        "Embed",
+        "EmbedAuthor",
+        "EmbedField",
+        "EmbedFooter",
+        "EmbedImage",
+        "EmojiSpan",
+        "HashtagSpan",
+        "InputFieldOption",
+        "InteractiveBuilder",
+        "MAX_CONTENT_UTF16",
+        "MarkdownSpan",
+        "MarkdownType",
+        "Mention",
+        "MessageComponentType",
+        "MessageSelectType",
+        "RadioFieldOption",
+        "SelectFieldOption",
+        "Span",
+        "TextBuilder",
+        "py_index",
+        "split_text",
+        "utf16_len",
+        "utf16_offset",
+    },
+    "mezon_trio.bot": {
+        "Command",
+        "CommandContext",
+        "CommandRouter",
+        "ComponentContext",
+        "ComponentRouter",
+        "Filter",
+        "Greedy",
+        "MentionedUser",
+        "Waiter",
+        "actor_id",
+        "from_users",
+        "ignore_self",
+        "in_channels",
+        "in_clans",
+        "is_dm",
+        "mentions_bot",
+        "parse_extra_data",
+    },
+    "mezon_trio.testing": {
+        "Faults",
+        "OpError",
+        "Received",
+        "Sandbox",
+        "SandboxInternalError",
+        "SandboxState",
+        "SeedUser",
+        "open_sandbox",
+    },
+}
+
+
+@pytest.mark.parametrize("module_name", sorted(EXPECTED))
+def test_all_is_pinned(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    exported = list(module.__all__)
+    assert len(exported) == len(set(exported)), "duplicate names in __all__"
+    assert set(exported) == EXPECTED[module_name]
+
+
+@pytest.mark.parametrize("module_name", sorted(EXPECTED))
+def test_every_exported_name_exists_and_is_documented(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    for name in module.__all__:
+        obj = getattr(module, name)  # AttributeError = broken export
+        if inspect.isclass(obj) or inspect.isfunction(obj):
+            assert (obj.__doc__ or "").strip(), f"{module_name}.{name} has no docstring"
+
+
+def test_private_modules_stay_private() -> None:
+    """Only the documented public modules are importable without an underscore."""
+    import pkgutil
+
+    import mezon_trio
+
+    public = {m.name for m in pkgutil.iter_modules(mezon_trio.__path__) if not m.name.startswith("_")}
+    assert public == {"bot", "content", "errors", "events", "models", "testing"}
+
+
+def test_errors_form_one_tree() -> None:
+    from mezon_trio import errors
+
+    for name in errors.__all__:
+        cls = getattr(errors, name)
+        assert issubclass(cls, errors.MezonError), name
+
+
+def test_public_concrete_client_classes_are_not_proto_types() -> None:
+    """Generated betterproto2 classes must not leak as top-level exports."""
+    import betterproto2
+
+    import mezon_trio
+
+    for name in mezon_trio.__all__:
+        obj = getattr(mezon_trio, name)
+        assert not (inspect.isclass(obj) and issubclass(obj, betterproto2.Message)), name
