@@ -190,8 +190,9 @@ class Driver:
                         self.counter.arm(int(rest[0]), [int(m) for m in rest[1:]])
                         emit(ok=True, armed=True)
                     elif cmd == "send":
+                        cpu0 = time.process_time()
                         lat = await self.send(int(rest[0]), int(rest[1]), int(rest[2]))
-                        emit(ok=True, lat=lat)
+                        emit(ok=True, lat=lat, cpu_s=time.process_time() - cpu0)
                     elif cmd == "logout":
                         self._logout.set()
                         await self._closed.wait()

@@ -299,19 +299,22 @@ class Runner:
 
         async def rep(lane: Lane) -> dict[str, Any]:
             channel = lane.info["channel_id"]
+            total, tasks = cfg.send_concurrent_total, cfg.send_concurrency
             with trio.fail_after(300):
-                seq = (await lane.drv.request(f"send {cfg.send_sequential} 1 {channel}"))["lat"]
-                total, tasks = cfg.send_concurrent_total, cfg.send_concurrency
-                conc = (await lane.drv.request(f"send {total} {tasks} {channel}"))["lat"]
-            return {
-                "sequential": {"n": len(seq), "p50": percentile(seq, 50), "p99": percentile(seq, 99)},
-                "concurrent": {
-                    "n": len(conc),
+                seq = await lane.drv.request(f"send {cfg.send_sequential} 1 {channel}")
+                conc = await lane.drv.request(f"send {total} {tasks} {channel}")
+
+            def stats(answer: dict[str, Any], tasks: int) -> dict[str, Any]:
+                lat = answer["lat"]
+                return {
+                    "n": len(lat),
                     "tasks": tasks,
-                    "p50": percentile(conc, 50),
-                    "p99": percentile(conc, 99),
-                },
-            }
+                    "p50": percentile(lat, 50),
+                    "p99": percentile(lat, 99),
+                    "cpu_us_per_send": answer["cpu_s"] / len(lat) * 1e6,
+                }
+
+            return {"sequential": stats(seq, 1), "concurrent": stats(conc, tasks)}
 
         return await self.interleaved(sdks, cfg.send_reps, setup, rep)
 

@@ -31,6 +31,8 @@ FDP = descriptor_pb2.FieldDescriptorProto
 PACKAGES = {"mezon.api": "api", "mezon.realtime": "rt"}
 #: Messages decoded by the fast path (fully qualified), in output order.
 HOT_MESSAGES = ("mezon.api.ChannelMessage", "mezon.realtime.ChannelMessageAck")
+#: Messages encoded by the fast path (requests the bot sends often), in output order.
+HOT_OUTGOING = ("mezon.realtime.ChannelMessageSend",)
 ENVELOPE = "mezon.realtime.Envelope"
 
 _MASK32 = "0xFFFFFFFF"
@@ -353,6 +355,140 @@ def _emit_envelope(w: _Writer, env: list[Field], hot: dict[int, tuple[str, str]]
     w(1, "return env if env is not None else rt.Envelope.parse(data)")
 
 
+@dataclass(frozen=True)
+class OutField:
+    number: int
+    name: str
+    proto_type: int
+    repeated: bool
+    type_name: str
+
+
+def _out_fields(full_name: str, msg: descriptor_pb2.DescriptorProto) -> list[OutField]:
+    out = []
+    for f in msg.field:
+        repeated = f.label == FDP.LABEL_REPEATED
+        if f.proto3_optional or f.HasField("oneof_index"):
+            raise SystemExit(f"codegen: hot outgoing {full_name}.{f.name} has presence (not supported)")
+        if repeated and f.type != FDP.TYPE_MESSAGE:
+            raise SystemExit(f"codegen: hot outgoing {full_name}.{f.name}: repeated scalars not supported")
+        if not repeated and f.type not in _SCALAR_DEFAULTS:
+            raise SystemExit(f"codegen: hot outgoing {full_name}.{f.name}: type {f.type} not supported")
+        out.append(OutField(f.number, pythonize_field_name(f.name), f.type, repeated, f.type_name))
+    out.sort(key=lambda f: f.number)
+    return out
+
+
+def _key(number: int, wire: int) -> str:
+    tag = (number << 3) | wire
+    raw = bytearray()
+    while tag > 127:
+        raw.append((tag & 127) | 128)
+        tag >>= 7
+    raw.append(tag)
+    return 'b"' + "".join(f"\\x{c:02x}" for c in raw) + '"'
+
+
+def _emit_encoder(w: _Writer, full_name: str, fields: list[OutField]) -> str:
+    cls = _class_ref(full_name)
+    snake = _snake(full_name.rpartition(".")[2])
+    w(0, f"def _{snake}_bytes(msg: {cls}) -> bytes:")
+    w(1, '"""``bytes(msg)``; raises _Fallback for anything betterproto2 might encode differently."""')
+    w(1, "d = msg.__dict__")
+    w(1, "out: list[bytes] = []")
+    py = {FDP.TYPE_STRING: "str", FDP.TYPE_BYTES: "bytes", FDP.TYPE_BOOL: "bool"}
+    for f in fields:
+        w(1, f'v = d["{f.name}"]  # {f.number}')
+        w(1, "if v:")
+        if f.repeated:
+            item_cls = _class_ref(f.type_name.lstrip("."))
+            key = _key(f.number, 2)
+            w(2, "if type(v) is not list:")
+            w(3, "raise _Fallback")
+            w(2, "for item in v:")
+            w(3, f"if type(item) is not {item_cls}:")
+            w(4, "raise _Fallback")
+            w(3, "b = bytes(item)")
+            w(3, f"out.append({key} + _varint(len(b)) + b)")
+            continue
+        expected = py.get(f.proto_type, "int")
+        w(2, f"if type(v) is not {expected}:")
+        w(3, "raise _Fallback")
+        if f.proto_type == FDP.TYPE_STRING:
+            w(2, 'b = v.encode("utf-8")')
+            w(2, f"out.append({_key(f.number, 2)} + _varint(len(b)) + b)")
+        elif f.proto_type == FDP.TYPE_BYTES:
+            w(2, f"out.append({_key(f.number, 2)} + _varint(len(v)) + v)")
+        elif f.proto_type == FDP.TYPE_BOOL:
+            w(2, f'out.append({_key(f.number, 0)} + b"\\x01")')
+        else:
+            w(2, f"out.append({_key(f.number, 0)} + _varint(v))")
+    w(1, 'unknown = d["_unknown_fields"]')
+    w(1, "if unknown:")
+    w(2, "if type(unknown) is not bytes:")
+    w(3, "raise _Fallback")
+    w(2, "out.append(unknown)")
+    w(1, 'return b"".join(out)')
+    w(0)
+    w(0)
+    return snake
+
+
+def _emit_envelope_encoder(w: _Writer, env: list[Field], hot: dict[int, tuple[str, str, str]]) -> None:
+    variants = sum(1 for f in env if f.proto_type == FDP.TYPE_MESSAGE)
+    w(0, "_SMALL_VARINTS: Final = tuple(bytes((i,)) for i in range(128))")
+    w(0)
+    w(0)
+    w(0, "def _varint(value: int) -> bytes:")
+    w(1, '"""betterproto2\'s varint: negatives as 64-bit two\'s complement (10 bytes)."""')
+    w(1, "if 0 <= value < 128:")
+    w(2, "return _SMALL_VARINTS[value]")
+    w(1, "if value < 0:")
+    w(2, "if value < -0x8000000000000000:")
+    w(3, "raise _Fallback  # betterproto2 refuses it (ValueError)")
+    w(2, "value += 0x10000000000000000")
+    w(1, "out = bytearray()")
+    w(1, "while value > 127:")
+    w(2, "out.append((value & 127) | 128)")
+    w(2, "value >>= 7")
+    w(1, "out.append(value)")
+    w(1, "return bytes(out)")
+    w(0)
+    w(0)
+    w(0, "def encode_envelope_fast(env: rt.Envelope) -> bytes | None:")
+    w(1, '"""``bytes(env)`` when *env* carries one hot outgoing variant, else None (use ``bytes(env)``)."""')
+    w(1, "if type(env) is not rt.Envelope:")
+    w(2, "return None")
+    w(1, "d = env.__dict__")
+    w(1, "try:")
+    first = True
+    for number, (name, snake, cls) in sorted(hot.items()):
+        w(2, f'{"if" if first else "elif"} (msg := d.get("{name}")) is not None:')
+        w(3, f"if type(msg) is not {cls}:")
+        w(4, "return None")
+        w(3, f"body = _{snake}_bytes(msg)")
+        w(3, f"key = {_key(number, 2)}")
+        first = False
+    w(2, "else:")
+    w(3, "return None")
+    w(2, f"if list(d.values()).count(None) != {variants - 1}:")
+    w(3, "return None  # another variant is set too")
+    w(2, 'cid = d["cid"]')
+    w(2, 'unknown = d["_unknown_fields"]')
+    w(2, "if type(cid) is not int or type(unknown) is not bytes:")
+    w(3, "return None")
+    w(2, 'head = b"\\x08" + _varint(cid) if cid else b""')
+    w(2, "return head + key + _varint(len(body)) + body + unknown")
+    w(1, "except (_Fallback, KeyError, UnicodeError):")
+    w(2, "return None")
+    w(0)
+    w(0)
+    w(0, "def encode_envelope(env: rt.Envelope) -> bytes:")
+    w(1, '"""``bytes(env)``, fast when it carries a hot outgoing variant."""')
+    w(1, "data = encode_envelope_fast(env)")
+    w(1, "return data if data is not None else bytes(env)")
+
+
 def render(fds_bytes: bytes, banner: str) -> str:
     """The source of ``mezon_trio/_protocol/hotcodec.py`` for this descriptor set."""
     fds = descriptor_pb2.FileDescriptorSet.FromString(fds_bytes)
@@ -372,7 +508,20 @@ def render(fds_bytes: bytes, banner: str) -> str:
         if f.proto_type != FDP.TYPE_MESSAGE and f.name != "cid":
             raise SystemExit(f"codegen: Envelope field {f.name} is not a message variant (unexpected)")
     _emit_envelope(body, env_fields, hot)
+    body(0)
+    body(0)
+    encoders: dict[str, tuple[str, str]] = {}
+    for full_name in HOT_OUTGOING:
+        snake = _emit_encoder(body, full_name, _out_fields(full_name, index[full_name]))
+        encoders[full_name] = (snake, _class_ref(full_name))
+    outgoing: dict[int, tuple[str, str, str]] = {}
+    for f in env_fields:
+        target = f.type_name.lstrip(".")
+        if f.proto_type == FDP.TYPE_MESSAGE and target in encoders:
+            outgoing[f.number] = (f.name, *encoders[target])
+    _emit_envelope_encoder(body, env_fields, outgoing)
     names = ["HOT_VARIANTS", "decode_envelope", "decode_envelope_fast", "split_envelope"]
+    names += ["encode_envelope", "encode_envelope_fast"]
     names += [f"decode_{snake}" for snake in funcs.values()]
     exports = "\n".join(f'    "{name}",' for name in sorted(names))
     return banner + HEADER.replace("{exports}", exports) + "\n\n" + "\n".join(body.lines) + "\n"

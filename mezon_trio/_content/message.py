@@ -446,7 +446,8 @@ def _check_range(text: str, s: int, e: int, where: str) -> None:
 def _listed(value: Iterable[Any]) -> object:
     # Single objects (a mapping, an Embed, a builder) are allowed where a list is
     # expected; _normalize wraps them. Other iterables become lists.
-    if isinstance(value, (Mapping, ToDict, list, tuple)):
+    # list/tuple first (isinstance stops at the first match): the ToDict protocol check costs ~8 µs.
+    if isinstance(value, (list, tuple, Mapping, ToDict)):
         return value
     if isinstance(value, (str, bytes)):
         raise ContentError(f"expected a list, got a {type(value).__name__}")

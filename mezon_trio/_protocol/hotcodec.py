@@ -29,6 +29,8 @@ __all__ = [
     "decode_channel_message_ack",
     "decode_envelope",
     "decode_envelope_fast",
+    "encode_envelope",
+    "encode_envelope_fast",
     "split_envelope",
 ]
 
@@ -1347,3 +1349,149 @@ def decode_envelope(data: bytes) -> rt.Envelope:
     """``rt.Envelope.parse(data)``, fast when the frame is a plain Envelope with a hot variant."""
     env = decode_envelope_fast(data)
     return env if env is not None else rt.Envelope.parse(data)
+
+
+def _channel_message_send_bytes(msg: rt.ChannelMessageSend) -> bytes:
+    """``bytes(msg)``; raises _Fallback for anything betterproto2 might encode differently."""
+    d = msg.__dict__
+    out: list[bytes] = []
+    v = d["clan_id"]  # 1
+    if v:
+        if type(v) is not int:
+            raise _Fallback
+        out.append(b"\x08" + _varint(v))
+    v = d["channel_id"]  # 2
+    if v:
+        if type(v) is not int:
+            raise _Fallback
+        out.append(b"\x10" + _varint(v))
+    v = d["content"]  # 3
+    if v:
+        if type(v) is not str:
+            raise _Fallback
+        b = v.encode("utf-8")
+        out.append(b"\x1a" + _varint(len(b)) + b)
+    v = d["mentions"]  # 4
+    if v:
+        if type(v) is not list:
+            raise _Fallback
+        for item in v:
+            if type(item) is not api.MessageMention:
+                raise _Fallback
+            b = bytes(item)
+            out.append(b"\x22" + _varint(len(b)) + b)
+    v = d["attachments"]  # 5
+    if v:
+        if type(v) is not list:
+            raise _Fallback
+        for item in v:
+            if type(item) is not api.MessageAttachment:
+                raise _Fallback
+            b = bytes(item)
+            out.append(b"\x2a" + _varint(len(b)) + b)
+    v = d["references"]  # 6
+    if v:
+        if type(v) is not list:
+            raise _Fallback
+        for item in v:
+            if type(item) is not api.MessageRef:
+                raise _Fallback
+            b = bytes(item)
+            out.append(b"\x32" + _varint(len(b)) + b)
+    v = d["mode"]  # 7
+    if v:
+        if type(v) is not int:
+            raise _Fallback
+        out.append(b"\x38" + _varint(v))
+    v = d["anonymous_message"]  # 8
+    if v:
+        if type(v) is not bool:
+            raise _Fallback
+        out.append(b"\x40" + b"\x01")
+    v = d["mention_everyone"]  # 9
+    if v:
+        if type(v) is not bool:
+            raise _Fallback
+        out.append(b"\x48" + b"\x01")
+    v = d["avatar"]  # 10
+    if v:
+        if type(v) is not str:
+            raise _Fallback
+        b = v.encode("utf-8")
+        out.append(b"\x52" + _varint(len(b)) + b)
+    v = d["is_public"]  # 11
+    if v:
+        if type(v) is not bool:
+            raise _Fallback
+        out.append(b"\x58" + b"\x01")
+    v = d["code"]  # 12
+    if v:
+        if type(v) is not int:
+            raise _Fallback
+        out.append(b"\x60" + _varint(v))
+    v = d["topic_id"]  # 13
+    if v:
+        if type(v) is not int:
+            raise _Fallback
+        out.append(b"\x68" + _varint(v))
+    v = d["id"]  # 14
+    if v:
+        if type(v) is not int:
+            raise _Fallback
+        out.append(b"\x70" + _varint(v))
+    unknown = d["_unknown_fields"]
+    if unknown:
+        if type(unknown) is not bytes:
+            raise _Fallback
+        out.append(unknown)
+    return b"".join(out)
+
+
+_SMALL_VARINTS: Final = tuple(bytes((i,)) for i in range(128))
+
+
+def _varint(value: int) -> bytes:
+    """betterproto2's varint: negatives as 64-bit two's complement (10 bytes)."""
+    if 0 <= value < 128:
+        return _SMALL_VARINTS[value]
+    if value < 0:
+        if value < -0x8000000000000000:
+            raise _Fallback  # betterproto2 refuses it (ValueError)
+        value += 0x10000000000000000
+    out = bytearray()
+    while value > 127:
+        out.append((value & 127) | 128)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def encode_envelope_fast(env: rt.Envelope) -> bytes | None:
+    """``bytes(env)`` when *env* carries one hot outgoing variant, else None (use ``bytes(env)``)."""
+    if type(env) is not rt.Envelope:
+        return None
+    d = env.__dict__
+    try:
+        if (msg := d.get("channel_message_send")) is not None:
+            if type(msg) is not rt.ChannelMessageSend:
+                return None
+            body = _channel_message_send_bytes(msg)
+            key = b"\x42"
+        else:
+            return None
+        if list(d.values()).count(None) != 98:
+            return None  # another variant is set too
+        cid = d["cid"]
+        unknown = d["_unknown_fields"]
+        if type(cid) is not int or type(unknown) is not bytes:
+            return None
+        head = b"\x08" + _varint(cid) if cid else b""
+        return head + key + _varint(len(body)) + body + unknown
+    except (_Fallback, KeyError, UnicodeError):
+        return None
+
+
+def encode_envelope(env: rt.Envelope) -> bytes:
+    """``bytes(env)``, fast when it carries a hot outgoing variant."""
+    data = encode_envelope_fast(env)
+    return data if data is not None else bytes(env)

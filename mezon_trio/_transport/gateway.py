@@ -39,7 +39,7 @@ from wsproto.utilities import LocalProtocolError
 from .._proto.mezon import realtime as rt
 from .._protocol.chunks import ChunkAssembler, RawResponse
 from .._protocol.correlator import Correlator
-from .._protocol.frames import parse_raw_frame
+from .._protocol.frames import encode_envelope, parse_raw_frame
 from .._protocol.hotpath import decode_reply
 from .._protocol.peek import peek_envelope
 from .._ratelimit import RateLimiterStatistics, TokenBucket
@@ -632,7 +632,7 @@ class Gateway:
         cid = self._correlator.register(waiter)
         try:
             envelope.cid = cid
-            data = bytes(envelope)
+            data = encode_envelope(envelope)
             if len(data) > self._max_frame_size:
                 raise ProtocolError(
                     f"{_operation(envelope)}: frame of {len(data)} bytes exceeds max_frame_size"

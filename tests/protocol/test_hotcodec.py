@@ -48,7 +48,10 @@ def _strategy_for(cls: type[betterproto2.Message]) -> st.SearchStrategy[Any]:
     }
     fields: dict[str, st.SearchStrategy[Any]] = {}
     for name, meta in cls._betterproto.meta_by_field_name.items():
-        if meta.proto_type == betterproto2.TYPE_MESSAGE:  # ChannelMessageAck.persistent (BoolValue)
+        if meta.repeated:  # ChannelMessageSend.mentions/attachments/references
+            item_cls = cls._betterproto.cls_by_field[name]
+            fields[name] = st.lists(_strategy_for(item_cls), max_size=3)
+        elif meta.proto_type == betterproto2.TYPE_MESSAGE:  # ChannelMessageAck.persistent (BoolValue)
             fields[name] = st.one_of(st.none(), st.booleans())
         else:
             fields[name] = kinds[meta.proto_type]
@@ -57,6 +60,7 @@ def _strategy_for(cls: type[betterproto2.Message]) -> st.SearchStrategy[Any]:
 
 channel_messages = _strategy_for(api.ChannelMessage)
 acks = _strategy_for(rt.ChannelMessageAck)
+sends = _strategy_for(rt.ChannelMessageSend)
 
 
 @st.composite
@@ -279,3 +283,74 @@ def test_receive_path_equals_generic_decode_and_check(
     if split is not None and split[1] in rt.Envelope._betterproto.field_name_by_number:
         kind = rt.Envelope._betterproto.field_name_by_number[split[1]]
         assert outcome(lambda d: decode_push(d, kind), data) == _checked_generic(data, kind)
+
+
+# ---------------------------------------------------------------- the encoder
+
+
+def _encoded(env: Any) -> Any:
+    try:
+        return ("ok", bytes(env))
+    except Exception as exc:
+        return ("raised", type(exc).__name__)
+
+
+def _fast_encoded(env: Any) -> Any:
+    try:
+        return ("ok", hotcodec.encode_envelope(env))
+    except Exception as exc:
+        return ("raised", type(exc).__name__)
+
+
+@SETTINGS
+@given(send=sends, cid=_INT32)
+def test_send_encodes_like_betterproto(send: rt.ChannelMessageSend, cid: int) -> None:
+    env = rt.Envelope(cid=cid, channel_message_send=send)
+    fast = hotcodec.encode_envelope_fast(env)
+    assert fast is not None  # a well-typed send always takes the fast path
+    assert fast == bytes(env)
+    assert rt.Envelope.parse(fast) == env
+
+
+@SETTINGS
+@given(send=sends, unknown=st.binary(min_size=1, max_size=8))
+def test_unknown_fields_are_written_like_betterproto(send: rt.ChannelMessageSend, unknown: bytes) -> None:
+    send._unknown_fields = unknown
+    env = rt.Envelope(cid=3, channel_message_send=send)
+    assert hotcodec.encode_envelope(env) == bytes(env)
+    env._unknown_fields = unknown
+    assert hotcodec.encode_envelope(env) == bytes(env)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"clan_id": True},  # a bool where an int64 goes
+        {"clan_id": 1.0},
+        {"clan_id": -(2**63) - 1},  # out of range: betterproto2 raises
+        {"clan_id": 2**64 + 5},  # above range: betterproto2 writes a long varint
+        {"content": b"bytes"},
+        {"content": "\ud800"},  # lone surrogate: not encodable
+        {"is_public": 1},
+        {"mentions": (api.MessageMention(user_id=1),)},  # a tuple, not a list
+        {"mentions": [api.MessageRef(message_id=1)]},  # another message type
+        {"mentions": [{"user_id": 1}]},
+    ],
+)
+def test_odd_values_give_the_betterproto_outcome(change: dict[str, Any]) -> None:
+    send = rt.ChannelMessageSend(clan_id=5, channel_id=6, content='{"t":"x"}', is_public=True)
+    for name, value in change.items():
+        object.__setattr__(send, name, value)
+    env = rt.Envelope(cid=9, channel_message_send=send)
+    assert _fast_encoded(env) == _encoded(env)
+
+
+def test_other_variants_use_betterproto() -> None:
+    send = rt.ChannelMessageSend(channel_id=6, content="x")
+    both = rt.Envelope(cid=1, channel_message_send=send, ping=rt.Ping())
+    assert hotcodec.encode_envelope_fast(both) is None  # two variants: betterproto2 writes both
+    assert hotcodec.encode_envelope(both) == bytes(both)
+    ping = rt.Envelope(cid=2, ping=rt.Ping())
+    assert hotcodec.encode_envelope_fast(ping) is None
+    assert hotcodec.encode_envelope(ping) == bytes(ping)
+    assert hotcodec.encode_envelope_fast(rt.Envelope()) is None
