@@ -5,6 +5,7 @@ nox -s lint typecheck        # ruff, mypy --strict
 nox -s codegen               # regenerate mezon_trio/_proto from proto/
 nox -s codegen -- --check    # fail if the committed bindings are stale
 nox -s bench                 # benchmarks against the sandbox and the official SDK
+nox -s bench -- --quick      # the same in seconds (tiny sizes; what tests/test_bench_smoke.py runs)
 nox -s stress                # long fault-injection and fuzzing runs
 """
 
@@ -55,6 +56,9 @@ def codegen(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks: mezon-trio vs the official SDK vs the transport ceiling."""
+    """Benchmarks: mezon-trio vs the official SDK vs the transport ceiling (table + bench/results/*.json).
+
+    Pass options after ``--``: ``--quick``, ``--scenarios inbound,send``, ``--reps N``, ``--no-official``.
+    """
     session.install("-e", ".[testing]")
     session.run("python", "-m", "bench", *session.posargs)
