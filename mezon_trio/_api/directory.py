@@ -14,6 +14,7 @@ its caches filled only by fetches.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Final, cast
 
 import trio
@@ -37,6 +38,9 @@ __all__ = ["DirectoryMixin"]
 log = logging.getLogger("mezon_trio.client")
 
 MAX_CLANS: Final = 1_000
+#: Messages cached across all channels (each channel also keeps at most its last 200): the oldest
+#: go first, so memory stays flat however many channels a busy bot sees (bench/: memory scenario).
+MAX_MESSAGES: Final = 10_000
 MAX_CHANNELS: Final = 20_000
 MAX_USERS: Final = 50_000
 _CLAN_USERS_RELIST: Final = 60.0  # seconds before a user-cache miss may list a clan's members again
@@ -52,6 +56,7 @@ class DirectoryMixin(ClientCore):
     _users_cache: Cache[int, User]
     _dm_opened: Cache[int, int]
     _dm_learned: dict[int, int]
+    _message_lru: OrderedDict[tuple[int, int], None]
     _clans_listed: bool
     _clans_lock: trio.Lock
     _clan_users_listed: dict[int, float]
@@ -65,6 +70,7 @@ class DirectoryMixin(ClientCore):
         self._users_cache = Cache(self._fetch_user, max_size=max_users, name="users")
         self._dm_opened = Cache(self._open_dm, max_size=max_users, name="dm channels")
         self._dm_learned = {}
+        self._message_lru = OrderedDict()
         self._clans_listed = False
         self._clans_lock = trio.Lock()
         self._clan_users_listed = {}
@@ -141,6 +147,15 @@ class DirectoryMixin(ClientCore):
         code = raw.code
         if code == 0 or code == 1:
             channel.messages.set(raw.message_id, message)
+            lru = self._message_lru
+            key = (raw.channel_id, raw.message_id)
+            lru[key] = None
+            lru.move_to_end(key)
+            if len(lru) > MAX_MESSAGES:  # the client-wide bound: drop the oldest cached message
+                (old_channel, old_message), _ = lru.popitem(last=False)
+                holder = channels.peek(old_channel)
+                if holder is not None:
+                    holder.messages.delete(old_message)
         elif code == 2:
             channel.messages.delete(raw.message_id)
 
