@@ -20,12 +20,14 @@ Per connection, inside :meth:`serve`:
 Outgoing frames pass an 80 frames/s token bucket (§10.1); heartbeats take a
 token without queueing behind user traffic.  Every trio-websocket exception is
 translated to :mod:`mezon_trio.errors` with ``from``; logged URLs never carry
-the query string (it holds the session token).
+the query string (it holds the session token), and a filter on the
+``trio-websocket`` logger masks the token in that library's own DEBUG records.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -66,6 +68,26 @@ __all__ = [
 ]
 
 log = logging.getLogger("mezon_trio.gateway")
+
+_TOKEN_PARAM: Final = re.compile(r"(token=)[^&#\s]*")
+
+
+class _RedactTokenParam(logging.Filter):
+    """trio-websocket logs the resource it connects to at DEBUG, query string included, and
+    the query carries the session token (§3.1): keep the record, mask the token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and any(isinstance(a, str) and "token=" in a for a in args):
+            record.args = tuple(_TOKEN_PARAM.sub(r"\1***", a) if isinstance(a, str) else a for a in args)
+        if isinstance(record.msg, str) and "token=" in record.msg:
+            record.msg = _TOKEN_PARAM.sub(r"\1***", record.msg)
+        return True
+
+
+_WS_LOGGER: Final = logging.getLogger("trio-websocket")
+if not any(isinstance(f, _RedactTokenParam) for f in _WS_LOGGER.filters):
+    _WS_LOGGER.addFilter(_RedactTokenParam())
 
 #: ``ws_connect(nursery, url)`` hook: opens a WebSocket whose background task runs in *nursery*
 #: (trio-websocket's ``connect_websocket_url`` contract; the sandbox's in-memory mode provides one).
