@@ -28,6 +28,7 @@ import enum
 import logging
 import random
 import ssl
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -368,7 +369,8 @@ class MezonClient(BotApi, WaitingMixin):
         self._reconnects = 0
         self._internal_dropped = 0
         self._duplicates_dropped = 0
-        self._recent_messages: dict[tuple[int, int, int, int, int], None] = {}
+        # OrderedDict: popping the oldest of a plain dict rescans its deleted slots (~3 µs a push).
+        self._recent_messages: OrderedDict[tuple[int, int, int, int, int], None] = OrderedDict()
         self._init_bot_api()  # caches, managers, token wiring (mezon_trio/_api/)
 
     def __repr__(self) -> str:
@@ -898,7 +900,7 @@ class MezonClient(BotApi, WaitingMixin):
             return True
         recent[key] = None
         if len(recent) > _REPLAY_WINDOW:
-            del recent[next(iter(recent))]
+            recent.popitem(last=False)
         return False
 
     def _on_protocol_error(self, error: ProtocolError, size: int) -> None:
