@@ -88,7 +88,11 @@ def build_rows(raw: _Raw, *, rate_limits_note: str) -> list[dict[str, Any]]:
                 None if vs_ceiling is None else vs_ceiling >= 0.5,
                 None if vs_official is None else vs_official >= 3.0,
             ),
-            "notes": notes("inbound", "ours", "official", "ceiling"),
+            "notes": [
+                *notes("inbound", "ours", "official", "ceiling"),
+                "inbound: time from the sandbox's first push to the consumer reading the last text; "
+                "ceiling = a bare trio-websocket client receiving the same frames from the same sandbox",
+            ],
         }
     )
 
@@ -109,7 +113,13 @@ def build_rows(raw: _Raw, *, rate_limits_note: str) -> list[dict[str, Any]]:
                 "ratios": {"official p50 / ours p99": _ratio(f50, o99)},
                 "target": "ours p99 <= official p50",
                 "passed": None if o99 is None or f50 is None else o99 <= f50,
-                "notes": [*notes("send", "ours", "official"), rate_limits_note],
+                "notes": [
+                    *notes("send", "ours", "official"),
+                    rate_limits_note,
+                    f"send {label}: process CPU per send: mezon-trio "
+                    f"{_fmt(_median_of(raw, 'send', 'ours', _pick(mode, 'cpu_us_per_send')))} us, official "
+                    f"{_fmt(_median_of(raw, 'send', 'official', _pick(mode, 'cpu_us_per_send')))} us",
+                ],
             }
         )
 
