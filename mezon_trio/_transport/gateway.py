@@ -31,7 +31,8 @@ import re
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Final, TypeAlias
+from typing import Any, Final, TypeAlias, cast
+from urllib.parse import urlsplit
 
 import betterproto2
 import trio
@@ -57,6 +58,7 @@ from ..errors import (
     RateLimited,
     RequestTimeout,
 )
+from .tls import certificate_error, describe_certificate_error
 from .urls import redact_url
 
 __all__ = [
@@ -179,7 +181,10 @@ def _map_ws_error(exc: BaseException, safe_url: str) -> BaseException:
     if isinstance(exc, MezonError) or not isinstance(exc, Exception):
         return exc
     mapped: MezonError
-    if isinstance(exc, trio_websocket.ConnectionRejected):
+    bad_certificate = certificate_error(exc)
+    if bad_certificate is not None:
+        mapped = HandshakeError(f"{safe_url}: {describe_certificate_error(bad_certificate)}")
+    elif isinstance(exc, trio_websocket.ConnectionRejected):
         mapped = HandshakeError(
             f"WebSocket upgrade to {safe_url} refused with HTTP {exc.status_code}", status=exc.status_code
         )
@@ -197,6 +202,82 @@ def _map_ws_error(exc: BaseException, safe_url: str) -> BaseException:
         mapped = MezonInternalError(f"unexpected {type(exc).__name__} while connecting to {safe_url}")
     mapped.__cause__ = exc
     return mapped
+
+
+class _ReaderWatch:
+    """Stands in for the nursery trio-websocket starts its reader task in, to learn when it ends."""
+
+    def __init__(self, nursery: trio.Nursery, done: trio.Event) -> None:
+        self._nursery = nursery
+        self._done = done
+
+    def start_soon(self, fn: Callable[..., Awaitable[object]], *args: object, name: object = None) -> None:
+        async def watched() -> None:
+            try:
+                await fn(*args)
+            finally:
+                self._done.set()
+
+        self._nursery.start_soon(watched, name=name or "trio-websocket-reader")
+
+
+async def _cancel_when_set(event: trio.Event, scope: trio.CancelScope) -> None:
+    await event.wait()
+    scope.cancel()
+
+
+async def _connect_websocket(
+    nursery: trio.Nursery, url: str, *, ssl_context: ssl.SSLContext | None, **options: Any
+) -> trio_websocket.WebSocketConnection:
+    """``trio_websocket.connect_websocket_url`` without two flaws of trio-websocket 0.12.
+
+    There, a connection that ends during the opening handshake (a reset, a refused
+    certificate) leaves the caller waiting forever (until ``connect_timeout`` for us,
+    with a misleading error), and the TCP stream of a refused upgrade is never closed.
+    Here the stream is ours: the TLS handshake runs first, so a certificate failure
+    raises at once with its cause, and the upgrade is raced against trio-websocket's
+    reader ending.  The stream is closed on every failure.
+
+    Raises:
+        OSError, trio.BrokenResourceError: connecting or TLS failed (mapped by the caller).
+        trio_websocket.ConnectionRejected: from *nursery*, as trio-websocket does.
+        HandshakeError: the connection closed during the upgrade.
+    """
+    parts = urlsplit(url)
+    secure = parts.scheme == "wss"
+    host = parts.hostname or ""
+    port = parts.port or (443 if secure else 80)
+    resource = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    tcp = await trio.open_tcp_stream(host, port)
+    stream: trio.SocketStream | trio.SSLStream[trio.SocketStream] = tcp
+    try:
+        if secure:
+            context = ssl_context if ssl_context is not None else ssl.create_default_context()
+            tls = trio.SSLStream(tcp, context, server_hostname=host, https_compatible=True)
+            stream = tls
+            await tls.do_handshake()
+        reader_done = trio.Event()
+        opened: list[trio_websocket.WebSocketConnection] = []
+        async with trio.open_nursery() as race:
+            race.start_soon(_cancel_when_set, reader_done, race.cancel_scope)
+            conn = await trio_websocket.wrap_client_stream(
+                cast(trio.Nursery, _ReaderWatch(nursery, reader_done)),
+                stream,
+                host if port in (80, 443) else f"{host}:{port}",
+                resource,
+                **options,
+            )
+            opened.append(conn)
+            race.cancel_scope.cancel()
+        if not opened:
+            # A refusal raised from the reader is cancelling *nursery*: let that error through.
+            await trio.lowlevel.checkpoint()
+            raise HandshakeError(f"the connection to {redact_url(url)} closed during the WebSocket upgrade")
+        return opened[0]
+    except BaseException:
+        with trio.CancelScope(shield=True):
+            await trio.aclose_forcefully(stream)
+        raise
 
 
 class Gateway:
@@ -456,10 +537,10 @@ class Gateway:
             with trio.fail_after(self._connect_timeout):
                 if self._ws_connect is not None:
                     return await self._ws_connect(nursery, url)
-                return await trio_websocket.connect_websocket_url(
+                return await _connect_websocket(
                     nursery,
                     url,
-                    ssl_context=self._ssl_context if url.startswith("wss:") else None,
+                    ssl_context=self._ssl_context,
                     subprotocols=("protobuf",),
                     max_message_size=self._max_frame_size,
                     # Read up to 64 KiB per receive (trio's default) instead of

@@ -46,6 +46,7 @@ from ..errors import (
     ServerError,
     TransportError,
 )
+from .tls import certificate_error, describe_certificate_error
 from .urls import redact_url, rpc_url
 
 __all__ = ["LOGIN_PATH", "RestClient", "error_for_status", "is_read_method"]
@@ -144,6 +145,9 @@ def error_for_status(
 
 def _map_httpx(exc: httpx.HTTPError, operation: str) -> MezonError:
     what = f"{operation}: {type(exc).__name__}"
+    bad_certificate = certificate_error(exc)
+    if bad_certificate is not None:
+        return HandshakeError(f"{operation}: {describe_certificate_error(bad_certificate)}")
     if isinstance(exc, httpx.TimeoutException):
         if isinstance(exc, httpx.ConnectTimeout):
             return HandshakeError(f"{what} (connect timed out)")
