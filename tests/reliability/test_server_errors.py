@@ -16,6 +16,7 @@ Policy under test (``mezon_trio/_transport/rest.py`` module docstring):
 
 from __future__ import annotations
 
+import gc
 import itertools
 from typing import Any
 
@@ -30,6 +31,7 @@ from mezon_trio.errors import (
     APIError,
     AuthenticationError,
     Forbidden,
+    HandshakeError,
     MezonError,
     NotFound,
     RateLimited,
@@ -353,3 +355,40 @@ async def test_close_code_reaches_the_disconnected_event(
             ev = await events.__anext__()
             assert ev.kind == Events.RECONNECTED
             assert client.is_ready
+
+
+@pytest.mark.parametrize("behaviour", ["close at once", "close after the request", "refuse with 503"])
+async def test_a_broken_upgrade_fails_fast_and_closes_its_socket(behaviour: str) -> None:
+    """trio-websocket 0.12 alone waits forever when the peer goes away during the upgrade."""
+
+    async def server(stream: trio.SocketStream) -> None:
+        async with stream:
+            if behaviour != "close at once":
+                await stream.receive_some(65536)
+            if behaviour == "refuse with 503":
+                await stream.send_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n")
+
+    with trio.fail_after(20):
+        async with open_sandbox() as sb, trio.open_nursery() as nursery:
+            listeners = await nursery.start(trio.serve_tcp, server, 0)
+            port = listeners[0].socket.getsockname()[1]
+            issue = sb._core.issue_session  # test-only: point the sessions' ws_url at that server
+
+            def issue_elsewhere(user_id: int) -> api.Session:
+                session: api.Session = issue(user_id)
+                session.ws_url = f"ws://127.0.0.1:{port}"
+                return session
+
+            sb._core.issue_session = issue_elsewhere
+            started = trio.current_time()
+            with pytest.raises(HandshakeError) as info:
+                async with MezonClient(**client_kwargs(sb, connect_timeout=15)):
+                    pytest.fail("the upgrade cannot succeed")  # pragma: no cover
+            assert trio.current_time() - started < 5  # not the 15 s connect_timeout
+            if behaviour == "refuse with 503":
+                assert info.value.status == 503
+            else:
+                assert "closed during the WebSocket upgrade" in str(info.value)
+            gc.collect()  # an unclosed socket would raise ResourceWarning here (warnings are errors)
+            assert client_tasks() == []
+            nursery.cancel_scope.cancel()
