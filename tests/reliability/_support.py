@@ -105,3 +105,62 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     rank = max(1, math.ceil(q / 100 * len(ordered)))
     return ordered[rank - 1]
+
+
+_TCP_STATES = {"01": "ESTABLISHED", "06": "TIME_WAIT", "07": "CLOSE", "08": "CLOSE_WAIT", "0A": "LISTEN"}
+
+
+def tcp_sockets() -> dict[str, tuple[int, int, str]]:
+    """``"socket:[inode]"`` -> (local port, remote port, state) for this machine's TCP sockets."""
+    out: dict[str, tuple[int, int, str]] = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                lines = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            cols = line.split()
+            local, remote, state, inode = cols[1], cols[2], cols[3], cols[9]
+            out[f"socket:[{inode}]"] = (
+                int(local.rsplit(":", 1)[1], 16),
+                int(remote.rsplit(":", 1)[1], 16),
+                _TCP_STATES.get(state, state),
+            )
+    return out
+
+
+def client_side_fds(before: set[str], server_ports: set[int]) -> set[str]:
+    """Descriptors opened since *before*, minus the sandbox's own server-side sockets."""
+    new = open_fds() - before
+    if not new:
+        return new
+    sockets = tcp_sockets()
+    keep = set()
+    for entry in new:
+        target = entry.split("->", 1)[1]
+        info = sockets.get(target)
+        if info is not None and info[0] in server_ports:
+            continue  # accepted by the sandbox (hypercorn keeps idle keep-alive sockets ~5 s)
+        keep.add(entry)
+    return keep
+
+
+_SERVER_CODE = (_SANDBOX, os.sep + "hypercorn" + os.sep, "_highlevel_serve_listeners.py")
+
+
+def _server_side(task: trio.lowlevel.Task) -> bool:
+    current: trio.lowlevel.Task | None = task
+    while current is not None:
+        code = getattr(current.coro, "cr_code", None)
+        if code is not None and any(part in code.co_filename for part in _SERVER_CODE):
+            return True
+        nursery = current.parent_nursery
+        current = nursery.parent_task if nursery is not None else None
+    return False
+
+
+def client_side_tasks(before: set[trio.lowlevel.Task]) -> list[trio.lowlevel.Task]:
+    """Tasks started since *before* that do not serve the sandbox (nor are the current one)."""
+    me = trio.lowlevel.current_task()
+    return [t for t in all_tasks() if t not in before and t is not me and not _server_side(t)]
