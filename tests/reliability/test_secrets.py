@@ -176,8 +176,8 @@ async def test_no_secret_in_logs_errors_or_reprs(caplog: pytest.LogCaptureFixtur
     texts: list[tuple[str, str]] = []
     for record in caplog.records:
         texts += [(f"log {record.name}:{record.lineno}", t) for t in _record_texts(record)]
-    for exc in errors:
-        texts += [(f"exception {type(exc).__name__}", t) for t in _exception_texts(exc)]
+    for error in errors:
+        texts += [(f"exception {type(error).__name__}", t) for t in _exception_texts(error)]
     texts += [("repr", r) for r in reprs]
     leaks = sorted(
         {(where, secret[:8] + "…") for where, text in texts for secret in secrets if secret in text}

@@ -379,7 +379,7 @@ async def test_a_broken_upgrade_fails_fast_and_closes_its_socket(behaviour: str)
                 session.ws_url = f"ws://127.0.0.1:{port}"
                 return session
 
-            sb._core.issue_session = issue_elsewhere
+            sb._core.issue_session = issue_elsewhere  # type: ignore[method-assign]
             started = trio.current_time()
             with pytest.raises(HandshakeError) as info:
                 async with MezonClient(**client_kwargs(sb, connect_timeout=15)):

@@ -136,7 +136,7 @@ async def _tls_sandbox(tmp_path: Path) -> AsyncIterator[_TlsSandbox]:
             def issue_wss(user_id: int) -> api.Session:
                 return dataclasses.replace(issue(user_id), ws_url=f"wss://127.0.0.1:{wss_port}")
 
-            core.issue_session = issue_wss
+            core.issue_session = issue_wss  # type: ignore[method-assign]
             yield _TlsSandbox(sb, ssl.create_default_context(cafile=str(cert)), https_port, https, wss)
         finally:
             nursery.cancel_scope.cancel()
