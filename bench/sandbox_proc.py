@@ -17,12 +17,15 @@ line (``"ok": false`` and ``"error"`` on failure):
     wait until UID has COUNT sockets open.
 ``session UID``
     issue a session for UID (``token``, for the raw ceiling client).
-``flood UID N CHANNELS``
+``flood UID N CHANNELS [chunked|per-frame]``
     push N pre-encoded channel messages (``bench.frames``), spread round-robin
     over the first CHANNELS text channels of the seeded clan, to UID's sockets
     as fast as they accept them; answers ``t_start``/``t_end``
     (``time.monotonic()``, comparable across processes on one machine) and
-    ``sent``.  Frames are built before ``t_start``.
+    ``sent``.  Frames are built before ``t_start``.  ``chunked`` (default)
+    writes ~64 KiB of ready-made WebSocket frames per system call, so that the
+    client, not the sandbox, sets the pace; ``per-frame`` uses the sandbox's
+    ``push_many`` (one message per write).
 ``rate_limits on|off``
     the sandbox's socket/API budgets (off by default).
 ``quit``
@@ -48,6 +51,7 @@ from .frames import CHANNEL_ID, CLAN_ID, FrameFactory
 # Ids for what the benchmark adds; far from the seed's and the sandbox's snowflakes.
 _BENCH_IDS = itertools.count(1870000000000000000)
 _FLOOD_IDS = itertools.count(1880000000000000000, 1_000_000)
+_CHUNK = 64 * 1024
 
 
 def _text_channels(sb: Sandbox, clan_id: int) -> list[int]:
@@ -92,12 +96,69 @@ def _seed_clans(sb: Sandbox, n_clans: int, n_channels: int) -> list[int]:
     return mine
 
 
-async def _flood(sb: Sandbox, factory: FrameFactory, uid: int, n: int, channels: int) -> dict[str, Any]:
+def _ws_frame(payload: bytes) -> bytes:
+    """*payload* as one unmasked binary WebSocket frame (server to client, RFC 6455 §5.2)."""
+    n = len(payload)
+    if n < 126:
+        head = bytes((0x82, n))
+    elif n < 1 << 16:
+        head = b"\x82\x7e" + n.to_bytes(2, "big")
+    else:
+        head = b"\x82\x7f" + n.to_bytes(8, "big")
+    return head + payload
+
+
+def _chunks(frames: list[bytes], size: int = _CHUNK) -> list[bytes]:
+    out: list[bytes] = []
+    batch: list[bytes] = []
+    length = 0
+    for frame in frames:
+        data = _ws_frame(frame)
+        batch.append(data)
+        length += len(data)
+        if length >= size:
+            out.append(b"".join(batch))
+            batch, length = [], 0
+    if batch:
+        out.append(b"".join(batch))
+    return out
+
+
+async def _write_chunks(sb: Sandbox, uid: int, chunks: list[bytes]) -> int:
+    """Write pre-framed chunks to *uid*'s sockets, each under the connection's own send lock.
+
+    The sandbox's ``push_many`` frames and writes one message per system call, which
+    makes the sandbox (not the client) the bottleneck of a flood on these machines.
+    Writing ~64 KiB of ready-made frames per call lets the client set the pace.  The
+    lock is trio-websocket's (private, version pinned): replies the sandbox sends
+    meanwhile (pongs) go out whole, between two chunks.
+    """
+    written = 0
+    for conn in sb.connections(uid):
+        ws: Any = conn.ws
+        try:
+            for chunk in chunks:
+                async with ws._stream_lock:
+                    await ws._stream.send_all(chunk)
+            written += 1
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            continue
+    return written
+
+
+async def _flood(
+    sb: Sandbox, factory: FrameFactory, uid: int, n: int, channels: int, mode: str
+) -> dict[str, Any]:
     channel_ids = _ensure_channels(sb, CLAN_ID, channels)
     frames = factory.frames(n, channel_ids, first_id=next(_FLOOD_IDS))
+    chunks = _chunks(frames) if mode == "chunked" else []
     await trio.lowlevel.checkpoint()
     t_start = time.monotonic()
-    sent = await sb.push_many(frames, to=uid)
+    if mode == "chunked":
+        sockets = await _write_chunks(sb, uid, chunks)
+        sent = sockets * n
+    else:
+        sent = await sb.push_many(frames, to=uid)
     t_end = time.monotonic()
     return {"t_start": t_start, "t_end": t_end, "sent": sent}
 
@@ -165,7 +226,10 @@ async def _command(sb: Sandbox, factory: FrameFactory, words: list[str]) -> dict
         return {"token": sb.issue_session(int(rest[0])).token}
 
     async def flood() -> dict[str, Any]:
-        return await _flood(sb, factory, int(rest[0]), int(rest[1]), int(rest[2]))
+        mode = rest[3] if len(rest) > 3 else "chunked"
+        if mode not in ("chunked", "per-frame"):
+            raise ValueError(f"flood mode must be chunked or per-frame, got {mode!r}")
+        return await _flood(sb, factory, int(rest[0]), int(rest[1]), int(rest[2]), mode)
 
     async def rate_limits() -> dict[str, Any]:
         sb.faults.rate_limits = rest[0] == "on"

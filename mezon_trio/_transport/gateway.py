@@ -58,6 +58,7 @@ from ..errors import (
     RateLimited,
     RequestTimeout,
 )
+from . import direct
 from .tls import certificate_error, describe_certificate_error
 from .urls import redact_url
 
@@ -325,6 +326,7 @@ class Gateway:
         self._ssl_context = ssl_context
         self._ws_connect = ws_connect
 
+        direct.prepare()  # before any connection opens (see _transport/direct.py)
         self._correlator: Correlator[_Waiter] = Correlator()
         self._chunks = ChunkAssembler()
         self._conn: trio_websocket.WebSocketConnection | None = None
@@ -557,6 +559,9 @@ class Gateway:
     async def _run(
         self, conn: trio_websocket.WebSocketConnection, task_status: trio.TaskStatus[None]
     ) -> None:
+        # Binary messages straight from trio-websocket's reader task to _on_frame (no channel
+        # handoff per message); text frames still reach _reader through get_message().
+        direct.install_direct_dispatch(conn, self._on_direct_frame)
         async with trio.open_nursery() as nursery:
             self._run_scope = nursery.cancel_scope
             self._conn = conn
@@ -628,6 +633,10 @@ class Gateway:
                 ),
             )
         scope.cancel()
+
+    def _on_direct_frame(self, data: bytes) -> None:
+        self._frames_received += 1
+        self._on_frame(data)
 
     def _on_frame(self, data: bytes) -> None:
         try:
