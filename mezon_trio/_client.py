@@ -150,6 +150,7 @@ class ClientStatistics:
     refreshes: int
     internal_dropped: int
     duplicates_dropped: int = 0
+    own_messages_dropped: int = 0
 
 
 class _State(enum.Enum):
@@ -254,6 +255,10 @@ class MezonClient(BotApi, WaitingMixin):
         close_timeout: bound on closing the client (s).
         http_transport: an ``httpx.AsyncBaseTransport`` (tests: the sandbox's in-memory one).
         ws_connect: ``ws_connect(nursery, url)`` replacing trio-websocket's connect (tests).
+        ignore_own_messages: drop ``channel_message`` pushes sent by this bot
+            (PROTOCOL.md §12 Q3: a server may echo them), so an echo bot cannot
+            loop; counted in ``statistics().own_messages_dropped``.  Pass False to
+            receive them.
 
     Raises:
         ConfigurationError: an argument is invalid.
@@ -284,6 +289,7 @@ class MezonClient(BotApi, WaitingMixin):
         close_timeout: float = 5.0,
         http_transport: httpx.AsyncBaseTransport | None = None,
         ws_connect: WsConnect | None = None,
+        ignore_own_messages: bool = True,
     ) -> None:
         try:
             self._client_id = int(client_id)
@@ -369,6 +375,8 @@ class MezonClient(BotApi, WaitingMixin):
         self._reconnects = 0
         self._internal_dropped = 0
         self._duplicates_dropped = 0
+        self._ignore_own_messages = ignore_own_messages
+        self._own_messages_dropped = 0
         # OrderedDict: popping the oldest of a plain dict rescans its deleted slots (~3 µs a push).
         self._recent_messages: OrderedDict[tuple[int, int, int, int, int], None] = OrderedDict()
         self._init_bot_api()  # caches, managers, token wiring (mezon_trio/_api/)
@@ -865,8 +873,13 @@ class MezonClient(BotApi, WaitingMixin):
             self._on_protocol_error(exc, len(data))
             return
         self._pushes_decoded += 1
-        if field_number == _F_CHANNEL_MESSAGE and self._is_replay(envelope.channel_message):
-            return
+        if field_number == _F_CHANNEL_MESSAGE:
+            message = envelope.channel_message
+            if self._is_replay(message):
+                return
+            if self._ignore_own_messages and message is not None and message.sender_id == self.user_id:
+                self._own_messages_dropped += 1
+                return
         if internal:
             self._handle_internal(field_number, envelope)
         try:
@@ -1230,6 +1243,7 @@ class MezonClient(BotApi, WaitingMixin):
             refreshes=self._session.refreshes,
             internal_dropped=self._internal_dropped,
             duplicates_dropped=self._duplicates_dropped,
+            own_messages_dropped=self._own_messages_dropped,
         )
 
 

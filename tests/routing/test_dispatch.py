@@ -107,7 +107,11 @@ async def test_error_handler_replaces_default_replies() -> None:
 
 async def test_own_messages_ignored_even_when_echoed() -> None:
     with trio.fail_after(30):
-        async with open_sandbox(echo_own_messages=True) as sb, MezonClient(**client_kwargs(sb)) as client:
+        async with (
+            open_sandbox(echo_own_messages=True) as sb,
+            # the client's own filter is off here, so the router's ignore_self is what is tested
+            MezonClient(**client_kwargs(sb), ignore_own_messages=False) as client,
+        ):
             make_router().attach(client)
             # the bot's own "!add" (echoed back by this server) must not trigger a loop
             await client.send_message(sb.clan_id, sb.channel_id, 2, True, "!add 40 2")
