@@ -71,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     raw = trio.run(runner.run)
     rows = build_rows(raw, rate_limits_note=RATE_LIMITS_NOTE)
+    if args.quick:
+        rows[0]["notes"].insert(0, "--quick: sizes too small for the verdicts to mean anything")
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(started))
     document = {
         "timestamp": stamp,
