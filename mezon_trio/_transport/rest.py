@@ -20,7 +20,7 @@ import logging
 import random
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any, Final, TypeVar
 
@@ -316,7 +316,9 @@ class RestClient:
         started = trio.current_time()
         with trio.move_on_after(self.timeout) as scope:
             try:
-                response = await http.post(url, content=body, headers=headers)
+                request = http.build_request("POST", url, content=body, headers=headers)
+                request.stream = _Body(body)
+                response = await http.send(request)
             except httpx.HTTPError as exc:
                 raise _map_httpx(exc, operation) from exc
         if scope.cancelled_caught:
@@ -336,6 +338,37 @@ class RestClient:
             context=context,
             retry_after=_retry_after(response.headers.get("retry-after")),
         )
+
+
+class _Body(httpx.AsyncByteStream):
+    """A request body iterated without an async generator.
+
+    httpx's own ``ByteStream.__aiter__`` is an async generator: a request cancelled while
+    its body is being written leaves it unfinished, and trio then warns (ResourceWarning)
+    when it is garbage collected (encode/httpx#3686).
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return _Once(self._data)
+
+
+class _Once:
+    __slots__ = ("_data",)
+
+    def __init__(self, data: bytes) -> None:
+        self._data: bytes | None = data
+
+    def __aiter__(self) -> _Once:
+        return self
+
+    async def __anext__(self) -> bytes:
+        data, self._data = self._data, None
+        if data is None:
+            raise StopAsyncIteration
+        return data
 
 
 def _decode(response_type: type[M], data: bytes, operation: str) -> M:
