@@ -130,6 +130,23 @@ def tcp_sockets() -> dict[str, tuple[int, int, str]]:
     return out
 
 
+def describe_fd(entry: str) -> str:
+    """*entry* (``"fd->target"``) with the socket table it appears in, for failure messages."""
+    target = entry.split("->", 1)[1]
+    if not target.startswith("socket:["):
+        return entry
+    inode = target[8:-1]
+    for table in ("tcp", "tcp6", "udp", "udp6", "unix"):
+        try:
+            with open(f"/proc/net/{table}") as f:
+                for line in f:
+                    if inode in line.split():
+                        return f"{entry} ({table}: {' '.join(line.split()[:4])})"
+        except OSError:
+            continue
+    return f"{entry} (in no socket table: created, never connected)"
+
+
 def client_side_fds(before: set[str], server_ports: set[int]) -> set[str]:
     """Descriptors opened since *before*, minus the sandbox's own server-side sockets."""
     new = open_fds() - before

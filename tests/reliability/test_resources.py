@@ -20,6 +20,8 @@ import pytest
 import trio
 
 from mezon_trio import Events, MezonClient, ReconnectPolicy, connect_mezon
+from mezon_trio._proto.mezon import api
+from mezon_trio._transport.rest import RestClient
 from mezon_trio.errors import AuthenticationError, MezonError
 from mezon_trio.testing import open_sandbox
 
@@ -30,6 +32,7 @@ from ._support import (
     client_side_tasks,
     client_tasks,
     describe,
+    describe_fd,
     open_fds,
     send_envelope,
 )
@@ -58,7 +61,7 @@ async def _settled(sb: Any, tasks_before: set[trio.lowlevel.Task], fds_before: s
                 return []
             await trio.sleep(0.01)
     leaks = [f"task {d}" for d in describe(extra_tasks)]
-    leaks += [f"fd {fd}" for fd in sorted(extra_fds)]
+    leaks += [f"fd {describe_fd(fd)}" for fd in sorted(extra_fds)]
     if sb.connection_count():
         leaks.append(f"{sb.connection_count()} sandbox connections")
     return leaks
@@ -133,7 +136,7 @@ async def test_nothing_left_after_the_scope(scale: Scale, figures: Figures) -> N
                 found = await _settled(sb, tasks_before, fds_before)
                 if found:
                     leaks.append(f"round {round_} ({mode}, {delay:.3f}s): {found}")
-    assert leaks == []
+    assert leaks == [], leaks
     figures.record(
         f"resources_scope_exit[{scale.name}]",
         {"seed": seed, "rounds": rounds, "outcomes": dict(outcomes), "leaks_found": len(leaks)},
@@ -241,3 +244,33 @@ async def test_failed_connects_leave_nothing(failure: str) -> None:
             )
             assert client_tasks() == []
             assert await _settled(sb, tasks_before, fds_before) == []
+
+
+async def test_a_request_cancelled_while_writing_its_body_leaves_nothing() -> None:
+    """A server that never reads: the body write blocks, then the call is cancelled (httpx's
+    own body iterator would be left unfinished and trio would warn, encode/httpx#3686)."""
+    accepted: list[trio.SocketStream] = []
+
+    async def never_reads(stream: trio.SocketStream) -> None:
+        accepted.append(stream)
+        await trio.sleep_forever()
+
+    with trio.fail_after(20):
+        async with trio.open_nursery() as nursery:
+            listeners = await nursery.start(trio.serve_tcp, never_reads, 0)
+            port = listeners[0].socket.getsockname()[1]
+            gc.collect()
+            fds_before = open_fds()
+            rest = RestClient(login_base=f"http://127.0.0.1:{port}", timeout=30.0, api_rate=1000.0)
+            big = api.ChannelMessage(content="x" * (8 << 20))  # far more than the socket buffers hold
+            async with rest:
+                with trio.move_on_after(0.5) as scope:
+                    await rest.call("GetAccount", big, api.Account, token="t")
+            assert scope.cancelled_caught
+            for stream in accepted:
+                await stream.aclose()
+            gc.collect()  # an unfinished async generator or socket would warn here (warnings are errors)
+            await trio.sleep(0.05)
+            gc.collect()
+            assert open_fds() - fds_before == set()
+            nursery.cancel_scope.cancel()
