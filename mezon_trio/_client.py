@@ -43,7 +43,7 @@ from ._api.mixin import BotApi
 from ._proto.mezon import api
 from ._proto.mezon import realtime as rt
 from ._protocol.api_index import API_INDEX
-from ._protocol.hotpath import decode_push
+from ._protocol.hotpath import decode_channel_message_push, decode_push
 from ._protocol.typecheck import check_message
 from ._ratelimit import RateLimiterStatistics
 from ._session import Session, SessionManager
@@ -89,6 +89,7 @@ _F_USER_CHANNEL_ADDED: Final = VARIANT_FIELD_NUMBERS[Events.USER_CHANNEL_ADDED]
 _F_ADD_CLAN_USER: Final = VARIANT_FIELD_NUMBERS[Events.ADD_CLAN_USER]
 _F_CHANNEL_UPDATED: Final = VARIANT_FIELD_NUMBERS[Events.CHANNEL_UPDATED]
 _F_CHANNEL_MESSAGE: Final = VARIANT_FIELD_NUMBERS[Events.CHANNEL_MESSAGE]
+_CHANNEL_MESSAGE_KIND: Final = Events.CHANNEL_MESSAGE.value
 #: channel_message pushes remembered to drop replays (PROTOCOL.md §9.1).
 _REPLAY_WINDOW: Final = 4096
 #: Pushes the client handles itself (decoded even when nobody subscribes).
@@ -862,6 +863,24 @@ class MezonClient(BotApi, WaitingMixin):
         if not internal and field_number not in self._hub.wanted_field_numbers():
             self._pushes_skipped += 1
             return
+        if field_number == _F_CHANNEL_MESSAGE:
+            raw = decode_channel_message_push(data)
+            if raw is not None:  # the common case, without an Envelope around the message
+                self._pushes_decoded += 1
+                if self._is_replay(raw):
+                    return
+                if self._ignore_own_messages and raw.sender_id == self.user_id:
+                    self._own_messages_dropped += 1
+                    return
+                try:
+                    # Someone listens (wanted_field_numbers), as publish_envelope would check.
+                    self._hub.publish(_CHANNEL_MESSAGE_KIND, self._make_message(raw))
+                except Exception as exc:
+                    log.warning("skipped a bad channel_message push (%d bytes): %r", len(data), exc)
+                    self._on_protocol_error(
+                        ProtocolError(f"could not deliver channel_message: {type(exc).__name__}"), len(data)
+                    )
+                return
         kind = _KIND_BY_FIELD.get(field_number)
         if kind is None:  # an empty Envelope, or a variant newer than our schema
             self._pushes_skipped += 1

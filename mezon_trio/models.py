@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast, final
 
 import betterproto2
@@ -155,13 +155,24 @@ def _decode_json_list(data: bytes, attr: str, item_cls: type[_ItemT]) -> tuple[_
     return tuple(out)
 
 
+# ``json.loads(s)`` is ``scan_once(s, 0)`` plus checks that matter only when ``s`` does not start
+# with ``{`` or has something after the object (``json.decoder.JSONDecoder.decode``); calling the
+# C scanner directly saves about 1 µs per message on the inbound path.
+_scan_json: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
 def _parse_content(raw: str) -> dict[str, Any]:
     """The content JSON object; tolerant (PROTOCOL.md §6.1): anything but an object is ``{"t": raw}``."""
     if not raw:
         return {}
     try:
-        value = json.loads(raw)
-    except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested past the interpreter's limit
+        if raw[0] == "{":
+            value, end = _scan_json(raw, 0)
+            if end != len(raw):  # trailing whitespace or extra data: the full decoder decides
+                value = json.loads(raw)
+        else:
+            value = json.loads(raw)
+    except (ValueError, RecursionError, StopIteration):  # RecursionError: "[[[[..." nested too deep
         return {"t": raw}
     if isinstance(value, dict):
         return value

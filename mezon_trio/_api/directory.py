@@ -127,35 +127,39 @@ class DirectoryMixin(ClientCore):
     def _observe_message(self, message: Message) -> None:
         """Refresh the sender and the channel from a pushed message; no I/O, no parsing."""
         raw = message.raw
-        users = self._users_cache
-        user = users.peek(raw.sender_id)
-        if user is None:
-            if raw.sender_id:
-                users.set(raw.sender_id, User._from_message(self._as_bot(), raw))
-        else:
+        sender_id = raw.sender_id
+        channel_id = raw.channel_id
+        clan_id = raw.clan_id
+        user = self._users_cache.peek(sender_id)
+        if user is not None:
             user._absorb(raw)
+        elif sender_id:
+            self._users_cache.set(sender_id, User._from_message(self._as_bot(), raw))
         channels = self._channels_cache
-        channel = channels.peek(raw.channel_id)
+        channel = channels.peek(channel_id)
         if channel is None:
-            channel = channels.set(raw.channel_id, TextChannel._from_message(self._as_bot(), raw))
-            if raw.clan_id:
-                clan = self._clans_cache.peek(raw.clan_id)
+            channel = channels.set(channel_id, TextChannel._from_message(self._as_bot(), raw))
+            if clan_id:
+                clan = self._clans_cache.peek(clan_id)
                 if clan is not None:
-                    clan.channels.set(raw.channel_id, channel)
-        if raw.clan_id == 0 and raw.mode == _DM_MODE and raw.sender_id != self.user_id:
-            self._dm_learned[raw.sender_id] = raw.channel_id
+                    clan.channels.set(channel_id, channel)
+        if clan_id == 0 and raw.mode == _DM_MODE and sender_id != self.user_id:
+            self._dm_learned[sender_id] = channel_id
         code = raw.code
         if code == 0 or code == 1:
-            channel.messages.set(raw.message_id, message)
+            message_id = raw.message_id
+            channel.messages.set(message_id, message)
             lru = self._message_lru
-            key = (raw.channel_id, raw.message_id)
-            lru[key] = None
-            lru.move_to_end(key)
-            if len(lru) > MAX_MESSAGES:  # the client-wide bound: drop the oldest cached message
-                (old_channel, old_message), _ = lru.popitem(last=False)
-                holder = channels.peek(old_channel)
-                if holder is not None:
-                    holder.messages.delete(old_message)
+            key = (channel_id, message_id)
+            if key in lru:
+                lru.move_to_end(key)
+            else:
+                lru[key] = None  # a new key goes last
+                if len(lru) > MAX_MESSAGES:  # the client-wide bound: drop the oldest cached message
+                    (old_channel, old_message), _ = lru.popitem(last=False)
+                    holder = channel if old_channel == channel_id else channels.peek(old_channel)
+                    if holder is not None:
+                        holder.messages.delete(old_message)
         elif code == 2:
             channel.messages.delete(raw.message_id)
 

@@ -12,12 +12,27 @@ and both ways give equal results (``tests/protocol/test_hotcodec.py``).
 
 from __future__ import annotations
 
+from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from .frames import decode_envelope
-from .hotcodec import decode_envelope_fast
+from .hotcodec import _channel_message_fast, decode_envelope_fast, split_envelope
 from .typecheck import check_envelope, check_payload
 
-__all__ = ["decode_push", "decode_reply"]
+__all__ = ["decode_channel_message_push", "decode_push", "decode_reply"]
+
+_F_CHANNEL_MESSAGE = 6  # Envelope.channel_message
+
+
+def decode_channel_message_push(data: bytes) -> api.ChannelMessage | None:
+    """The chat message of a ``channel_message`` push when the fast decoder takes it, else None.
+
+    Returns what ``decode_envelope_fast(data).channel_message`` returns, without building the
+    Envelope around it (its 99 defaults cost about 0.6 µs); None means "use :func:`decode_push`".
+    """
+    split = split_envelope(data)
+    if split is None or split[1] != _F_CHANNEL_MESSAGE:
+        return None
+    return _channel_message_fast(data, split[2])
 
 
 def decode_push(data: bytes, kind: str) -> rt.Envelope:
