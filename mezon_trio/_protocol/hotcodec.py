@@ -90,16 +90,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         v &= 0xFFFFFFFFFFFFFFFF
         fields["clan_id"] = v - 0x10000000000000000 if v >> 63 else v
         if pos >= end:
@@ -119,16 +146,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         v &= 0xFFFFFFFFFFFFFFFF
         fields["channel_id"] = v - 0x10000000000000000 if v >> 63 else v
         if pos >= end:
@@ -148,16 +202,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         v &= 0xFFFFFFFFFFFFFFFF
         fields["message_id"] = v - 0x10000000000000000 if v >> 63 else v
         if pos >= end:
@@ -177,16 +258,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         v &= 0xFFFFFFFF
         fields["code"] = v - 0x100000000 if v >> 31 else v
         if pos >= end:
@@ -206,16 +314,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         v &= 0xFFFFFFFFFFFFFFFF
         fields["sender_id"] = v - 0x10000000000000000 if v >> 63 else v
         if pos >= end:
@@ -235,16 +370,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["username"] = data[pos : pos + v].decode()
         pos += v
         if pos >= end:
@@ -264,16 +426,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["avatar"] = data[pos : pos + v].decode()
         pos += v
         if pos >= end:
@@ -293,16 +482,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["content"] = data[pos : pos + v].decode()
         pos += v
         if pos >= end:
@@ -322,16 +538,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["channel_label"] = data[pos : pos + v].decode()
         pos += v
         if pos >= end:
@@ -351,16 +594,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["clan_logo"] = data[pos : pos + v].decode()
         pos += v
         if pos >= end:
@@ -380,16 +650,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["category_name"] = data[pos : pos + v].decode()
         pos += v
         if pos >= end:
@@ -409,16 +706,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["display_name"] = data[pos : pos + v].decode()
         pos += v
         if pos >= end:
@@ -438,16 +762,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["clan_nick"] = data[pos : pos + v].decode()
         pos += v
         if pos >= end:
@@ -467,16 +818,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["clan_avatar"] = data[pos : pos + v].decode()
         pos += v
         if pos >= end:
@@ -496,16 +874,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["reactions"] = data[pos : pos + v]
         pos += v
         if pos >= end:
@@ -525,16 +930,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["mentions"] = data[pos : pos + v]
         pos += v
         if pos >= end:
@@ -554,16 +986,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["attachments"] = data[pos : pos + v]
         pos += v
         if pos >= end:
@@ -583,16 +1042,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["references"] = data[pos : pos + v]
         pos += v
         if pos >= end:
@@ -612,16 +1098,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["referenced_message"] = data[pos : pos + v]
         pos += v
         if pos >= end:
@@ -641,16 +1154,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["create_time_seconds"] = v & 0xFFFFFFFF
         if pos >= end:
             if pos == end:
@@ -669,16 +1209,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["update_time_seconds"] = v & 0xFFFFFFFF
         if pos >= end:
             if pos == end:
@@ -697,16 +1264,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         v &= 0xFFFFFFFF
         fields["mode"] = v - 0x100000000 if v >> 31 else v
         if pos >= end:
@@ -726,16 +1320,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["hide_editted"] = v > 0
         if pos >= end:
             if pos == end:
@@ -754,16 +1375,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["is_public"] = v > 0
         if pos >= end:
             if pos == end:
@@ -782,16 +1430,43 @@ def _channel_message_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         v &= 0xFFFFFFFFFFFFFFFF
         fields["topic_id"] = v - 0x10000000000000000 if v >> 63 else v
         if pos >= end:
@@ -857,16 +1532,43 @@ def _channel_message_ack_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         v &= 0xFFFFFFFFFFFFFFFF
         fields["channel_id"] = v - 0x10000000000000000 if v >> 63 else v
         if pos >= end:
@@ -886,16 +1588,43 @@ def _channel_message_ack_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         v &= 0xFFFFFFFFFFFFFFFF
         fields["message_id"] = v - 0x10000000000000000 if v >> 63 else v
         if pos >= end:
@@ -915,16 +1644,43 @@ def _channel_message_ack_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         v &= 0xFFFFFFFF
         fields["code"] = v - 0x100000000 if v >> 31 else v
         if pos >= end:
@@ -944,16 +1700,43 @@ def _channel_message_ack_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["username"] = data[pos : pos + v].decode()
         pos += v
         if pos >= end:
@@ -973,16 +1756,43 @@ def _channel_message_ack_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["create_time_seconds"] = v & 0xFFFFFFFF
         if pos >= end:
             if pos == end:
@@ -1001,16 +1811,43 @@ def _channel_message_ack_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["update_time_seconds"] = v & 0xFFFFFFFF
         if pos >= end:
             if pos == end:
@@ -1029,16 +1866,43 @@ def _channel_message_ack_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         if v == 0:
             fields["persistent"] = False
         elif v == 2 and data[pos] == 8 and data[pos + 1] < 128:
@@ -1063,16 +1927,43 @@ def _channel_message_ack_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["clan_logo"] = data[pos : pos + v].decode()
         pos += v
         if pos >= end:
@@ -1092,16 +1983,43 @@ def _channel_message_ack_fields(data: bytes, pos: int) -> dict[str, Any]:
         pos += 1
         if v >= 128:
             v &= 127
-            shift = 7
-            while True:
+            b = data[pos]
+            pos += 1
+            v |= (b & 127) << 7
+            if b >= 128:
                 b = data[pos]
                 pos += 1
-                v |= (b & 127) << shift
-                if b < 128:
-                    break
-                shift += 7
-                if shift > 63:
-                    raise _Fallback
+                v |= (b & 127) << 14
+                if b >= 128:
+                    b = data[pos]
+                    pos += 1
+                    v |= (b & 127) << 21
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 28
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 35
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 42
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 49
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 56
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 63
+                                            if b >= 128:
+                                                raise _Fallback
         fields["category_name"] = data[pos : pos + v].decode()
         pos += v
         if pos >= end:
@@ -1271,16 +2189,43 @@ def split_envelope(data: bytes) -> tuple[int, int, int] | None:
             pos += 1
             if v >= 128:
                 v &= 127
-                shift = 7
-                while True:
+                b = data[pos]
+                pos += 1
+                v |= (b & 127) << 7
+                if b >= 128:
                     b = data[pos]
                     pos += 1
-                    v |= (b & 127) << shift
-                    if b < 128:
-                        break
-                    shift += 7
-                    if shift > 63:
-                        raise _Fallback
+                    v |= (b & 127) << 14
+                    if b >= 128:
+                        b = data[pos]
+                        pos += 1
+                        v |= (b & 127) << 21
+                        if b >= 128:
+                            b = data[pos]
+                            pos += 1
+                            v |= (b & 127) << 28
+                            if b >= 128:
+                                b = data[pos]
+                                pos += 1
+                                v |= (b & 127) << 35
+                                if b >= 128:
+                                    b = data[pos]
+                                    pos += 1
+                                    v |= (b & 127) << 42
+                                    if b >= 128:
+                                        b = data[pos]
+                                        pos += 1
+                                        v |= (b & 127) << 49
+                                        if b >= 128:
+                                            b = data[pos]
+                                            pos += 1
+                                            v |= (b & 127) << 56
+                                            if b >= 128:
+                                                b = data[pos]
+                                                pos += 1
+                                                v |= (b & 127) << 63
+                                                if b >= 128:
+                                                    raise _Fallback
             v &= 0xFFFFFFFF
             cid = v - 0x100000000 if v >> 31 else v
             if pos >= end:
