@@ -50,9 +50,11 @@ async def _settled(sb: Any, tasks_before: set[trio.lowlevel.Task], fds_before: s
 
     The sandbox's own server-side tasks and sockets are not counted (hypercorn keeps
     an idle keep-alive connection for its 5 s timeout after the client closed its end).
+    A socket reset by its peer leaves the kernel's tables, so it cannot be told apart by
+    its port: the wait (10 s) outlasts hypercorn's keep-alive timeout for those.
     """
     ports = {sb.port, sb.ws_port}
-    with trio.move_on_after(5):
+    with trio.move_on_after(10):
         while True:
             gc.collect()
             extra_tasks = client_side_tasks(tasks_before)
