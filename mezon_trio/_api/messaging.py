@@ -60,6 +60,47 @@ def _content(msg: MsgContent) -> Content:
     return content
 
 
+def _message_send(
+    clan_id: int,
+    channel_id: int,
+    mode: int,
+    is_public: bool,
+    msg: MsgContent,
+    mentions: Iterable[object] | None,
+    attachments: Iterable[object] | None,
+    ref: object,
+    *,
+    anonymous_message: bool,
+    mention_everyone: bool,
+    avatar: str,
+    code: int,
+    topic_id: int,
+    message_id: int = 0,
+) -> rt.ChannelMessageSend:
+    """The ``ChannelMessageSend`` of a send or an ephemeral send (§5.3, §5.7), every field passed through.
+
+    Raises:
+        ContentError: invalid content, mentions, attachments or references; too long.
+    """
+    content = _content(msg)
+    return rt.ChannelMessageSend(
+        clan_id=clan_id,
+        channel_id=channel_id,
+        content=content.to_json(),
+        mentions=mention_protos(content.mentions if mentions is None else mentions),
+        attachments=attachment_protos(attachments),
+        references=ref_protos(ref),
+        mode=int(mode),
+        anonymous_message=bool(anonymous_message),
+        mention_everyone=bool(mention_everyone),
+        avatar=avatar or "",
+        is_public=bool(is_public),
+        code=int(code),
+        topic_id=topic_id or 0,
+        id=message_id or 0,
+    )
+
+
 def refine_api_error(exc: APIError) -> APIError:
     """The typed error for a socket ``rt.Error`` reply, which carries no status (§3.3, §12 Q5).
 
@@ -139,21 +180,20 @@ class MessagingMixin(DirectoryMixin):
             ConfigurationError: the client is not running.
         """
         self._require_running("send_message")
-        content = _content(msg)
-        send = rt.ChannelMessageSend(
-            clan_id=clan_id,
-            channel_id=channel_id,
-            content=content.to_json(),
-            mentions=mention_protos(content.mentions if mentions is None else mentions),
-            attachments=attachment_protos(attachments),
-            references=ref_protos(ref),
-            mode=int(mode),
-            anonymous_message=bool(anonymous_message),
-            mention_everyone=bool(mention_everyone),
-            avatar=avatar or "",
-            is_public=bool(is_public),
-            code=int(code),
-            topic_id=topic_id or 0,
+        send = _message_send(
+            clan_id,
+            channel_id,
+            mode,
+            is_public,
+            msg,
+            mentions,
+            attachments,
+            ref,
+            anonymous_message=anonymous_message,
+            mention_everyone=mention_everyone,
+            avatar=avatar,
+            code=code,
+            topic_id=topic_id,
         )
         reply = await self._request_joining(
             rt.Envelope(channel_message_send=send), clan_id, channel_id, int(mode), bool(is_public)
@@ -392,22 +432,21 @@ class MessagingMixin(DirectoryMixin):
             RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: not running.
         """
         self._require_running("send_ephemeral")
-        content = _content(msg)
-        send = rt.ChannelMessageSend(
-            clan_id=clan_id,
-            channel_id=channel_id,
-            content=content.to_json(),
-            mentions=mention_protos(content.mentions if mentions is None else mentions),
-            attachments=attachment_protos(attachments),
-            references=ref_protos(ref),
-            mode=int(mode),
-            anonymous_message=bool(anonymous_message),
-            mention_everyone=bool(mention_everyone),
-            avatar=avatar or "",
-            is_public=bool(is_public),
-            code=int(code),
+        send = _message_send(
+            clan_id,
+            channel_id,
+            mode,
+            is_public,
+            msg,
+            mentions,
+            attachments,
+            ref,
+            anonymous_message=anonymous_message,
+            mention_everyone=mention_everyone,
+            avatar=avatar,
+            code=code,
             topic_id=topic_id,
-            id=message_id,
+            message_id=message_id,
         )
         envelope = rt.Envelope(
             ephemeral_message_send=rt.EphemeralMessageSend(
