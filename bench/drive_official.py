@@ -26,6 +26,8 @@ import tempfile
 import time
 from typing import Any
 
+from _counter import Counter  # bench/ is this script's directory, hence on sys.path
+
 
 def emit(**fields: Any) -> None:
     sys.stdout.write(json.dumps(fields, separators=(",", ":")) + "\n")
@@ -44,53 +46,11 @@ def rss_kb() -> tuple[int, int]:
         return 0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-class Counter:
-    def __init__(self) -> None:
-        self.target = 0
-        self.seen = 0
-        self.marks: list[int] = []
-        self.t_first = 0.0
-        self.cpu0 = 0.0
-        self.chars = 0
-
-    def arm(self, n: int, marks: list[int]) -> None:
-        self.target = n
-        self.seen = 0
-        self.chars = 0
-        self.marks = sorted(marks)
-        self.cpu0 = time.process_time()
-
-    def hit(self, text_len: int) -> None:
-        self.seen += 1
-        self.chars += text_len
-        seen = self.seen
-        if seen == 1:
-            self.t_first = time.monotonic()
-        if self.marks and seen == self.marks[0]:
-            self.marks.pop(0)
-            rss, hwm = rss_kb()
-            emit(ok=True, mark=seen, rss_kb=rss, hwm_kb=hwm)
-        if seen == self.target:
-            t_last = time.monotonic()
-            cpu = time.process_time() - self.cpu0
-            rss, hwm = rss_kb()
-            emit(
-                ok=True,
-                seen=seen,
-                t_first=self.t_first,
-                t_last=t_last,
-                cpu_s=cpu,
-                rss_kb=rss,
-                hwm_kb=hwm,
-                chars=self.chars,
-            )
-
-
 class Driver:
     def __init__(self, sandbox: dict[str, Any], api_key: str) -> None:
         self.sandbox = sandbox
         self.api_key = api_key
-        self.counter = Counter()
+        self.counter = Counter(emit, rss_kb)
         self.client: Any = None
 
     def on_message(self, message: Any) -> None:

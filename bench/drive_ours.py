@@ -41,59 +41,16 @@ import trio_websocket
 from mezon_trio import MezonClient
 from mezon_trio.models import ChannelMessageContent
 
+from ._counter import Counter
 from ._lines import emit, stdin_reader
 from .memory import rss_kb
-
-
-class _Counter:
-    """What the consumer updates per message (cheap: a few attribute writes)."""
-
-    def __init__(self) -> None:
-        self.target = 0
-        self.seen = 0
-        self.marks: list[int] = []
-        self.t_first = 0.0
-        self.cpu0 = 0.0
-        self.chars = 0
-
-    def arm(self, n: int, marks: list[int]) -> None:
-        self.target = n
-        self.seen = 0
-        self.chars = 0
-        self.marks = sorted(marks)
-        self.cpu0 = time.process_time()
-
-    def hit(self, text_len: int) -> None:
-        self.seen += 1
-        self.chars += text_len
-        seen = self.seen
-        if seen == 1:
-            self.t_first = time.monotonic()
-        if self.marks and seen == self.marks[0]:
-            self.marks.pop(0)
-            rss, hwm = rss_kb()
-            emit(ok=True, mark=seen, rss_kb=rss, hwm_kb=hwm)
-        if seen == self.target:
-            t_last = time.monotonic()
-            cpu = time.process_time() - self.cpu0
-            rss, hwm = rss_kb()
-            emit(
-                ok=True,
-                seen=seen,
-                t_first=self.t_first,
-                t_last=t_last,
-                cpu_s=cpu,
-                rss_kb=rss,
-                hwm_kb=hwm,
-                chars=self.chars,
-            )
 
 
 class Driver:
     def __init__(self, sandbox: dict[str, Any], api_key: str) -> None:
         self.sandbox = sandbox
         self.api_key = api_key
-        self.counter = _Counter()
+        self.counter = Counter(emit, rss_kb)
         self.client: MezonClient | None = None
         self._logout = trio.Event()
         self._closed = trio.Event()
