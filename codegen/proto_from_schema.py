@@ -22,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCHEMA = ROOT.parent / "shared" / "protocol" / "mezon-schema.json"
 
-# Our own short descriptions of the messages bots use (see PROTOCOL.md).
+# Our own short descriptions of the messages bots use (see docs/protocol.md).
 DOCS: dict[str, str] = {
     "mezon.realtime.Envelope": (
         "One WebSocket binary frame. `cid` correlates a client request with its reply;\n"
@@ -165,7 +165,7 @@ def render_file(spec: dict[str, Any]) -> str:
     lines = [
         "// Part of mezon-trio. Written from the Mezon schema facts by codegen/proto_from_schema.py;",
         f"// {FILE_HEADERS.get(package, package)}",
-        "// Ids are int64 snowflakes; times are uint32 seconds (see PROTOCOL.md §1.2).",
+        "// Ids are int64 snowflakes; times are uint32 seconds (see docs/protocol.md §1.2).",
         'syntax = "proto3";',
         "",
         f"package {package};",

@@ -90,7 +90,7 @@ _F_ADD_CLAN_USER: Final = VARIANT_FIELD_NUMBERS[Events.ADD_CLAN_USER]
 _F_CHANNEL_UPDATED: Final = VARIANT_FIELD_NUMBERS[Events.CHANNEL_UPDATED]
 _F_CHANNEL_MESSAGE: Final = VARIANT_FIELD_NUMBERS[Events.CHANNEL_MESSAGE]
 _CHANNEL_MESSAGE_KIND: Final = Events.CHANNEL_MESSAGE.value
-#: channel_message pushes remembered to drop replays (PROTOCOL.md §9.1).
+#: channel_message pushes remembered to drop replays (docs/protocol.md §9.1).
 _REPLAY_WINDOW: Final = 4096
 #: Pushes the client handles itself (decoded even when nobody subscribes).
 _INTERNAL_FIELDS: Final = frozenset(
@@ -106,7 +106,7 @@ _INTERNAL_QUEUE: Final = 256
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReconnectPolicy:
-    """How the client reconnects after an unintended disconnect (PROTOCOL.md §3.8).
+    """How the client reconnects after an unintended disconnect (docs/protocol.md §3.8).
 
     Attempt *n* waits a random time in ``[0, min(max_delay, initial_delay * 2**(n-1))]``
     ("full jitter").  The count restarts after a connection stayed up ``reset_after``
@@ -257,7 +257,7 @@ class MezonClient(BotApi, WaitingMixin):
         http_transport: an ``httpx.AsyncBaseTransport`` (tests: the sandbox's in-memory one).
         ws_connect: ``ws_connect(nursery, url)`` replacing trio-websocket's connect (tests).
         ignore_own_messages: drop ``channel_message`` pushes sent by this bot
-            (PROTOCOL.md §12 Q3: a server may echo them), so an echo bot cannot
+            (docs/protocol.md §12 Q3: a server may echo them), so an echo bot cannot
             loop; counted in ``statistics().own_messages_dropped``.  Pass False to
             receive them.
 
@@ -912,7 +912,7 @@ class MezonClient(BotApi, WaitingMixin):
     def _is_replay(self, message: api.ChannelMessage | None) -> bool:
         """True for a chat message push already delivered (same id, channel, code, update time, content).
 
-        A server may re-send recent pushes after a reconnect (PROTOCOL.md §9.1); edits and
+        A server may re-send recent pushes after a reconnect (docs/protocol.md §9.1); edits and
         deletes of a message differ in code, update time or content and still go through.
         The last ``_REPLAY_WINDOW`` pushes are remembered.
         """

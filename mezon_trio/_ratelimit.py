@@ -1,4 +1,4 @@
-"""Per-client token buckets for outgoing WebSocket frames and API calls (PROTOCOL.md §10.1).
+"""Per-client token buckets for outgoing WebSocket frames and API calls (docs/protocol.md §10.1).
 
 Each :class:`MezonClient` owns its own buckets (never process-wide, §11 #13).
 Waiters are served first come, first served.  Time is ``trio.current_time()``,

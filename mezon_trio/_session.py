@@ -1,4 +1,4 @@
-"""Login, the session token and its renewal (PROTOCOL.md §2).
+"""Login, the session token and its renewal (docs/protocol.md §2).
 
 * :func:`parse_session` decodes the login answer as a protobuf ``api.Session``
   whatever its content type, falling back to the old JSON shape (§2.2).

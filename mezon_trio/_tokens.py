@@ -1,4 +1,4 @@
-"""Token transfers over the MMN chain (PROTOCOL.md §8): the client side.
+"""Token transfers over the MMN chain (docs/protocol.md §8): the client side.
 
 The only network code for transfers.  It talks to two services over the
 caller's :class:`httpx.AsyncClient` (so it shares the client's transport and

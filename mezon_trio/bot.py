@@ -54,7 +54,7 @@ of ``extra_data`` parsed leniently (``ctx.data``; :func:`parse_extra_data`).
 predicate is taken (routers, ``client.channel_messages(filter=...)``, ``client.wait_for``):
 :func:`ignore_self`, :func:`from_users`, :func:`in_channels`, :func:`in_clans`, :func:`is_dm`,
 :func:`mentions_bot`.  The client delivers the bot's own messages when the server echoes them
-(PROTOCOL.md §12 Q3; the sandbox does only with ``echo_own_messages=True``), so both routers
+(docs/protocol.md §12 Q3; the sandbox does only with ``echo_own_messages=True``), so both routers
 ignore the bot's own events by default (``ignore_self=True``).
 
 **Waiting.** ``client.wait_for(kind, predicate, timeout=...)`` and ``async with

@@ -2,18 +2,18 @@
 forms and buttons; attachments; the length limit and a splitter.
 
 A Mezon message's ``content`` is a JSON object serialized into a string
-(PROTOCOL.md §6). :class:`Content` is that object as an immutable value, and
+(docs/protocol.md §6). :class:`Content` is that object as an immutable value, and
 :meth:`Content.to_json` writes it the way the wire wants it: compact separators,
 literal UTF-8 (not ``\\u`` escapes), no ``null`` anywhere, absent keys omitted, and
 ids inside the JSON (``channelid``, ``emojiid``) as decimal strings so that the
-JavaScript apps do not round them (PROTOCOL.md §11 quirks 2 and 3).
+JavaScript apps do not round them (docs/protocol.md §11 quirks 2 and 3).
 
 Offsets are UTF-16 code units
 -----------------------------
 Every ``s``/``e`` range (markdown, links, hashtags, emojis, mentions) and the
 4000-unit content limit count **UTF-16 code units**, as JavaScript's
 ``String.length`` does, not Python code points. This is the decision of
-PROTOCOL.md §6.2 and §12 Q4: the Mezon web and mobile apps, the TypeScript SDK and
+docs/protocol.md §6.2 and §12 Q4: the Mezon web and mobile apps, the TypeScript SDK and
 the community Go port all index UTF-16, and only the old Python SDK used code
 points (which misplaces every range after an emoji). The two differ for each
 character outside the Basic Multilingual Plane: ``"👋"`` is one Python character

@@ -1,7 +1,7 @@
 """Event names and event records.
 
 Every server push is an :class:`~mezon_trio._proto.mezon.realtime.Envelope` whose one set
-``message`` variant names the event (PROTOCOL.md §9.1).  :class:`Events` names all 99 variants
+``message`` variant names the event (docs/protocol.md §9.1).  :class:`Events` names all 99 variants
 by their field name, keeping the member names of the official SDK (``Events.CHANNEL_MESSAGE``,
 ``Events.TOKEN_SEND``, ``Events.QUICK_MENU``...; §9.3) and naming every other variant by its field
 name in upper case (``Events.CHANNEL_PRESENCE_EVENT``).  The client adds lifecycle events

@@ -1,6 +1,6 @@
 """Friendly value types handed to applications.
 
-:class:`Message` wraps the pushed ``api.ChannelMessage`` (PROTOCOL.md §6.10).  It is built for every
+:class:`Message` wraps the pushed ``api.ChannelMessage`` (docs/protocol.md §6.10).  It is built for every
 inbound chat message, so constructing one does nothing but store two references: the ``content`` JSON
 and the ``mentions``/``attachments``/``references``/``reactions`` byte lists are decoded on first
 access and cached.  Its methods (``reply``, ``update``, ``delete``, ``react``) act through the client
@@ -162,7 +162,7 @@ _scan_json: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once
 
 
 def _parse_content(raw: str) -> dict[str, Any]:
-    """The content JSON object; tolerant (PROTOCOL.md §6.1): anything but an object is ``{"t": raw}``."""
+    """The content JSON object; tolerant (docs/protocol.md §6.1): anything but an object is ``{"t": raw}``."""
     if not raw:
         return {}
     try:
@@ -267,7 +267,7 @@ class Message:
 
     @property
     def code(self) -> int:
-        """Message type code (PROTOCOL.md §5.12): 0 chat, 1 edit, 2 delete, 12 ephemeral, ..."""
+        """Message type code (docs/protocol.md §5.12): 0 chat, 1 edit, 2 delete, 12 ephemeral, ..."""
         return self._raw.code
 
     @property
@@ -304,7 +304,7 @@ class Message:
 
     @property
     def content(self) -> dict[str, Any]:
-        """The content JSON object (PROTOCOL.md §6.1), parsed on first access and shared.
+        """The content JSON object (docs/protocol.md §6.1), parsed on first access and shared.
 
         Tolerant: invalid JSON, or JSON that is not an object, reads as ``{"t": <raw string>}``;
         empty content as ``{}``.  Treat the dict as read-only.
@@ -386,7 +386,7 @@ class Message:
         topic_id: int | None = None,
         code: int | None = None,
     ) -> ChannelMessageAck:
-        """Answer this message in its channel, quoting it (one reference, PROTOCOL.md §6.9).
+        """Answer this message in its channel, quoting it (one reference, docs/protocol.md §6.9).
 
         The reference carries the quoted message's id, content, attachment flag and the
         sender's id, name, avatar, clan nick and display name.  ``topic_id`` defaults to

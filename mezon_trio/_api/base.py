@@ -23,7 +23,7 @@ __all__ = ["OPAQUE", "ClientCore"]
 
 M = TypeVar("M", bound=betterproto2.Message)
 
-#: Response type for RPCs whose answer no SDK decodes ("not decoded" in PROTOCOL.md
+#: Response type for RPCs whose answer no SDK decodes ("not decoded" in docs/protocol.md
 #: Appendix A): an empty message, so any valid protobuf body parses.
 OPAQUE: Final = rt.Pong
 

@@ -295,7 +295,7 @@ class DirectoryMixin(ClientCore):
         """The DM channel with *user_id*: the known one, else ``CreateChannelDesc`` + ``channel_join``.
 
         Created at most once per user (concurrent callers share the creation); the
-        channel is cached for later DMs (PROTOCOL.md §5.8).
+        channel is cached for later DMs (docs/protocol.md §5.8).
 
         Cancellation: safe; if cancelled after the server created the channel, the next
         call gets the same channel back (the server's creation is idempotent).

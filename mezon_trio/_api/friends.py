@@ -1,4 +1,4 @@
-"""Friends (PROTOCOL.md §7.4) on the current RPCs: ``ListFriends``, ``AddFriends``,
+"""Friends (docs/protocol.md §7.4) on the current RPCs: ``ListFriends``, ``AddFriends``,
 ``DeleteFriends``, ``BlockFriends``, ``UnblockFriends``.
 
 ``AddFriends`` both sends an invitation and accepts one (Nakama semantics):

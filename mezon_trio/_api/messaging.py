@@ -1,5 +1,5 @@
 """Sending, editing, deleting and reacting to messages; ephemeral messages; typing, read marks,
-pins; history pages (PROTOCOL.md §5.3-§5.9, §6.9, §7.3).
+pins; history pages (docs/protocol.md §5.3-§5.9, §6.9, §7.3).
 
 Edits and deletes go through the socket API bridge (``UpdateChannelMessage`` /
 ``DeleteChannelMessage``), as the current official SDKs do; the ack they return

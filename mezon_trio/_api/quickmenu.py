@@ -1,4 +1,4 @@
-"""Quick-menu entries of the bot (PROTOCOL.md §6.7, RPCs in §7.2)."""
+"""Quick-menu entries of the bot (docs/protocol.md §6.7, RPCs in §7.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``client.send_token``: token transfers over MMN + ZK (PROTOCOL.md §8), wired lazily.
+"""``client.send_token``: token transfers over MMN + ZK (docs/protocol.md §8), wired lazily.
 
 Login never touches the token services (quirk 12): the :class:`TokenService` is
 built on the first transfer, and it fetches the ZK proof then.  If a service is

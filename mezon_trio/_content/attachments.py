@@ -1,4 +1,4 @@
-"""Attachments (``api.MessageAttachment``, PROTOCOL.md §6.4).
+"""Attachments (``api.MessageAttachment``, docs/protocol.md §6.4).
 
 Bots reference files that are already hosted somewhere (``url``); all eight fields
 of the protobuf message are passed through unchanged.

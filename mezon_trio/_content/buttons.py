@@ -1,4 +1,4 @@
-"""Buttons: the official SDK's ``ButtonBuilder`` (PROTOCOL.md §6.6).
+"""Buttons: the official SDK's ``ButtonBuilder`` (docs/protocol.md §6.6).
 
 The content's ``components`` key holds *action rows*, ``{"components": [...]}``.
 As in ``mezon-sdk`` 1.8.3, :meth:`ButtonBuilder.build` returns the list of button

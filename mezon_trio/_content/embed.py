@@ -1,4 +1,4 @@
-"""Embeds: the entries of the content's ``embed`` list (PROTOCOL.md §6.5).
+"""Embeds: the entries of the content's ``embed`` list (docs/protocol.md §6.5).
 
 :class:`Embed` is an immutable value for a plain embed. For forms (fields with
 inputs, selects, radios, date pickers, animations) use
@@ -146,7 +146,7 @@ class Embed:
         return dataclasses.replace(self, fields=(*self.fields, EmbedField(name, value, inline)))
 
     def to_dict(self) -> dict[str, Any]:
-        """Render as the wire's JSON object, keys in the order of PROTOCOL.md §6.5."""
+        """Render as the wire's JSON object, keys in the order of docs/protocol.md §6.5."""
         out: dict[str, Any] = {}
         if self.color is not None:
             out["color"] = color_str(self.color)

@@ -1,4 +1,4 @@
-"""Enumerations of the content JSON (PROTOCOL.md §6.1, §6.6).
+"""Enumerations of the content JSON (docs/protocol.md §6.1, §6.6).
 
 Names and values follow the official SDK (``mezon.models``): ``EMarkdownType`` is
 spelled :class:`MarkdownType` here; the others keep their names.

@@ -1,10 +1,10 @@
-"""Forms in embeds: the official SDK's ``InteractiveBuilder`` (PROTOCOL.md §6.5).
+"""Forms in embeds: the official SDK's ``InteractiveBuilder`` (docs/protocol.md §6.5).
 
 Method names, argument names and the JSON produced follow ``mezon-sdk`` 1.8.3
 (``mezon/structures/interactive_message.py``) with three deliberate differences:
 
 * no ``null`` anywhere: an absent placeholder, pre-selected value, author icon...
-  is omitted instead of written as ``null`` (PROTOCOL.md §11 quirk 2);
+  is omitted instead of written as ``null`` (docs/protocol.md §11 quirk 2);
 * no hidden defaults: the official builder starts with a *random* color, the
   current time and a "Powered by Mezon" footer; ours starts empty (set them
   explicitly), so the same calls always build the same JSON;

@@ -1,4 +1,4 @@
-"""User and role mentions (``api.MessageMention``, PROTOCOL.md §6.3).
+"""User and role mentions (``api.MessageMention``, docs/protocol.md §6.3).
 
 Mentions travel beside the content JSON, in the ``mentions`` field of
 ``ChannelMessageSend``/``ChannelMessageUpdate``, not inside it.

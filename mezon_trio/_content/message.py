@@ -128,7 +128,7 @@ def _restore(text: str, mentions: tuple[Mention, ...]) -> Content:
 
 @final
 class Content:
-    """Message content: the JSON object sent in ``content`` (PROTOCOL.md §6), plus its mentions.
+    """Message content: the JSON object sent in ``content`` (docs/protocol.md §6), plus its mentions.
 
     An immutable value. The JSON text is produced once, at construction, following
     the wire rules: compact, literal UTF-8, no ``null`` and no empty lists, ids as
@@ -233,7 +233,7 @@ class Content:
         """Parse a received ``content`` string; never fails.
 
         Invalid JSON, or JSON that is not an object, is taken as plain text:
-        ``{"t": text}`` (PROTOCOL.md §6.1). Ids may be numbers or strings; nulls are
+        ``{"t": text}`` (docs/protocol.md §6.1). Ids may be numbers or strings; nulls are
         dropped. ``mentions`` are the message's decoded mentions, if any.
 
         Raises:

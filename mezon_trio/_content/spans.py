@@ -1,7 +1,7 @@
 """Typed ranges of the content JSON: ``mk``, ``lk``, ``vk``, ``hg``, ``ej`` entries.
 
 ``s`` (inclusive) and ``e`` (exclusive) are UTF-16 code-unit offsets into ``t``
-(PROTOCOL.md §6.2); use :func:`~mezon_trio.content.py_index` to slice a Python
+(docs/protocol.md §6.2); use :func:`~mezon_trio.content.py_index` to slice a Python
 string with them, or :meth:`Span.slice`.
 """
 
@@ -29,7 +29,7 @@ def _offset(value: object) -> int | None:
 
 
 def _range(mapping: Mapping[str, object]) -> tuple[int, int] | None:
-    # Protobuf-style writers omit a zero start ("s = 0 omitted", PROTOCOL.md §6.3).
+    # Protobuf-style writers omit a zero start ("s = 0 omitted", docs/protocol.md §6.3).
     s = _offset(mapping.get("s", 0))
     e = _offset(mapping.get("e"))
     if s is None or e is None:

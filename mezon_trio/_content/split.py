@@ -1,4 +1,4 @@
-"""Split long text into messages that each fit the content limit (PROTOCOL.md §10.2)."""
+"""Split long text into messages that each fit the content limit (docs/protocol.md §10.2)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Conversions between Python ``str`` indices and UTF-16 code-unit offsets.
 
 Mezon's ``s``/``e`` ranges and its content-length limit count UTF-16 code units,
-like JavaScript's ``String.length`` (PROTOCOL.md §6.2, §10.2, §12 Q4). A Python
+like JavaScript's ``String.length`` (docs/protocol.md §6.2, §10.2, §12 Q4). A Python
 ``str`` index counts code points; the two differ for every character outside the
 Basic Multilingual Plane (most emoji), which takes two UTF-16 units.
 

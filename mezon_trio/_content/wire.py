@@ -1,4 +1,4 @@
-"""JSON rules of the content string (PROTOCOL.md §6.1, §10.2, §11 quirks 2 and 3).
+"""JSON rules of the content string (docs/protocol.md §6.1, §10.2, §11 quirks 2 and 3).
 
 * compact separators, literal UTF-8 (``ensure_ascii=False``), no NaN/Infinity;
 * a key whose value is ``None`` is omitted, never written as ``null``;
@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 #: Longest accepted content: the compact JSON text, counted in UTF-16 code units
-#: (TS 2.8.53 rejects longer content; PROTOCOL.md §10.2).
+#: (TS 2.8.53 rejects longer content; docs/protocol.md §10.2).
 MAX_CONTENT_UTF16 = 4000
 
 #: A JSON value as produced by :func:`jsonable` (never ``None``).

@@ -9,7 +9,7 @@ __all__ = ["ChannelStreamMode", "ChannelType", "FriendState", "TypeMessage", "mo
 
 
 class ChannelType(IntEnum):
-    """``api.ChannelDescription.type`` (PROTOCOL.md §5.1)."""
+    """``api.ChannelDescription.type`` (docs/protocol.md §5.1)."""
 
     CHANNEL_TYPE_CHANNEL = 1
     CHANNEL_TYPE_GROUP = 2
@@ -24,7 +24,7 @@ class ChannelType(IntEnum):
 
 
 class ChannelStreamMode(IntEnum):
-    """The ``mode`` routing field of socket operations (PROTOCOL.md §5.1)."""
+    """The ``mode`` routing field of socket operations (docs/protocol.md §5.1)."""
 
     STREAM_MODE_CHANNEL = 2
     STREAM_MODE_GROUP = 3
@@ -34,7 +34,7 @@ class ChannelStreamMode(IntEnum):
 
 
 class TypeMessage(IntEnum):
-    """Message type codes (``code``, PROTOCOL.md §5.12)."""
+    """Message type codes (``code``, docs/protocol.md §5.12)."""
 
     CHAT = 0
     CHAT_UPDATE = 1
@@ -58,7 +58,7 @@ class TypeMessage(IntEnum):
 
 
 class FriendState(IntEnum):
-    """``api.Friend.state`` (PROTOCOL.md §7.4)."""
+    """``api.Friend.state`` (docs/protocol.md §7.4)."""
 
     FRIEND = 0
     INVITE_SENT = 1
@@ -73,7 +73,7 @@ _TYPE_BY_MODE: Final = {4: 3, 3: 2, 6: 7}
 
 
 def mode_for_type(channel_type: int) -> int:
-    """The stream mode for a channel type (PROTOCOL.md §5.1, client decision)."""
+    """The stream mode for a channel type (docs/protocol.md §5.1, client decision)."""
     return _MODE_BY_TYPE.get(channel_type, 2)
 
 

@@ -1,6 +1,6 @@
 """Frozen, keyword-only models with the official SDK's names (``mezon.models``).
 
-Field names follow the protobuf schema (PROTOCOL.md §11 quirk 6: "model = schema"),
+Field names follow the protobuf schema (docs/protocol.md §11 quirk 6: "model = schema"),
 so nothing the server sends is dropped; a few official-SDK spellings remain as
 read-only aliases (``ChannelMessageAck.create_time``...).  Ids are ``int``;
 repeated fields are tuples.  Each model converts to and from the generated
@@ -175,7 +175,7 @@ class ApiMessageAttachment:
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ApiMessageRef:
-    """A reference to a replied-to message (``api.MessageRef``, PROTOCOL.md §6.9)."""
+    """A reference to a replied-to message (``api.MessageRef``, docs/protocol.md §6.9)."""
 
     message_id: int = 0
     message_ref_id: int = 0
@@ -202,7 +202,7 @@ class ApiMessageRef:
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ApiMessageReaction:
-    """A reaction (``api.MessageReaction``, PROTOCOL.md §5.6); ``action`` True means removed."""
+    """A reaction (``api.MessageReaction``, docs/protocol.md §5.6); ``action`` True means removed."""
 
     id: int = 0
     emoji_id: int = 0
@@ -428,7 +428,7 @@ class ApiSentTokenRequest:
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AddTxResponse:
-    """The chain's answer to a transfer (``tx.addtx``, PROTOCOL.md §8.8); ``ok`` is always True
+    """The chain's answer to a transfer (``tx.addtx``, docs/protocol.md §8.8); ``ok`` is always True
     when returned by ``send_token`` (failures raise ``TokenTransferError``)."""
 
     ok: bool
@@ -457,7 +457,7 @@ class ApiChannelMessageHeader:
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ApiChannelDescription:
-    """A channel as described by the server (``api.ChannelDescription``, PROTOCOL.md §7.2)."""
+    """A channel as described by the server (``api.ChannelDescription``, docs/protocol.md §7.2)."""
 
     clan_id: int = 0
     parent_id: int = 0
@@ -504,7 +504,7 @@ class ApiChannelDescription:
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ApiClanDesc:
-    """A clan (``api.ClanDesc``, PROTOCOL.md §7.2)."""
+    """A clan (``api.ClanDesc``, docs/protocol.md §7.2)."""
 
     creator_id: int = 0
     clan_name: str = ""
@@ -533,7 +533,7 @@ class ApiClanDesc:
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ApiQuickMenuAccess:
-    """A quick-menu entry of a bot (``api.QuickMenuAccess``, PROTOCOL.md §6.7)."""
+    """A quick-menu entry of a bot (``api.QuickMenuAccess``, docs/protocol.md §6.7)."""
 
     id: int = 0
     bot_id: int = 0

@@ -1,4 +1,4 @@
-"""Method names of the socket API bridge, by ``api_index`` (PROTOCOL.md §5.11, api-index.tsv).
+"""Method names of the socket API bridge, by ``api_index`` (docs/protocol.md §5.11, api-index.tsv).
 
 ``ApiRequestEvent.api_index`` is a method's position in this fixed list; the same
 names are the RPC paths ``/mezon.api.Mezon/<Method>``.

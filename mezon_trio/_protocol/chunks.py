@@ -1,4 +1,4 @@
-"""Reassembly of raw 0xFF API-bridge answers (PROTOCOL.md §3.5).
+"""Reassembly of raw 0xFF API-bridge answers (docs/protocol.md §3.5).
 
 Chunks that share a cid are concatenated in arrival order until the chunk
 carrying the FIN flag.  Streams that never finish are discarded after

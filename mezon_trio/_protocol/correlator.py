@@ -1,4 +1,4 @@
-"""``cid`` allocation and the table of requests waiting for a reply (PROTOCOL.md §3.3).
+"""``cid`` allocation and the table of requests waiting for a reply (docs/protocol.md §3.3).
 
 Sans-I/O: the table stores whatever waiter object the transport gives it (the
 gateway stores a small object holding a ``trio.Event``).  The transport MUST

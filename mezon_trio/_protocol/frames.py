@@ -1,6 +1,6 @@
 """WebSocket frame codec: Envelopes and raw API-response (0xFF) frames.
 
-PROTOCOL.md §3.2 and §3.5: every binary frame is one serialized
+docs/protocol.md §3.2 and §3.5: every binary frame is one serialized
 ``mezon.realtime.Envelope``, except frames whose first byte is ``0xFF``, which
 carry a chunk of the answer to an ``api_request_event``::
 

@@ -1,4 +1,4 @@
-"""MMN chain transaction logic (PROTOCOL.md §8): addresses, keys, signing, verification.
+"""MMN chain transaction logic (docs/protocol.md §8): addresses, keys, signing, verification.
 
 Sans-I/O: no network, no trio.  The client (:mod:`mezon_trio._tokens`) builds and
 signs transactions with it; the sandbox chain (:mod:`mezon_trio.testing._chain`)

@@ -33,7 +33,7 @@ _GLOB_CHARS: Final = frozenset("*?[")
 
 
 def parse_extra_data(raw: str) -> dict[str, Any]:
-    """The JSON object in a click's ``extra_data``, leniently (PROTOCOL.md §12 Q9).
+    """The JSON object in a click's ``extra_data``, leniently (docs/protocol.md §12 Q9).
 
     ``""``, invalid JSON and ``null`` give ``{}``; a JSON value that is not an object is
     returned as ``{"value": value}``.

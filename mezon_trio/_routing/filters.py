@@ -122,7 +122,7 @@ def _bot_id(bot: _HasUserId | int) -> Callable[[], int]:
 def ignore_self(bot: _HasUserId | int) -> Filter:
     """Events not caused by the bot itself (*bot*: the client, or the bot's user id).
 
-    The client does not drop the bot's own messages (a server may echo them: PROTOCOL.md §12 Q3),
+    The client does not drop the bot's own messages (a server may echo them: docs/protocol.md §12 Q3),
     so routers apply this filter by default.
     """
     me = _bot_id(bot)

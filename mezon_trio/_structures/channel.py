@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["History", "TextChannel"]
 
-#: PROTOCOL.md §5.9 decision: at most one typing event per channel every 5 s.
+#: docs/protocol.md §5.9 decision: at most one typing event per channel every 5 s.
 TYPING_INTERVAL: Final = 5.0
 MESSAGES_PER_CHANNEL: Final = 200
 _PAGE: Final = 100  # ListChannelMessages.limit is 1-100 (§10.3)
@@ -132,7 +132,7 @@ class TextChannel:
 
     @property
     def mode(self) -> int:
-        """The stream mode used to talk in it (PROTOCOL.md §5.1)."""
+        """The stream mode used to talk in it (docs/protocol.md §5.1)."""
         return mode_for_type(self._type)
 
     @property
@@ -363,7 +363,7 @@ class TextChannel:
     async def typing(self) -> bool:
         """Show the bot as typing here; at most one event per 5 s (extra calls return False at once).
 
-        A server that does not answer in time is tolerated (logged, PROTOCOL.md §12 Q12).
+        A server that does not answer in time is tolerated (logged, docs/protocol.md §12 Q12).
 
         Cancellation: safe; the indicator may or may not have been sent.
 

@@ -22,7 +22,7 @@ class User:
     """A Mezon user as the bot knows them (from messages, clan member lists, DM lists).
 
     Get one from ``client.users`` (``get``/``fetch``).  Names are refreshed from
-    every message the user sends (PROTOCOL.md §11 quirk 15).  Read-only; no
+    every message the user sends (docs/protocol.md §11 quirk 15).  Read-only; no
     public constructor.  Looking a user up never opens a DM (quirk 14): only
     :meth:`send_dm` / :meth:`create_dm_channel` do.
     """

@@ -1,4 +1,4 @@
-"""The realtime WebSocket: one connection at a time, one reader task, cid requests (PROTOCOL.md §3).
+"""The realtime WebSocket: one connection at a time, one reader task, cid requests (docs/protocol.md §3).
 
 The only module that imports ``trio_websocket``.  A :class:`Gateway` outlives
 its connections: :meth:`Gateway.serve` runs one socket until it closes, and the

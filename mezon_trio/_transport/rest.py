@@ -1,10 +1,10 @@
-"""HTTP: the login call and binary protobuf RPCs (PROTOCOL.md §2.1, §7.1).
+"""HTTP: the login call and binary protobuf RPCs (docs/protocol.md §2.1, §7.1).
 
 The only module besides ``_tokens.py`` that imports ``httpx``.  Every httpx
 exception is translated to :mod:`mezon_trio.errors` with ``from``; messages
 name the method and path, never headers, tokens or credentialed URLs.
 
-Each :class:`RestClient` owns one API token bucket (PROTOCOL.md §10.1: 1 call/s,
+Each :class:`RestClient` owns one API token bucket (docs/protocol.md §10.1: 1 call/s,
 burst 5 by default; per client, never process-wide).  Idempotent reads are
 retried with backoff on 5xx, 429 and network errors; writes are retried only
 after a 429 (the server refused them before doing anything).  A 401 is raised

@@ -1,4 +1,4 @@
-"""URL rules: login base, API base and WebSocket URL from a Session (PROTOCOL.md §2.4, §3.1).
+"""URL rules: login base, API base and WebSocket URL from a Session (docs/protocol.md §2.4, §3.1).
 
 Pure functions, no I/O.  :func:`redact_url` strips query strings, fragments and
 user info, because the WebSocket URL carries the session token (STYLE.md §8).

@@ -1,4 +1,4 @@
-"""The sandbox's fake MMN chain and ZK prover (PROTOCOL.md §8.4, §8.5, §8.8, §8.9).
+"""The sandbox's fake MMN chain and ZK prover (docs/protocol.md §8.4, §8.5, §8.8, §8.9).
 
 Pure request logic: bytes in, ``(http status, JSON object or None)`` out.  The
 sandbox's HTTP app mounts :meth:`FakeChain.handle_rpc` at the MMN URL (JSON-RPC

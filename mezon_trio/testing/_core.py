@@ -48,7 +48,7 @@ _EPHEMERAL_CODES: Final = frozenset({12, 14, 15})
 
 
 def utf16_len(text: str) -> int:
-    """Length in UTF-16 code units (JavaScript ``length``), PROTOCOL.md §10.2."""
+    """Length in UTF-16 code units (JavaScript ``length``), docs/protocol.md §10.2."""
     return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
 
 
@@ -861,7 +861,7 @@ class SandboxCore:
         return list(out.values())
 
     async def add_friends(self, user_id: int, ids: Iterable[int], usernames: Iterable[str]) -> list[User]:
-        """Invite, or accept a pending invitation (Nakama semantics, PROTOCOL.md §7.4).
+        """Invite, or accept a pending invitation (Nakama semantics, docs/protocol.md §7.4).
 
         Raises:
             OpError: no known user named (404); adding yourself (400).

@@ -1,4 +1,4 @@
-"""The sandbox's realtime socket (PROTOCOL.md §3, §5).
+"""The sandbox's realtime socket (docs/protocol.md §3, §5).
 
 Server side of trio-websocket: every accepted stream (TCP from the listener,
 or one end of a memory stream pair in in-memory mode) goes through

@@ -1,7 +1,7 @@
 """The sandbox's HTTP side as an ASGI app (served by hypercorn's trio worker, or
 in memory through ``httpx.ASGITransport``).
 
-Routes (PROTOCOL.md §2, §7, §8):
+Routes (docs/protocol.md §2, §7, §8):
 
 * ``POST /v2/apps/authenticate/token``: JSON ``{"account": {"appid", "token"}}``
   whatever the Content-Type; 200 ``application/proto`` ``api.Session``; 401 with

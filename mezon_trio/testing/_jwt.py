@@ -1,4 +1,4 @@
-"""Minimal HS256 JSON Web Tokens for the sandbox (PROTOCOL.md §2.3).
+"""Minimal HS256 JSON Web Tokens for the sandbox (docs/protocol.md §2.3).
 
 No SDK verifies signatures, but the sandbox does (so a forged or foreign token
 is refused with 401 like production would), and it checks ``exp`` against the

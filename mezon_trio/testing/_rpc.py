@@ -1,5 +1,5 @@
 """The RPC handler table, shared by ``POST /mezon.api.Mezon/<Method>`` and the
-socket bridge (``api_request_event``), PROTOCOL.md §5.11 and §7.
+socket bridge (``api_request_event``), docs/protocol.md §5.11 and §7.
 
 Dispatch is by method name. :func:`invoke` applies the fault switches, the
 API budget, decodes the request, runs the handler and returns an
@@ -50,7 +50,7 @@ _GRPC_BY_STATUS: Final = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 413: 3, 415: 
 
 
 def grpc_code(status: int) -> int:
-    """gRPC-like code for the JSON error body of an HTTP status (PROTOCOL.md §12 Q5)."""
+    """gRPC-like code for the JSON error body of an HTTP status (docs/protocol.md §12 Q5)."""
     return _GRPC_BY_STATUS.get(status, 13 if status >= 500 else 2)
 
 
@@ -230,7 +230,7 @@ async def _create_channel(call: Call, req: api.CreateChannelDescRequest) -> api.
 @_rpc("ListChannelMessages", api.ListChannelMessagesRequest)
 async def _history(call: Call, req: api.ListChannelMessagesRequest) -> api.ChannelMessageList:
     """direction 0: newest ``limit`` before the anchor (or overall), newest first;
-    1: after the anchor, oldest first (PROTOCOL.md §7.3, provisional)."""
+    1: after the anchor, oldest first (docs/protocol.md §7.3, provisional)."""
     core = call.core
     channel = core.state.channels.get(req.channel_id)
     if channel is None or not core.state.can_access(call.user_id, channel):

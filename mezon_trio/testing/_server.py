@@ -63,7 +63,7 @@ class SandboxInternalError(RuntimeError):
 
 @final
 class Sandbox:
-    """Handle on a running sandbox (see ``notes/SANDBOX_API.md``). Built by :func:`open_sandbox`."""
+    """Handle on a running sandbox (see :mod:`mezon_trio.testing`). Built by :func:`open_sandbox`."""
 
     def __init__(
         self,
@@ -626,7 +626,7 @@ async def open_sandbox(
         state_file: JSON state to load if the file exists (else the default
             seed) and to write back on exit.
         token_ttl: session token lifetime in seconds (``exp`` claim).
-        bare_ws_url: return ``ws_url`` as bare ``host:port`` (PROTOCOL.md §2.4 rule 2).
+        bare_ws_url: return ``ws_url`` as bare ``host:port`` (docs/protocol.md §2.4 rule 2).
         echo_own_messages: also push a sender's own messages/edits/reactions to it.
         host, port, ws_port: bind addresses (port 0: any free port).
         state: use this state instead of the seed/state file.

@@ -1,4 +1,4 @@
-"""Snowflake ids with the production layout (PROTOCOL.md §10.4).
+"""Snowflake ids with the production layout (docs/protocol.md §10.4).
 
 ``(ms since 2020-01-01 UTC) << 22 | datacenter << 17 | worker << 12 | sequence``.
 The sandbox uses its own datacenter/worker numbers (distinct from the

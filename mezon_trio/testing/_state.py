@@ -3,7 +3,7 @@ message history, friends, roles, quick menus and token balances.
 
 Plain mutable dataclasses that tests may inspect and modify directly
 (``sb.state``). Ids are ``int``; in the JSON state file they are decimal strings
-(PROTOCOL.md §1.2: ids exceed 2^53).
+(docs/protocol.md §1.2: ids exceed 2^53).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ _STATE_VERSION: Final = 1
 
 
 class ChannelType:
-    """``api.ChannelDescription.type`` values (PROTOCOL.md §5.1)."""
+    """``api.ChannelDescription.type`` values (docs/protocol.md §5.1)."""
 
     TEXT: Final = 1
     GROUP: Final = 2
@@ -55,7 +55,7 @@ class ChannelType:
 
 
 class FriendState:
-    """``api.Friend.state`` from the owner's point of view (PROTOCOL.md §7.4)."""
+    """``api.Friend.state`` from the owner's point of view (docs/protocol.md §7.4)."""
 
     FRIEND: Final = 0
     INVITE_SENT: Final = 1
@@ -162,7 +162,7 @@ class Channel:
 
     @property
     def mode(self) -> int:
-        """ChannelStreamMode for this channel (PROTOCOL.md §5.1 client decision)."""
+        """ChannelStreamMode for this channel (docs/protocol.md §5.1 client decision)."""
         if self.type == ChannelType.DM:
             return 4
         if self.type == ChannelType.GROUP:

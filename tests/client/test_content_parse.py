@@ -12,7 +12,7 @@ from mezon_trio.models import _parse_content
 
 
 def _reference(raw: str) -> dict[str, Any]:
-    """The definition: ``json.loads``, tolerant (PROTOCOL.md §6.1)."""
+    """The definition: ``json.loads``, tolerant (docs/protocol.md §6.1)."""
     if not raw:
         return {}
     try:

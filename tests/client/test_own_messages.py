@@ -1,4 +1,4 @@
-"""The bot's own chat messages, echoed back by a server, are dropped by default (PROTOCOL.md §12 Q3)."""
+"""The bot's own chat messages, echoed back by a server, are dropped by default (docs/protocol.md §12 Q3)."""
 
 from __future__ import annotations
 

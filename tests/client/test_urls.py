@@ -1,4 +1,4 @@
-"""PROTOCOL.md §2.4 URL rules, and redaction of credentialed URLs."""
+"""docs/protocol.md §2.4 URL rules, and redaction of credentialed URLs."""
 
 from __future__ import annotations
 

@@ -45,7 +45,7 @@ def test_escapes_that_json_requires() -> None:
 def test_never_null_and_empty_lists_omitted() -> None:
     content = Content("x", content_thread=None, mk=[], hg=(), embed=[], components=[])
     assert content.to_json() == '{"t":"x"}'
-    # The official SDK sends every key, unset ones as null (PROTOCOL.md §11 quirk 2).
+    # The official SDK sends every key, unset ones as null (docs/protocol.md §11 quirk 2).
     official = (
         '{"t": "pong", "contentThread": null, "hg": null, "ej": null, "lk": null,'
         ' "mk": null, "vk": null, "embed": null, "components": null}'

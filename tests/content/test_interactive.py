@@ -50,7 +50,7 @@ def test_enum_values() -> None:
 
 def test_buttons_exact_protocol_example() -> None:
     buttons = ButtonBuilder().add_button("yes", "Yes", ButtonMessageStyle.SUCCESS).add_button("no", "No", 4)
-    # PROTOCOL.md §6.6 example, compact.
+    # docs/protocol.md §6.6 example, compact.
     expected = (
         '{"t":"Pick one","components":[{"components":['
         '{"id":"yes","type":1,"component":{"label":"Yes","style":3}},'

@@ -1,4 +1,4 @@
-"""Message: cheap construction, lazy and tolerant decoding (PROTOCOL.md §6.1, §6.10)."""
+"""Message: cheap construction, lazy and tolerant decoding (docs/protocol.md §6.1, §6.10)."""
 
 from __future__ import annotations
 

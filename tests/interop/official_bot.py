@@ -142,7 +142,7 @@ def spy_login_header() -> dict[str, bool]:
     """Note the *shape* of the Authorization header the SDK sends to authenticate.
 
     mezon-sdk 1.8.3 formats the base64 bytes object into the string
-    (``Basic b'...'``, PROTOCOL.md §11 #1); the test checks the sandbox accepts
+    (``Basic b'...'``, docs/protocol.md §11 #1); the test checks the sandbox accepts
     exactly that. Only the shape is kept (the value encodes the API key).
     """
     import mezon.api.mezon_api as mezon_api

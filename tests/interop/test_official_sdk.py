@@ -37,7 +37,7 @@ pytestmark = pytest.mark.interop
 BOT_SCRIPT = Path(__file__).with_name("official_bot.py")
 TRIGGER = "hello bot"
 TOKENS = 5
-DECIMALS = 6  # MMN amounts are whole tokens x 10^6 (PROTOCOL.md §8.9)
+DECIMALS = 6  # MMN amounts are whole tokens x 10^6 (docs/protocol.md §8.9)
 
 
 @pytest.fixture(scope="module")

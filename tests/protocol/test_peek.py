@@ -18,7 +18,7 @@ FIELD_NUMBERS = {name: number for number, name in rt.Envelope._betterproto.field
 
 
 def test_clan_join_bytes_from_the_spec() -> None:
-    # PROTOCOL.md §1.2: clan_join for clan 0 with cid 2 is 08 02 1a 00.
+    # docs/protocol.md §1.2: clan_join for clan 0 with cid 2 is 08 02 1a 00.
     assert peek_envelope(bytes.fromhex("08021a00")) == (2, 3)
 
 

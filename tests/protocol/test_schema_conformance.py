@@ -446,7 +446,7 @@ def test_wrapper_presence_bytes() -> None:
     assert (parsed.logo, parsed.is_onboarding, parsed.banner) == ("", False, None)
 
 
-# --- PROTOCOL.md byte examples, empty and unknown ----------------------------------------------
+# --- docs/protocol.md byte examples, empty and unknown ----------------------------------------------
 
 PROTOCOL_EXAMPLES = {
     # §1.2: clan_join for clan 0 with cid 2

@@ -278,7 +278,7 @@ async def _storm(
 
 
 async def test_replayed_pushes_are_delivered_once() -> None:
-    """A server that re-sends recent pushes after a reconnect (PROTOCOL.md §9.1: de-duplicate
+    """A server that re-sends recent pushes after a reconnect (docs/protocol.md §9.1: de-duplicate
     repeated message ids) must not make subscribers see a message twice; edits and
     deletes of that message are still delivered, once each."""
     with trio.fail_after(30):

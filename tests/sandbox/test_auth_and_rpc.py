@@ -1,4 +1,4 @@
-"""Login (PROTOCOL.md §2) and the basic RPCs (§7.2) over real loopback HTTP."""
+"""Login (docs/protocol.md §2) and the basic RPCs (§7.2) over real loopback HTTP."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The realtime socket essentials (PROTOCOL.md §3, §4.4, §5.3) over real loopback sockets."""
+"""The realtime socket essentials (docs/protocol.md §3, §4.4, §5.3) over real loopback sockets."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ async def test_ping_clan_join_channel_join(sb: Sandbox, session: api.Session) ->
         async with raw_socket(sb, session.token) as bot:
             await sb.wait_connected(sb.bot.id)
             assert sb.connection_count(sb.bot.id) == 1
-            # the exact bytes of PROTOCOL.md §3.6: cid 9 ping -> cid 9 pong
+            # the exact bytes of docs/protocol.md §3.6: cid 9 ping -> cid 9 pong
             await bot.ws.send_message(bytes.fromhex("0809b20100"))
             assert await bot.recv_raw() == bytes.fromhex("0809ba0100")
             # clan 0 with cid 2 is the 4 bytes 08 02 1a 00 and is echoed

@@ -1,4 +1,4 @@
-"""The RPC table over HTTP and over the socket bridge (PROTOCOL.md §5.11, §7)."""
+"""The RPC table over HTTP and over the socket bridge (docs/protocol.md §5.11, §7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Socket operations of PROTOCOL.md §5.2 beyond send: edits, reactions, ephemeral,
+"""Socket operations of docs/protocol.md §5.2 beyond send: edits, reactions, ephemeral,
 typing, read marks, pins, statuses, errors."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The sandbox's fast framing is byte-identical to betterproto2 (PROTOCOL.md §3.2)."""
+"""The sandbox's fast framing is byte-identical to betterproto2 (docs/protocol.md §3.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sans-I/O MMN logic against the deterministic vector of PROTOCOL.md §8.10."""
+"""Sans-I/O MMN logic against the deterministic vector of docs/protocol.md §8.10."""
 
 from __future__ import annotations
 
