@@ -40,6 +40,7 @@ import httpx
 import trio
 
 from ._api.mixin import BotApi
+from ._groups import exit_with_plain_interrupt, is_cancellation
 from ._proto.mezon import api
 from ._proto.mezon import realtime as rt
 from ._protocol.api_index import API_INDEX
@@ -470,7 +471,8 @@ class MezonClient(BotApi, WaitingMixin):
         """Close everything within ``close_timeout`` (blocks at most that long, shielded)."""
         cm, self._cm = self._cm, None
         assert cm is not None
-        return await cm.__aexit__(exc_type, exc, tb)
+        # Ctrl-C leaves as a plain KeyboardInterrupt, not inside an exception group (_groups.py).
+        return await exit_with_plain_interrupt(cm, exc_type, exc, tb)
 
     @asynccontextmanager
     async def _lifecycle(self) -> AsyncIterator[MezonClient]:
@@ -510,7 +512,7 @@ class MezonClient(BotApi, WaitingMixin):
             self._stopped.set()
             log.info("client closed")
         if body_exc is not None and not (
-            isinstance(body_exc, trio.Cancelled) and ours_cancelled and internal is not None
+            is_cancellation(body_exc) and ours_cancelled and internal is not None
         ):
             if internal is not None:
                 _attach_context(body_exc, internal)

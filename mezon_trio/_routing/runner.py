@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import trio
 
+from .._groups import plain_interrupt_nursery
 from ..errors import ConfigurationError
 from ..events import Events, HandlerError, Overflow
 
@@ -75,7 +76,7 @@ async def run_stream(
                     reported = dropped
                 await dispatch(event.payload)
 
-        async with trio.open_nursery() as nursery:
+        async with plain_interrupt_nursery() as nursery:  # Ctrl-C: a plain KeyboardInterrupt
             for i in range(concurrency):
                 nursery.start_soon(worker, name=f"{name}:worker-{i}")
             task_status.started()

@@ -39,6 +39,7 @@ import trio
 import trio_websocket
 from wsproto.utilities import LocalProtocolError
 
+from .._groups import interrupt_from
 from .._proto.mezon import realtime as rt
 from .._protocol.chunks import ChunkAssembler, RawResponse
 from .._protocol.correlator import Correlator
@@ -511,6 +512,9 @@ class Gateway:
                 _, rest = group.split(trio.Cancelled)
                 if rest is None:
                     raise
+                interrupt, others = interrupt_from(rest)  # Ctrl-C: a plain KeyboardInterrupt
+                if interrupt is not None:
+                    raise interrupt from others
                 raise _map_ws_error(_leaves(rest)[0], safe) from group
         finally:
             self._run_scope = None

@@ -31,6 +31,7 @@ import trio
 import trio.testing
 import trio_websocket
 
+from .._groups import plain_interrupt_nursery
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from . import _wire
@@ -658,7 +659,7 @@ async def open_sandbox(
     shutdown = trio.Event()
     http_done = trio.Event()
     body_error: BaseException | None = None
-    async with trio.open_nursery() as nursery:
+    async with plain_interrupt_nursery() as nursery:  # Ctrl-C: a plain KeyboardInterrupt
         if in_memory:
             core.http_port = port or 7350
             core.ws_port = ws_port or (core.http_port + 1)
