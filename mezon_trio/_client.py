@@ -251,7 +251,9 @@ class MezonClient(BotApi, WaitingMixin):
         heartbeat_interval, heartbeat_timeout: application ping period and pong deadline (s).
         reconnect: the reconnect policy; unlimited attempts by default.
         ws_rate_limit: outgoing socket frames per second (server limit: 80).
-        api_rate_limit, api_burst: API calls per second and burst (token bucket).
+        api_rate_limit, api_burst: API calls per second and burst paced on our side (token
+            bucket).  None (default): no pacing; the server's HTTP 429 answers pause the refused
+            RPC for their ``Retry-After`` and it is retried (docs/protocol.md §10.1).
         max_frame_size: largest socket frame sent or accepted, in bytes.
         connect_timeout: bound on opening the socket (s).
         close_timeout: bound on closing the client (s).
@@ -284,7 +286,7 @@ class MezonClient(BotApi, WaitingMixin):
         heartbeat_timeout: float = 10.0,
         reconnect: ReconnectPolicy = ReconnectPolicy(),
         ws_rate_limit: float = 80.0,
-        api_rate_limit: float = 1.0,
+        api_rate_limit: float | None = None,
         api_burst: int = 5,
         max_frame_size: int = 4 << 20,
         connect_timeout: float = 30.0,
@@ -306,7 +308,7 @@ class MezonClient(BotApi, WaitingMixin):
         for name, value in (
             ("heartbeat_timeout", heartbeat_timeout),
             ("ws_rate_limit", ws_rate_limit),
-            ("api_rate_limit", api_rate_limit),
+            ("api_rate_limit", 1.0 if api_rate_limit is None else api_rate_limit),
             ("connect_timeout", connect_timeout),
             ("close_timeout", close_timeout),
         ):

@@ -302,14 +302,15 @@ async def _run(out: TextIO, err: TextIO, clock: Callable[[], float]) -> int:
     out.write("mezon-trio demo: a bot and two simulated users on an in-process sandbox (no network)\n\n")
     try:
         with trio.fail_after(DEMO_TIMEOUT):
-            async with open_sandbox() as sb:
-                # The sandbox enforces no API budget: lift the client's conservative default of 1 call/s.
-                kwargs = {**sb.client_kwargs(), "api_rate_limit": 100.0, "api_burst": 100}
-                async with MezonClient(**kwargs) as client, trio.open_nursery() as nursery:
-                    await nursery.start(run_demo_bot, client)
-                    transcript = Transcript(sb, client, out)
-                    await _script(transcript)
-                    nursery.cancel_scope.cancel()
+            async with (
+                open_sandbox() as sb,
+                MezonClient(**sb.client_kwargs()) as client,
+                trio.open_nursery() as nursery,
+            ):
+                await nursery.start(run_demo_bot, client)
+                transcript = Transcript(sb, client, out)
+                await _script(transcript)
+                nursery.cancel_scope.cancel()
     except trio.TooSlowError:
         err.write(f"\ndemo failed: no answer within the time limit ({DEMO_TIMEOUT:.0f} s)\n")
         return 1

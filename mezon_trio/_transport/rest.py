@@ -4,12 +4,15 @@ The only module besides ``_tokens.py`` that imports ``httpx``.  Every httpx
 exception is translated to :mod:`mezon_trio.errors` with ``from``; messages
 name the method and path, never headers, tokens or credentialed URLs.
 
-Each :class:`RestClient` owns one API token bucket (docs/protocol.md §10.1: 1 call/s,
-burst 5 by default; per client, never process-wide).  Idempotent reads are
-retried with backoff on 5xx, 429 and network errors; writes are retried only
-after a 429 (the server refused them before doing anything).  A 401 is raised
-as :class:`~mezon_trio.errors.AuthenticationError`; the client re-logs in once
-and retries (``MezonClient.rpc``).
+Pacing follows the server (docs/protocol.md §10.1): by default nothing is held back on
+our side; an HTTP 429 pauses further calls of *that* RPC until its ``Retry-After`` has
+passed (the server refused it; other RPCs keep going), and the refused call is retried
+after it.  An optional per-client token bucket (``api_rate``; never process-wide) paces
+every call for applications that want a budget of their own.  Idempotent reads are
+retried with backoff on 5xx, 429 and network errors; writes are retried only after a
+429 (the server refused them before doing anything).  A 401 is raised as
+:class:`~mezon_trio.errors.AuthenticationError`; the client re-logs in once and retries
+(``MezonClient.rpc``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
 import random
 import ssl
 import time
@@ -170,7 +174,8 @@ class RestClient:
     Args:
         login_base: ``http[s]://host:port`` of the login gateway.
         timeout: default per-attempt deadline in seconds (the client's ``timeout``).
-        api_rate: API calls per second (``math.inf``: unlimited).
+        api_rate: API calls per second paced on our side (None or ``math.inf``: no pacing,
+            only the server's 429 answers slow calls down).
         api_burst: calls allowed at once before ``api_rate`` applies.
         ssl_context: used for https (default: system trust store, verification on).
         http_transport: an ``httpx.AsyncBaseTransport`` (the sandbox's in-memory ASGI transport).
@@ -182,7 +187,7 @@ class RestClient:
         *,
         login_base: str,
         timeout: float,
-        api_rate: float = 1.0,
+        api_rate: float | None = None,
         api_burst: float = 5.0,
         ssl_context: ssl.SSLContext | None = None,
         http_transport: httpx.AsyncBaseTransport | None = None,
@@ -191,7 +196,9 @@ class RestClient:
         self.login_base = login_base.rstrip("/")
         self.api_base = self.login_base
         self.timeout = timeout
-        self.bucket = TokenBucket(api_rate, api_burst)
+        self.bucket = TokenBucket(math.inf if api_rate is None else api_rate, api_burst)
+        #: RPC name -> trio time before which the server asked us not to call it again (429).
+        self._paused_until: dict[str, float] = {}
         self.max_attempts = max(1, max_attempts)
         self._ssl_context = ssl_context
         self._transport = http_transport
@@ -285,9 +292,12 @@ class RestClient:
         attempt = 0
         while True:
             attempt += 1
+            await self._wait_unpaused(method)
             try:
                 data = await self._post(url, body, headers, operation=method)
             except RateLimited as exc:
+                if exc.retry_after is not None:
+                    self._pause(method, exc.retry_after)
                 if attempt >= self.max_attempts or (exc.retry_after or 0.0) > _MAX_RETRY_AFTER:
                     raise
                 delay = exc.retry_after if exc.retry_after is not None else self._backoff(attempt)
@@ -299,6 +309,30 @@ class RestClient:
             else:
                 return _decode(response_type, data, method)
             await trio.sleep(delay)
+
+    def _pause(self, method: str, seconds: float) -> None:
+        until = trio.current_time() + seconds
+        if until > self._paused_until.get(method, 0.0):
+            self._paused_until[method] = until
+
+    async def _wait_unpaused(self, method: str) -> None:
+        """Wait out a 429's ``Retry-After`` for *method*; raise at once if it is longer than 60 s."""
+        until = self._paused_until.get(method)
+        if until is None:
+            return
+        remaining = until - trio.current_time()
+        if remaining <= 0:
+            del self._paused_until[method]
+            return
+        if remaining > _MAX_RETRY_AFTER:
+            raise RateLimited(
+                f"rate limited: the server asked to wait {remaining:.0f} s before calling it again",
+                retry_after=remaining,
+                status=429,
+                operation=method,
+            )
+        log.debug("%s paused by the server for %.2f s", method, remaining)
+        await trio.sleep(remaining)
 
     @staticmethod
     def _backoff(attempt: int) -> float:
