@@ -40,7 +40,6 @@ import httpx
 import trio
 
 from ._api.mixin import BotApi
-from ._groups import exit_with_plain_interrupt, is_cancellation
 from ._proto.mezon import api
 from ._proto.mezon import realtime as rt
 from ._protocol.api_index import API_INDEX
@@ -49,6 +48,7 @@ from ._protocol.typecheck import check_message
 from ._ratelimit import RateLimiterStatistics
 from ._session import Session, SessionManager
 from ._streams import EventHub, Subscription
+from ._surface import exit_with_plain_interrupt, is_cancellation, without_internal_frames
 from ._transport.gateway import CloseInfo, Gateway, GatewayStatistics, WsConnect
 from ._transport.rest import RestClient, error_for_status
 from ._transport.urls import login_base_url, ws_base_url, ws_connect_url
@@ -460,7 +460,10 @@ class MezonClient(BotApi, WaitingMixin):
             MezonError: other login failures.
         """
         cm = self._lifecycle()
-        result = await cm.__aenter__()
+        try:
+            result = await cm.__aenter__()
+        except MezonError as exc:  # login failed: its message says why; hide our frames (_surface.py)
+            raise without_internal_frames(exc) from exc.__cause__
         self._cm = cm
         return result
 
@@ -473,7 +476,7 @@ class MezonClient(BotApi, WaitingMixin):
         """Close everything within ``close_timeout`` (blocks at most that long, shielded)."""
         cm, self._cm = self._cm, None
         assert cm is not None
-        # Ctrl-C leaves as a plain KeyboardInterrupt, not inside an exception group (_groups.py).
+        # Ctrl-C leaves as a plain KeyboardInterrupt, not inside an exception group (_surface.py).
         return await exit_with_plain_interrupt(cm, exc_type, exc, tb)
 
     @asynccontextmanager

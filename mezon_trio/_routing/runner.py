@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import trio
 
-from .._groups import plain_interrupt_nursery
+from .._surface import plain_interrupt_nursery
 from ..errors import ConfigurationError
 from ..events import Events, HandlerError, Overflow
 

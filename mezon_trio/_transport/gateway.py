@@ -39,7 +39,6 @@ import trio
 import trio_websocket
 from wsproto.utilities import LocalProtocolError
 
-from .._groups import interrupt_from
 from .._proto.mezon import realtime as rt
 from .._protocol.chunks import ChunkAssembler, RawResponse
 from .._protocol.correlator import Correlator
@@ -47,6 +46,7 @@ from .._protocol.frames import encode_envelope, parse_raw_frame
 from .._protocol.hotpath import decode_reply
 from .._protocol.peek import peek_envelope
 from .._ratelimit import RateLimiterStatistics, TokenBucket
+from .._surface import interrupt_from
 from ..errors import (
     APIError,
     ClientClosed,
@@ -60,6 +60,7 @@ from ..errors import (
     RequestTimeout,
 )
 from . import direct
+from .neterrors import describe_network_error
 from .tls import certificate_error, describe_certificate_error
 from .urls import redact_url
 
@@ -195,7 +196,7 @@ def _map_ws_error(exc: BaseException, safe_url: str) -> BaseException:
     elif isinstance(exc, trio_websocket.ConnectionClosed):
         mapped = HandshakeError(f"WebSocket to {safe_url} closed during the handshake")
     elif isinstance(exc, OSError):
-        mapped = HandshakeError(f"cannot connect to {safe_url}: {exc.strerror or type(exc).__name__}")
+        mapped = HandshakeError(f"cannot connect to {safe_url}: {describe_network_error(exc)}")
     elif isinstance(exc, (trio.BrokenResourceError, trio.ClosedResourceError)):
         mapped = HandshakeError(f"connection to {safe_url} broke during the handshake")
     elif isinstance(exc, ValueError):

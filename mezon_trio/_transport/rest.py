@@ -50,6 +50,7 @@ from ..errors import (
     ServerError,
     TransportError,
 )
+from .neterrors import describe_network_error, hostport, root_os_error
 from .tls import certificate_error, describe_certificate_error
 from .urls import redact_url, rpc_url
 
@@ -147,22 +148,43 @@ def error_for_status(
     return APIError(message, **kwargs)
 
 
+def _where(exc: httpx.HTTPError) -> str:
+    try:
+        url = exc.request.url
+    except RuntimeError:  # an exception raised without its request
+        return "the server"
+    return hostport(url.host, url.port, scheme=url.scheme)
+
+
+def _shorten(exc: httpx.HTTPError) -> None:
+    """Keep the operating system's error as the httpx error's only cause, without the frames of
+    httpx's internals: the traceback a user sees ends with what failed and why."""
+    root = root_os_error(exc)
+    exc.__traceback__ = None
+    exc.__cause__ = root.with_traceback(None) if root is not None else None
+    exc.__suppress_context__ = True
+
+
 def _map_httpx(exc: httpx.HTTPError, operation: str) -> MezonError:
-    what = f"{operation}: {type(exc).__name__}"
+    where = _where(exc)
+    mapped: MezonError
     bad_certificate = certificate_error(exc)
     if bad_certificate is not None:
-        return HandshakeError(f"{operation}: {describe_certificate_error(bad_certificate)}")
-    if isinstance(exc, httpx.TimeoutException):
-        if isinstance(exc, httpx.ConnectTimeout):
-            return HandshakeError(f"{what} (connect timed out)")
-        return RequestTimeout(what)
-    if isinstance(exc, httpx.ConnectError):
-        return HandshakeError(what)
-    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
-        return ConfigurationError(what)
-    if isinstance(exc, httpx.TransportError):
-        return ConnectionLost(what)
-    return TransportError(what)
+        mapped = HandshakeError(f"{operation}: {where}: {describe_certificate_error(bad_certificate)}")
+    elif isinstance(exc, httpx.ConnectTimeout):
+        mapped = HandshakeError(f"{operation}: cannot connect to {where}: timed out")
+    elif isinstance(exc, httpx.TimeoutException):
+        mapped = RequestTimeout(f"{operation}: {where} did not answer in time ({type(exc).__name__})")
+    elif isinstance(exc, httpx.ConnectError):
+        mapped = HandshakeError(f"{operation}: cannot connect to {where}: {describe_network_error(exc)}")
+    elif isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
+        mapped = ConfigurationError(f"{operation}: bad URL: {exc}")
+    elif isinstance(exc, httpx.TransportError):
+        mapped = ConnectionLost(f"{operation}: connection to {where} lost: {describe_network_error(exc)}")
+    else:
+        mapped = TransportError(f"{operation}: {type(exc).__name__} talking to {where}")
+    _shorten(exc)
+    return mapped
 
 
 class RestClient:

@@ -31,9 +31,9 @@ import trio
 import trio.testing
 import trio_websocket
 
-from .._groups import plain_interrupt_nursery
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
+from .._surface import plain_interrupt_nursery
 from . import _wire
 from ._core import Connection, OpError, SandboxCore, now_s, utf16_len
 from ._faults import Faults

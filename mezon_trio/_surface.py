@@ -1,4 +1,4 @@
-"""Exception groups from nurseries, as they leave mezon-trio.
+"""How exceptions leave mezon-trio: plain ``KeyboardInterrupt``, short login failures.
 
 Ctrl-C leaves mezon-trio as a plain ``KeyboardInterrupt``, never inside an exception group.
 
@@ -11,17 +11,27 @@ their exception groups through :func:`plain_keyboard_interrupt`:
 * a group whose leaves are only ``KeyboardInterrupt`` and ``trio.Cancelled`` becomes its first
   ``KeyboardInterrupt``, with the group hidden (``raise ... from None``);
 * a group that also holds real errors becomes its first ``KeyboardInterrupt`` too (Ctrl-C wins),
-  with the errors kept as its ``__context__`` so nothing is lost from the traceback;
+  with the errors kept as its ``__cause__`` so nothing is lost from the traceback;
 * any other group propagates unchanged.
+
+A client that cannot log in raises a :class:`~mezon_trio.errors.MezonError` whose message says
+what failed and why (host, port, cause); :func:`without_internal_frames` drops the dozen frames
+of mezon-trio's internals from its traceback (they are logged at DEBUG level), so the user sees
+their own ``async with`` line and the error.  Internal errors (bugs) keep every frame.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from types import TracebackType
 
 import trio
+
+from .errors import MezonError, MezonInternalError
+
+log = logging.getLogger("mezon_trio.client")
 
 __all__ = [
     "exit_with_plain_interrupt",
@@ -29,6 +39,7 @@ __all__ = [
     "is_cancellation",
     "plain_interrupt_nursery",
     "plain_keyboard_interrupt",
+    "without_internal_frames",
 ]
 
 
@@ -105,3 +116,15 @@ async def exit_with_plain_interrupt(
         if interrupt is not None:
             raise interrupt from others
     return suppressed
+
+
+def without_internal_frames(exc: MezonError) -> MezonError:
+    """*exc* without its traceback (logged at DEBUG first), unless it is a MezonInternalError.
+
+    Use as ``except MezonError as exc: raise without_internal_frames(exc)``: the traceback
+    then starts at the caller's line.
+    """
+    if isinstance(exc, MezonInternalError):
+        return exc
+    log.debug("%s: %s", type(exc).__name__, exc, exc_info=exc)
+    return exc.with_traceback(None)
