@@ -18,6 +18,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final, TextIO
 
 import trio
@@ -320,15 +321,36 @@ async def _run(out: TextIO, err: TextIO, clock: Callable[[], float]) -> int:
     elapsed = clock() - started
     out.write(
         f"\n{transcript.actions} user actions, {transcript.answers} bot answers in {elapsed:.1f} s.\n"
-        "Next: the examples (python examples/echo_bot.py --sandbox), README.md, docs/API.md.\n"
+        f"{_next_steps()}\n"
     )
     return 0
 
 
+def _next_steps() -> str:
+    """Where to go after the demo: the examples in a source checkout, else what the wheel holds."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "examples" / "echo_bot.py").is_file() and (checkout / "README.md").is_file():
+        return "Next: the examples (python examples/echo_bot.py --sandbox), README.md, docs/API.md."
+    return (
+        "Next: python -m mezon_trio sandbox runs a local Mezon server for your own bot (--help);\n"
+        f"the demo bot above is {Path(__file__).resolve()} (run_demo_bot)."
+    )
+
+
 def main(argv: Sequence[str]) -> int:
-    """Entry point of ``python -m mezon_trio demo``; returns the exit status."""
+    """Entry point of ``python -m mezon_trio demo``; returns the exit status.
+
+    Ctrl-C stops it with one line on stderr and exit status 130.
+    """
     _parse(argv)
+    from .testing._extras import missing_sandbox_extra
+
+    missing = missing_sandbox_extra("The demo")
+    if missing is not None:
+        print(missing, file=sys.stderr)
+        return 1
     try:
         return trio.run(_run, sys.stdout, sys.stderr, time.perf_counter)
     except KeyboardInterrupt:
+        print("demo interrupted (Ctrl-C)", file=sys.stderr)
         return 130

@@ -21,6 +21,8 @@ _REASONS = {
     errno.ENETUNREACH: "network unreachable",
     errno.EADDRNOTAVAIL: "address not available",
     errno.ECONNABORTED: "connection aborted",
+    errno.EADDRINUSE: "address already in use",
+    errno.EACCES: "permission denied",
 }
 
 

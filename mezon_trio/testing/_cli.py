@@ -14,6 +14,8 @@ from pathlib import Path
 
 import trio
 
+from .._transport.neterrors import describe_network_error, root_os_error
+from ._extras import missing_sandbox_extra
 from ._server import Sandbox, open_sandbox
 
 __all__ = ["main"]
@@ -95,14 +97,26 @@ async def _serve(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+    missing = missing_sandbox_extra("The sandbox server")
+    if missing is not None:
+        print(missing, file=sys.stderr)
+        return 1
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
         trio.run(_serve, args)
-    except OSError as exc:
-        print(f"sandbox: {exc}", file=sys.stderr)
+    except (OSError, BaseExceptionGroup) as exc:
+        error = root_os_error(exc)
+        if error is None:
+            raise
+        ws_port = args.ws_port if args.ws_port is not None else (args.port + 1 if args.port else 0)
+        print(
+            f"sandbox: cannot listen on {args.host} (HTTP port {args.port}, WebSocket port {ws_port}): "
+            f"{describe_network_error(error)}; choose other ports (--port 0 picks free ones)",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         return 0

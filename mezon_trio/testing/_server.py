@@ -36,6 +36,7 @@ from .._proto.mezon import realtime as rt
 from .._surface import plain_interrupt_nursery
 from . import _wire
 from ._core import Connection, OpError, SandboxCore, now_s, utf16_len
+from ._extras import require_sandbox_extra
 from ._faults import Faults
 from ._gateway import Gateway
 from ._http import SandboxApp
@@ -639,7 +640,12 @@ async def open_sandbox(
     Exiting closes every socket with 1000 (bounded by 2 s), stops hypercorn
     gracefully, saves the state file; an exception from the body propagates
     unchanged.
+
+    Raises:
+        ConfigurationError: real sockets asked for without the ``sandbox`` extra (hypercorn).
     """
+    if not in_memory:
+        require_sandbox_extra("open_sandbox()")
     ids = SnowflakeGenerator()
     if state is None:
         # synchronous on purpose: a worker thread would let autojump_clock leap ahead
