@@ -25,7 +25,7 @@ from .context import Services
 from .directory import DirectoryService
 from .friends import FriendsService
 from .messaging import MessagingService
-from .quickmenu import QuickMenuService
+from .quickmenu import QuickMenus
 from .tokens import TokenTransfers
 
 __all__ = ["Parts", "assemble"]
@@ -79,7 +79,7 @@ def assemble(config: ClientConfig) -> Parts:
     services.tokens = TokenTransfers(
         core, messaging, mmn_api_url=config.mmn_api_url, zk_api_url=config.zk_api_url, timeout=config.timeout
     )
-    services.quick_menus = QuickMenuService(core)
+    services.quick_menus = QuickMenus(core)
     inbound.bind(core, directory.make_message)
     supervisor = Supervisor(
         core,

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .directory import DirectoryService
     from .friends import FriendsService
     from .messaging import MessagingService
-    from .quickmenu import QuickMenuService
+    from .quickmenu import QuickMenus
     from .tokens import TokenTransfers
 
 __all__ = ["Services"]
@@ -32,7 +32,7 @@ class Services:
     messaging: MessagingService
     friends: FriendsService
     tokens: TokenTransfers
-    quick_menus: QuickMenuService
+    quick_menus: QuickMenus
 
     def __init__(self, core: ConnectionCore) -> None:
         self.core = core
