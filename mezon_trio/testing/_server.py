@@ -36,6 +36,7 @@ from .._proto.mezon import realtime as rt
 from . import _wire
 from ._core import Connection, OpError, SandboxCore, now_s, utf16_len
 from ._faults import Faults
+from ._features import FeatureState
 from ._gateway import Gateway
 from ._http import SandboxApp
 from ._recorder import Received
@@ -535,6 +536,36 @@ class Sandbox:
             "notifications", rt.Notifications(notifications=[notification]), [user_id]
         )
 
+    # ------------------------------------------------------------------ optional features
+
+    @property
+    def features(self) -> FeatureState:
+        """Uploads (``.uploads``), agent streams (``.agent``), media plays, polls (docs/features.md)."""
+        return self._core.features
+
+    def emit_agent_event(
+        self,
+        event_type: str,
+        *,
+        room_id: str = "room-1",
+        room_name: str = "",
+        metadata: Mapping[str, Any] | None = None,
+        event_id: str | None = None,
+    ) -> str:
+        """Send an AI-agent event (``room_started``, ``room_ended``, ``room_summary_done``) to
+        every open ``/api/sse/metadata`` stream; return its event id."""
+        return self._core.features.agent.emit(
+            event_type, room_id=room_id, room_name=room_name, metadata=metadata, event_id=event_id
+        )
+
+    async def wait_agent_streams(self, count: int = 1) -> None:
+        """Wait until at least *count* AI-agent event streams are open."""
+        await self._core.features.agent.wait_streams(count)
+
+    def drop_agent_streams(self, *, abrupt: bool = False) -> int:
+        """End every open agent stream (``abrupt``: reset the connection); return how many."""
+        return self._core.features.agent.drop_all(abrupt=abrupt)
+
     def save_state(self, path: str | Path) -> None:
         """Write the current state (balances synced from the chain) as a JSON state file."""
         _sync_balances(self._core)
@@ -677,7 +708,9 @@ async def open_sandbox(
             body_error = exc
         finally:
             with trio.CancelScope(shield=True):
+                core.features.agent.drop_all()
                 await _shutdown(core, shutdown, http_done)
+                core.features.close()
                 if state_file is not None:
                     try:
                         _sync_balances(core)
