@@ -186,6 +186,6 @@ async def test_a_cancelled_upload_leaves_no_partial_file(tmp_path: Path) -> None
             assert scope.cancelled_caught
             store = sb.features.uploads
             with trio.fail_after(5):  # the sandbox sees the connection end and discards the bytes
-                while list(store.directory().iterdir()):
+                while list(store.directory().iterdir()):  # noqa: ASYNC110 - polling the file system
                     await trio.sleep(0.01)
             assert store.stored() == []
