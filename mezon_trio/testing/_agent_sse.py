@@ -85,7 +85,7 @@ class AgentStreamHub:
         frame = f"id: {event_id}\ndata: {json.dumps(payload, separators=(',', ':'))}\n\n".encode()
         self._history.append((event_id, frame))
         for stream in self._streams:
-            with contextlib.suppress(trio.WouldBlock):
+            with contextlib.suppress(trio.WouldBlock, trio.ClosedResourceError):  # slow / dropped
                 stream.send.send_nowait(frame)
         return event_id
 
