@@ -58,6 +58,11 @@ class AgentStreamHub:
         while len(self._streams) < count:
             await self._changed.wait()
 
+    async def wait_connects(self, count: int) -> None:
+        """Wait until *count* stream requests have been accepted in all (reconnects included)."""
+        while self.connects < count:
+            await self._changed.wait()
+
     def _notify(self) -> None:
         self._changed.set()
         self._changed = trio.Event()
@@ -91,10 +96,11 @@ class AgentStreamHub:
 
     def drop_all(self, *, abrupt: bool = False) -> int:
         """End every open stream (``abrupt``: reset the connection instead of ending the body)."""
-        streams = list(self._streams)
+        streams, self._streams = self._streams, []
         for stream in streams:
             stream.abrupt = abrupt
             stream.send.close()
+        self._notify()
         return len(streams)
 
     def _missed(self, last_id: str) -> list[bytes]:
@@ -133,13 +139,15 @@ class AgentStreamHub:
                 async for item in stream.receive:
                     if item is not None:
                         await send({"type": "http.response.body", "body": item, "more_body": True})
-                if stream.abrupt:
-                    raise AbruptClose
-                await send({"type": "http.response.body", "body": b""})
+                if not stream.abrupt:
+                    await send({"type": "http.response.body", "body": b""})
                 nursery.cancel_scope.cancel()
+            if stream.abrupt:
+                raise AbruptClose
         finally:
-            self._streams.remove(stream)
-            self._notify()
+            if stream in self._streams:
+                self._streams.remove(stream)
+                self._notify()
 
 
 class AbruptClose(Exception):
