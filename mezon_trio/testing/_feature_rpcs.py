@@ -23,15 +23,20 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from typing import TypeVar
+
+import betterproto2
 
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
-from ._core import OpError
+from ._core import OpError, SandboxCore
 from ._features import PollRecord
-from ._rpc import Call, _rpc
+from ._rpc import Call, _rpc, invoke
 from ._uploads import MAX_FILE_SIZE
 
-__all__: list[str] = []
+__all__ = ["run_as"]
+
+M = TypeVar("M", bound=betterproto2.Message)
 
 _MAX_PARTS = 10_000
 _MAX_ANSWERS = 10
@@ -224,3 +229,20 @@ async def _get_poll(call: Call, req: api.GetPollRequest) -> api.GetPollResponse:
         total_votes=len(poll.votes),
         voter_details=[api.PollVoterDetail(answer_index=i, user_ids=u) for i, u in voters.items() if u],
     )
+
+
+# ---------------------------------------------------------------------- scripting
+
+
+async def run_as(
+    core: SandboxCore, user_id: int, method: str, request: betterproto2.Message, response_type: type[M]
+) -> M:
+    """Run RPC *method* as *user_id* (sandbox scripting: a human votes, creates a poll...).
+
+    Raises:
+        OpError: the RPC failed (same checks as over HTTP).
+    """
+    outcome = await invoke(core, user_id, method, bytes(request), transport="http")
+    if outcome.status != 200:
+        raise OpError(outcome.status, outcome.error_rt().message)
+    return response_type.parse(outcome.body)

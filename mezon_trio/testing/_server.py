@@ -562,6 +562,29 @@ class Sandbox:
         """Wait until at least *count* AI-agent event streams are open."""
         await self._core.features.agent.wait_streams(count)
 
+    async def create_poll(
+        self, user_id: int, channel_id: int, question: str, answers: Sequence[str], *, multiple: bool = False
+    ) -> api.CreatePollResponse:
+        """*user_id* posts a poll in *channel_id* (``CreatePoll``, as over HTTP)."""
+        from ._feature_rpcs import run_as
+
+        request = api.CreatePollRequest(
+            channel_id=channel_id,
+            question=question,
+            answers=list(answers),
+            type=api.PollType.MULTIPLE if multiple else api.PollType.SINGLE,
+        )
+        return await run_as(self._core, user_id, "CreatePoll", request, api.CreatePollResponse)
+
+    async def vote_poll(self, user_id: int, poll_id: int, answers: int | Sequence[int]) -> tuple[int, ...]:
+        """*user_id* votes in poll *poll_id* (``VotePoll``, as over HTTP); returns the recorded choice."""
+        from ._feature_rpcs import run_as
+
+        indices = [answers] if isinstance(answers, int) else list(answers)
+        request = api.VotePollRequest(poll_id=poll_id, answer_indices=indices)
+        answer = await run_as(self._core, user_id, "VotePoll", request, api.VotePollResponse)
+        return tuple(answer.my_answer_indices)
+
     def drop_agent_streams(self, *, abrupt: bool = False) -> int:
         """End every open agent stream (``abrupt``: reset the connection); return how many."""
         return self._core.features.agent.drop_all(abrupt=abrupt)

@@ -12,7 +12,7 @@ import trio
 from mezon_trio._services.polls import POLL_MESSAGE_CODE, Poll, PollAnswer, Polls, poll_event
 from mezon_trio._transport.rest import error_for_status
 from mezon_trio.errors import APIError, ContentError, Forbidden, NotFound
-from mezon_trio.testing import Sandbox
+from mezon_trio.testing import OpError, Sandbox
 
 from ..api._helpers import bot, human, next_push, received
 
@@ -175,3 +175,32 @@ async def test_validation_and_unknown_polls() -> None:
             with pytest.raises(NotFound):
                 await polls.get(ghost)
             assert poll_event(sb.messages(sb.channel_id)[-1]) is not None
+
+
+async def test_sandbox_scripting_helpers() -> None:
+    with trio.fail_after(20):
+        async with bot() as (sb, client):
+            created = await sb.create_poll(sb.human.id, sb.channel_id, "Tabs?", ["tabs", "spaces"])
+            assert created.creator_id == sb.human.id
+            assert await sb.vote_poll(sb.user("bob").id, created.poll_id, 1) == (1,)
+            ref = Poll(
+                poll_id=created.poll_id,
+                message_id=created.message_id,
+                channel_id=sb.channel_id,
+                question="",
+                answers=(),
+                counts=(),
+                expires_at=0,
+                is_closed=False,
+                creator_id=0,
+                multiple=False,
+                total_votes=0,
+            )
+            got = await Polls(client).get(ref)
+            assert (got.question, got.counts, got.voters[0].user_ids) == (
+                "Tabs?",
+                (0, 1),
+                (sb.user("bob").id,),
+            )
+            with pytest.raises(OpError):
+                await sb.vote_poll(sb.human.id, created.poll_id, [0, 1])  # single choice
