@@ -9,7 +9,8 @@ timestamp, room: {room_id, room_name}, metadata}`` (docs/protocol.md §7.5). ``e
 `httpx-sse <https://github.com/florimondmanca/httpx-sse>`_ (MIT).
 
 Reconnects: whenever the stream ends or fails (network error, 5xx, 404, 429, a body that
-is not an event stream), :meth:`AgentEvents.run` waits ``backoff.delay(attempt)`` and
+is not an event stream), :meth:`AgentEvents.run` waits ``backoff.delay(attempt)`` (or the
+429's ``Retry-After`` if longer) and
 connects again, sending ``Last-Event-ID`` when the server gave event ids. The attempt
 counter restarts after a connection that got its ``200``. A 401/403 (the API key was
 refused) ends :meth:`~AgentEvents.run` with :class:`~mezon_trio.errors.AuthenticationError`
@@ -43,7 +44,14 @@ import httpx
 import trio
 from httpx_sse import EventSource, SSEError
 
-from ..errors import AuthenticationError, ConfigurationError, Forbidden, MezonError, ProtocolError
+from ..errors import (
+    AuthenticationError,
+    ConfigurationError,
+    Forbidden,
+    MezonError,
+    ProtocolError,
+    RateLimited,
+)
 from .base import http_error, status_error
 
 __all__ = [
@@ -279,6 +287,7 @@ class AgentEvents:
         attempt = 0
         try:
             while True:
+                asked = 0.0
                 try:
                     await self._stream_once()
                     log.info("agent event stream ended")
@@ -286,10 +295,12 @@ class AgentEvents:
                     raise
                 except MezonError as exc:
                     log.warning("agent event stream failed: %s", exc)
+                    if isinstance(exc, RateLimited) and exc.retry_after:
+                        asked = exc.retry_after
                 if self._connected:
                     attempt = 0
                 self._set_connected(False)
-                delay = self._backoff.delay(attempt)
+                delay = max(asked, self._backoff.delay(attempt))
                 attempt += 1
                 log.info("agent event stream: reconnecting in %.1f s", delay)
                 await trio.sleep(delay)

@@ -165,6 +165,19 @@ async def test_backoff_grows_and_resets_after_a_connection(autojump_clock: trio.
     assert transport.requests[4].headers["last-event-id"] == "e1"  # after the stream gave ids
 
 
+async def test_retry_after_of_a_429_is_honoured(autojump_clock: trio.testing.MockClock) -> None:
+    def limited(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, headers={"retry-after": "30"})
+
+    transport = Scripted([limited, status(503)])
+    async with httpx.AsyncClient(transport=transport) as http:
+        agent = AgentEvents("https://a.example", 1, "k", http=http, backoff=Backoff(initial=1, jitter=0))
+        with trio.move_on_after(40):
+            await agent.run()
+    gaps = [round(b - a, 6) for a, b in zip(transport.times, transport.times[1:], strict=False)]
+    assert gaps[:2] == [30, 2]
+
+
 async def test_overflow_drops_the_oldest(autojump_clock: trio.testing.MockClock) -> None:
     body = sse(*(event(n) for n in range(5))) + b"data: not json\n\n" + sse(event(9, "something_else"))
     transport = Scripted([stream(body), status(503)])
