@@ -35,7 +35,7 @@ import io
 import math
 import mimetypes
 import os
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Final, TypeAlias, cast
@@ -115,10 +115,15 @@ class _BytesSource(_Source):
 
 
 class _FileSource(_Source):
-    """A seekable binary file object, read from its position at the start of the upload."""
+    """A seekable binary file object, read (in a worker thread) from its position at the start.
 
-    def __init__(self, file: BinaryIO, name: str) -> None:
+    *owned*: opened here from a path, closed here; otherwise the caller's file, whose
+    position is restored at the end.
+    """
+
+    def __init__(self, file: BinaryIO, name: str, *, owned: bool = False) -> None:
         self._file = file
+        self._owned = owned
         self.name = name
         try:
             self._start = file.tell()
@@ -129,6 +134,18 @@ class _FileSource(_Source):
                 "file objects to upload must be seekable (or pass the bytes or a path)"
             ) from exc
         self.size = end - self._start
+
+    @classmethod
+    async def open(cls, path: Path) -> _FileSource:
+        try:
+            file = await trio.to_thread.run_sync(path.open, "rb")
+        except OSError as exc:
+            raise ContentError(f"cannot read {path.name!r}: {exc.strerror or exc}") from exc
+        try:
+            return cls(file, path.name, owned=True)
+        except BaseException:
+            file.close()
+            raise
 
     async def _read_at(self, offset: int, n: int) -> bytes:
         file = self._file
@@ -149,53 +166,16 @@ class _FileSource(_Source):
         return _ChunkReader(read, length, chunk_size)
 
     async def aclose(self) -> None:
-        self._file.seek(self._start)  # as the caller gave it
-
-
-class _PathSource(_Source):
-    def __init__(self, path: Path, file: trio.abc.AsyncResource, size: int) -> None:
-        self.name = path.name
-        self.size = size
-        self._file = file
-
-    @classmethod
-    async def open(cls, path: Path) -> _PathSource:
-        try:
-            file = await trio.open_file(path, "rb")
-        except OSError as exc:
-            raise ContentError(f"cannot read {path.name!r}: {exc.strerror or exc}") from exc
-        try:
-            size = os.fstat(file.fileno()).st_size
-        except BaseException:
-            with trio.CancelScope(shield=True):
-                await file.aclose()
-            raise
-        return cls(path, file, size)
-
-    async def _read_at(self, offset: int, n: int) -> bytes:
-        file = self._file
-        await file.seek(offset)  # type: ignore[attr-defined]
-        data: bytes = await file.read(n)  # type: ignore[attr-defined]
-        return data
-
-    async def head(self, n: int) -> bytes:
-        return await self._read_at(0, min(n, self.size))
-
-    def reader(self, start: int, length: int, chunk_size: int) -> _ChunkReader:
-        async def read(offset: int, n: int) -> bytes:
-            return await self._read_at(start + offset, n)
-
-        return _ChunkReader(read, length, chunk_size)
-
-    async def aclose(self) -> None:
-        with trio.CancelScope(shield=True):
-            await self._file.aclose()
+        if self._owned:
+            self._file.close()
+        else:
+            self._file.seek(self._start)  # as the caller gave it
 
 
 class _ChunkReader:
     """``length`` bytes read ``chunk_size`` at a time; a file that shrinks mid-upload is an error."""
 
-    def __init__(self, read: Callable[[int, int], object], length: int, chunk_size: int) -> None:
+    def __init__(self, read: Callable[[int, int], Awaitable[bytes]], length: int, chunk_size: int) -> None:
         self._read = read
         self.length = length
         self._chunk_size = chunk_size
@@ -205,8 +185,8 @@ class _ChunkReader:
         if self.offset >= self.length:
             return None
         n = min(self._chunk_size, self.length - self.offset)
-        data = await self._read(self.offset, n)  # type: ignore[misc]
-        if not isinstance(data, bytes) or len(data) != n:
+        data = await self._read(self.offset, n)
+        if len(data) != n:
             raise ContentError("the file changed size while it was being uploaded")
         self.offset += n
         return data
@@ -256,7 +236,7 @@ async def _source_of(item: object) -> _Source:
     if isinstance(item, (bytes, bytearray, memoryview)):
         return _BytesSource(item)
     if isinstance(item, (str, os.PathLike)):
-        return await _PathSource.open(Path(item))
+        return await _FileSource.open(Path(item))
     if isinstance(item, io.TextIOBase):
         raise ContentError("open files for upload in binary mode ('rb')")
     if hasattr(item, "read") and hasattr(item, "seek"):
