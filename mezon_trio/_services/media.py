@@ -44,6 +44,7 @@ class Media:
         token: returns the current session token (``lambda: client.session.token``).
         participant_identity, participant_name: who plays (defaults: the bot's id and name).
         media_url: the absolute playmedia endpoint, used exactly as given.
+        timeout: seconds for each step of the request (connect, write, read).
 
     Raises:
         ConfigurationError: *media_url* is not an absolute http(s) URL.
@@ -58,6 +59,7 @@ class Media:
         participant_identity: str,
         participant_name: str,
         media_url: str = DEFAULT_MEDIA_URL,
+        timeout: float = 30.0,
     ) -> None:
         parts = urlsplit(media_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -68,6 +70,7 @@ class Media:
         self._identity = participant_identity
         self._name = participant_name
         self.media_url = media_url
+        self._timeout = httpx.Timeout(timeout)
 
     def __repr__(self) -> str:
         return f"<Media {self.media_url}>"
@@ -128,7 +131,10 @@ class Media:
         operation = "play_media"
         try:
             response = await self._http.post(
-                self.media_url, json=body, headers={"Authorization": f"Bearer {self._token()}"}
+                self.media_url,
+                json=body,
+                headers={"Authorization": f"Bearer {self._token()}"},
+                timeout=self._timeout,
             )
         except httpx.HTTPError as exc:
             raise http_error(exc, operation) from exc

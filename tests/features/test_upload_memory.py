@@ -41,7 +41,8 @@ def _reset_peak() -> bool:
     return True
 
 
-async def test_a_50_mb_upload_adds_less_than_20_mb_of_rss(tmp_path: Path) -> None:
+@pytest.mark.parametrize("multipart", [True, False], ids=["multipart", "single-put"])
+async def test_a_50_mb_upload_adds_less_than_20_mb_of_rss(tmp_path: Path, multipart: bool) -> None:
     path = tmp_path / "video.bin"
     block = os.urandom(1 << 20)
     with path.open("wb") as f:
@@ -50,7 +51,7 @@ async def test_a_50_mb_upload_adds_less_than_20_mb_of_rss(tmp_path: Path) -> Non
     del block
     with trio.fail_after(120):
         async with bot() as (sb, client), httpx.AsyncClient() as http:
-            uploads = Uploads(client, http=http)
+            uploads = Uploads(client, http=http, multipart_threshold=SIZE if multipart else 2 * SIZE)
             await uploads.upload(b"warm-up")  # connections, code paths, first allocations
             baseline = _status_kib("VmRSS")
             peak_resettable = _reset_peak()
@@ -64,8 +65,12 @@ async def test_a_50_mb_upload_adds_less_than_20_mb_of_rss(tmp_path: Path) -> Non
             if peak_resettable:
                 highest = max(highest, _status_kib("VmHWM"))
             assert att.size == SIZE
+            assert (
+                len([r for r in sb.received if r.kind == "MultipartUploadAttachmentFileStart"]) == multipart
+            )
             [stored] = [f for f in sb.features.uploads.stored() if f.size == SIZE]
             assert stored.path.stat().st_size == SIZE
             added = (highest - baseline) * 1024
-            print(f"50 MB upload: +{added / 2**20:.1f} MiB RSS (peak reset: {peak_resettable})")  # noqa: T201
+            mib = added / 2**20
+            print(f"50 MB upload, multipart={multipart}: +{mib:.1f} MiB RSS (peak reset: {peak_resettable})")  # noqa: T201
             assert added < LIMIT, f"the upload added {added / 2**20:.1f} MiB of RSS"
