@@ -23,6 +23,7 @@ from typing import Any, Final, TextIO
 import trio
 
 from . import Events, MezonClient
+from ._protocol.enums import DM_MODE
 from .bot import CommandContext, CommandRouter, ComponentContext, ComponentRouter, MentionedUser
 from .content import ButtonBuilder, ButtonMessageStyle, Content, TextBuilder
 from .errors import MezonError, TokenTransferError
@@ -233,7 +234,7 @@ class Transcript:
         if item.kind == "ephemeral_message_send":
             who = ", ".join(self.names.get(r, str(r)) for r in payload.receiver_ids)
             return f"(only {who} can see this) {text}"
-        if getattr(payload, "mode", 0) == 4:
+        if getattr(payload, "mode", 0) == DM_MODE:
             channel = self.sb.state.channels.get(payload.channel_id)
             others = sorted(channel.members - {self.bot_id}) if channel is not None else []
             who = ", ".join(self.names.get(u, str(u)) for u in others) or "user"
