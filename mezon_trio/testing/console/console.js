@@ -169,7 +169,8 @@ function onMessageEvent(message) {
   } else if (message.code === 14 && known) {
     state.messages.set(message.id, { ...message, receivers: message.receivers.length ? message.receivers : known.receivers, edited: true });
   } else {
-    state.messages.set(message.id, message);
+    const edited = message.edited || message.code === 1 || Boolean(known && known.edited);
+    state.messages.set(message.id, { ...message, edited });
   }
   renderMessages();
 }
