@@ -164,7 +164,7 @@ async def test_event_stream_carries_messages_and_masked_frames() -> None:
                 )
                 while not any(e.get("type") == "message" for e in seen):
                     data += await stream.receive_some()
-                    *events, rest = data.split(b"\n\n")
+                    *events, _rest = data.split(b"\n\n")
                     seen = [json.loads(e.split(b"data: ", 1)[1]) for e in events if b"data: " in e]
             message = next(e for e in seen if e.get("type") == "message")["message"]
             assert message["content"] == {"t": "live!"}
