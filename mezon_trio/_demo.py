@@ -14,6 +14,7 @@ import argparse
 import json
 import logging
 import math
+import signal
 import sys
 import time
 import traceback
@@ -319,7 +320,9 @@ async def _run(out: TextIO, err: TextIO, clock: Callable[[], float], console: bo
                         deadline.deadline = math.inf
                         out.write(f"\nWeb console: {sb.console_url}  (Ctrl-C to stop)\n")
                         out.flush()
-                        await trio.sleep_forever()
+                        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                            async for _ in signals:
+                                break
                     nursery.cancel_scope.cancel()
     except trio.TooSlowError:
         err.write(f"\ndemo failed: no answer within the time limit ({DEMO_TIMEOUT:.0f} s)\n")
