@@ -530,11 +530,20 @@ class Sandbox:
 
     async def reset(self) -> None:
         """Back to the state the sandbox started with: users, channels, messages and balances
-        restored, the received log emptied, every fault cleared. Sockets stay open (their users
-        still exist) and the console reloads."""
+        restored, the received log emptied, every fault (chain faults too) cleared. Sockets stay
+        open (their users still exist), sessions and issued ZK proofs stay valid, and the console
+        reloads."""
         core = self._core
         core.state = SandboxState.from_json(self._initial_state, history_limit=core.state.history_limit)
-        core.chain = _make_chain(core)
+        chain = core.chain
+        if chain is not None:  # same chain (issued proofs and nonces stay valid), seeded balances
+            chain.balances.clear()
+            chain.transfers.clear()
+            chain.prover_down = chain.chain_down = chain.rate_limited = False
+            chain.fail_next_addtx = None
+            for uid, tokens in core.state.balances.items():
+                if tokens > 0:
+                    chain.credit(uid, tokens)
         core.recorder.items.clear()
         core.faults = Faults()
         core.reset_ephemeral()

@@ -139,7 +139,10 @@ async def test_faults_fail_next_offline_drop_and_reset() -> None:
                 "/messages", json={"as": "bob", "channel_id": str(sb.channel_id), "text": "gone soon"}
             )
             assert (await http.get("/log")).json()["items"]
+            await http.post("/transfer", json={"from": "alice", "amount": 5})
             await http.post("/reset", json={})
+            balances = (await http.get("/balances")).json()["balances"]
+            assert (balances[str(sb.human.id)], balances[str(sb.bot.id)]) == (1_000_000, 1_000_000)
             assert [m.content for m in sb.messages(sb.channel_id)] == [
                 '{"t":"hello everyone"}',
                 '{"t":"hi alice"}',
