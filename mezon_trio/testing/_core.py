@@ -334,7 +334,9 @@ class SandboxCore:
 
     async def push(self, variant: str, message: betterproto2.Message, conns: Iterable[Connection]) -> int:
         """Encode a push (no cid) once and write it to *conns* (and note it in the feed)."""
-        self.feed.note("push", variant, 0, message)
+        if self.feed.enabled:
+            conns = list(conns)
+            self.feed.note("push", variant, 0, message, targets=tuple({c.user_id: 0 for c in conns}))
         return await self.send_to(_wire.encode(variant, message), conns)
 
     async def push_users(self, variant: str, message: betterproto2.Message, user_ids: Iterable[int]) -> int:

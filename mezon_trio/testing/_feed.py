@@ -35,6 +35,7 @@ class FeedEntry:
     user_id: int
     payload: Any
     time: float
+    targets: tuple[int, ...] = ()  # pushes: the users whose sockets it was written to
 
 
 class Feed:
@@ -56,11 +57,20 @@ class Feed:
         """Sequence number of the oldest entry still kept (last_seq + 1 when empty)."""
         return self._entries[0].seq if self._entries else self._seq + 1
 
-    def note(self, kind: EntryKind, name: str = "", user_id: int = 0, payload: Any = None) -> None:
+    def note(
+        self,
+        kind: EntryKind,
+        name: str = "",
+        user_id: int = 0,
+        payload: Any = None,
+        *,
+        targets: tuple[int, ...] = (),
+    ) -> None:
         if not self.enabled:
             return
         self._seq += 1
-        self._entries.append(FeedEntry(self._seq, kind, name, user_id, payload, trio.current_time()))
+        now = trio.current_time()
+        self._entries.append(FeedEntry(self._seq, kind, name, user_id, payload, now, targets))
         self._changed.set()
         self._changed = trio.Event()
 

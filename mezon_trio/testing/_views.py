@@ -192,7 +192,6 @@ def feed_events(core: SandboxCore, entries: Iterable[FeedEntry]) -> list[dict[st
             events.append({**base, "type": "balances"})
         elif entry.name in _DIRECTORY_PUSHES:
             events.append({**base, "type": "directory"})
-        events.append(
-            {**base, "type": "frame", "dir": "out", "name": entry.name, "payload": _clip(masked(payload))}
-        )
+        frame = {"dir": "out", "name": entry.name, "to": [str(u) for u in entry.targets]}
+        events.append({**base, "type": "frame", **frame, "payload": _clip(masked(payload))})
     return events

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import trio
 
+from mezon_trio._proto.mezon import api
 from mezon_trio.testing import open_sandbox
 
 from ._bots import load_example, running_bot
@@ -40,13 +41,21 @@ async def test_typed_command_gets_the_bots_answer() -> None:
                 _say(page, "!add 2 40")
                 answer = page.locator(".msg", has_text="2 + 40 = 42")
                 answer.wait_for()
+                page.type("#composer-text", "@sand")
+                page.locator("#mention-suggest button", has_text="@sandbox-bot").click()
+                page.type("#composer-text", "ping")
+                page.press("#composer-text", "Enter")
+                page.locator(".msg", has_text="pong").wait_for()
                 page.screenshot(path=str(ARTIFACTS / "add-command.png"))
                 return str(answer.get_attribute("data-sender"))
 
             sender = await trio.to_thread.run_sync(with_page, sb.console_url, script)
             assert sender == sb.bot.username
             sent = [m for m in sb.messages(sb.channel_id) if m.sender_id == sb.human.id]
-            assert sent[-1].content == '{"t":"!add 2 40"}'
+            assert sent[-2].content == '{"t":"!add 2 40"}'
+            assert sent[-1].content == '{"t":"@sandbox-bot ping"}'
+            [mention] = api.MessageMentionList.parse(sent[-1].mentions).mentions
+            assert (mention.user_id, mention.s, mention.e) == (sb.bot.id, 0, 12)
 
 
 async def test_clicked_button_runs_the_bots_handler_which_edits_its_message() -> None:

@@ -172,6 +172,8 @@ async def test_event_stream_carries_messages_and_masked_frames() -> None:
             message = next(e for e in seen if e.get("type") == "message")["message"]
             assert message["content"] == {"t": "live!"}
             assert message["username"] == "bob"
+            out = next(e for e in seen if e.get("type") == "frame" and e["name"] == "channel_message")
+            assert (out["dir"], out["to"]) == ("out", [])  # pushed, but nobody was connected
             # a login: the API key is recorded masked, and the log shows it masked too
             await http.post(
                 f"{sb.http_url}/v2/apps/authenticate/token",

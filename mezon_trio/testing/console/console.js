@@ -405,7 +405,26 @@ async function send(event) {
   const mentions = [...new Set([...text.matchAll(/@([\w.\-]+)/g)].map((h) => h[1]).filter((n) => names.has(n)))];
   const data = await api("POST", "/messages", { as: state.me, channel_id: state.channel, text, mentions });
   box.value = "";
+  $("#mention-suggest").hidden = true;
   onMessageEvent(data.message);
+}
+
+// "@al" at the caret: offer the matching usernames; a click completes the mention.
+function suggestMentions() {
+  const box = $("#composer-text");
+  const bar = $("#mention-suggest");
+  const before = box.value.slice(0, box.selectionStart);
+  const partial = /@([\w.\-]*)$/.exec(before);
+  const matches = partial ? state.info.users.filter((u) => u.username.startsWith(partial[1])) : [];
+  bar.hidden = !matches.length;
+  bar.replaceChildren(...matches.map((u) => el("button", {
+    type: "button", class: "mention-choice", onclick: () => {
+      const start = before.length - partial[1].length;
+      box.value = box.value.slice(0, start) + u.username + " " + box.value.slice(box.selectionStart);
+      bar.hidden = true;
+      box.focus();
+    },
+  }, "@" + u.username)));
 }
 
 async function tip(event) {
@@ -440,7 +459,8 @@ function addFrame(event) {
   if ($("#hide-pings").checked && (event.name === "ping" || event.name === "pong")) return;
   const list = $("#frames");
   const arrow = event.dir === "in" ? "→" : "←";
-  const who = event.dir === "in" ? userName(event.user_id) : "sandbox";
+  const who = event.dir === "in" ? userName(event.user_id)
+    : "to " + ((event.to || []).map(userName).join(", ") || "nobody connected");
   const detail = el("pre", { hidden: true }, JSON.stringify(event.payload, null, 1));
   const item = el("li", { dataset: { dir: event.dir, name: event.name }, onclick: () => { detail.hidden = !detail.hidden; } },
     el("span", { class: `dir-${event.dir}` }, arrow), ` ${who} ${event.name}`, detail);
@@ -484,6 +504,7 @@ async function main() {
   $("#composer-text").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); $("#composer").requestSubmit(); }
   });
+  $("#composer-text").addEventListener("input", suggestMentions);
   $("#tip-form").addEventListener("submit", tip);
   $("#dm-bot").addEventListener("click", openBotDm);
   $("#clear-frames").addEventListener("click", () => $("#frames").replaceChildren());
