@@ -113,8 +113,22 @@ async def test_tokens_reactions_edits_deletes_and_frames() -> None:
     with trio.fail_after(60):
         async with open_sandbox() as sb, running_bot(sb):
             before = sb.chain.balance_of(sb.bot.id)
+            rich = {
+                "t": "bold code @alice <b>not html</b>",
+                "mk": [{"type": "b", "s": 0, "e": 4}, {"type": "c", "s": 5, "e": 9}],
+                "embed": [
+                    {"title": "Card", "description": "an embed", "fields": [{"name": "k", "value": "v"}]}
+                ],
+            }
+            await sb.post_message(sb.bot.id, sb.channel_id, rich, mentions=[sb.human.id])
 
             def script(page: Any) -> dict[str, str]:
+                card = page.locator(".msg", has_text="an embed")
+                assert card.locator(".body strong").inner_text() == "bold"
+                assert card.locator(".body code").inner_text() == "code"
+                assert card.locator(".body .mention").inner_text() == "@alice"
+                assert card.locator(".body b").count() == 0  # text, never markup
+                assert card.locator(".embed .title").inner_text() == "Card"
                 page.fill("#tip-amount", "7")
                 page.click("#tip-send")
                 page.locator("#tip-status", has_text="sent 7 tokens").wait_for()
