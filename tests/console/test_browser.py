@@ -91,6 +91,9 @@ async def test_submitted_form_reaches_the_bot_with_its_values() -> None:
 
             def script(page: Any) -> None:
                 _say(page, "!menu")
+                page.locator("button.component", has_text="Like").click()
+                thanks = page.locator(".msg.ephemeral", has_text="Thanks for the like!")
+                assert "only you can see this" in thanks.locator(".only").inner_text()
                 page.locator("button.component", has_text="Feedback").click()
                 form = page.locator(".msg").filter(has=page.locator(".embed .form-input"))
                 form.locator("[data-field='name']").fill("Ada")
