@@ -26,7 +26,10 @@ __all__ = ["main"]
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m mezon_trio sandbox",
-        description="Run the local Mezon sandbox server (login, RPC API, WebSocket, MMN chain, ZK prover).",
+        description=(
+            "Run the local Mezon sandbox server (login, RPC API, WebSocket, MMN chain, ZK prover),"
+            " with its web console and JSON control API on the HTTP port."
+        ),
     )
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     p.add_argument(
