@@ -87,7 +87,7 @@ class ControlAPI:
         sub = path[len(API_PREFIX) :] or "/"
         query = {k: v[-1] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
         if method == "GET" and sub == "/events":
-            await self._events(query, receive, send)
+            await self._events(query, headers, receive, send)
             return
         handler = ROUTES.get((method, sub))
         if handler is None:
@@ -135,11 +135,14 @@ class ControlAPI:
             [(b"cache-control", b"no-store"), (b"content-security-policy", _CSP.encode())],
         )
 
-    async def _events(self, query: dict[str, str], receive: Receive, send: Send) -> None:
-        """Server-sent events: every feed entry after ``since`` as console events (see _views)."""
+    async def _events(
+        self, query: dict[str, str], headers: dict[str, str], receive: Receive, send: Send
+    ) -> None:
+        """Server-sent events: every feed entry after ``since`` (or the ``Last-Event-ID`` a
+        reconnecting EventSource sends) as console events (see _views)."""
         feed = self.core.feed
         try:
-            seq = int(query.get("since", str(feed.last_seq)))
+            seq = int(headers.get("last-event-id") or query.get("since", str(feed.last_seq)))
         except ValueError:
             seq = feed.last_seq
         await send(
@@ -163,14 +166,15 @@ class ControlAPI:
             nursery.start_soon(watch_disconnect)
             await chunk(f"event: hello\ndata: {json.dumps({'seq': feed.last_seq})}\n\n")
             while not feed.closed:
-                if seq < feed.first_seq - 1:
+                if seq < feed.first_seq - 1 or seq > feed.last_seq:  # fell behind, or another sandbox
                     seq = feed.last_seq
                     await chunk(f"event: resync\ndata: {json.dumps({'seq': seq})}\n\n")
                 entries = list(feed.since(seq))
                 if entries:
                     seq = entries[-1].seq
                     for event in feed_events(self.core, entries):
-                        await chunk(f"data: {json.dumps(event, ensure_ascii=False)}\n\n")
+                        data = json.dumps(event, ensure_ascii=False)
+                        await chunk(f"id: {event['seq']}\ndata: {data}\n\n")
                     continue
                 with trio.move_on_after(SSE_KEEPALIVE):
                     await feed.wait_after(seq)

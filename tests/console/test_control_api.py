@@ -184,6 +184,25 @@ async def test_event_stream_carries_messages_and_masked_frames() -> None:
             assert "***" in log
 
 
+async def test_event_stream_resumes_from_last_event_id_or_asks_to_resync() -> None:
+    with trio.fail_after(30):
+        async with open_sandbox() as sb:
+            await sb.post_message(sb.human.id, sb.channel_id, "one")
+            await sb.post_message(sb.human.id, sb.channel_id, "two")
+            first = sb._core.feed.last_seq - 1  # the push of "one": resume right after it
+            for last_id, expected in ((first, b'"t": "two"'), (10**9, b"event: resync")):
+                async with await trio.open_tcp_stream(sb.host, sb.port) as stream:
+                    head = (
+                        f"GET /_sandbox/v1/events HTTP/1.1\r\nHost: {sb.host}:{sb.port}\r\n"
+                        f"Last-Event-ID: {last_id}\r\n\r\n"
+                    )
+                    await stream.send_all(head.encode())
+                    data = b""
+                    while expected not in data:
+                        data += await stream.receive_some()
+                    assert b'"t": "one"' not in data
+
+
 async def test_refusals_and_errors() -> None:
     with trio.fail_after(30):
         async with open_sandbox() as sb, httpx.AsyncClient(base_url=sb.control_url) as http:
