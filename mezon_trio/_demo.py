@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
+import signal
 import sys
 import time
 import traceback
@@ -290,16 +292,21 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
         prog="python -m mezon_trio demo",
         description="Run a demo bot against an in-process sandbox with a simulated user; print the chat.",
     )
+    parser.add_argument(
+        "--console",
+        action="store_true",
+        help="after the script, keep the sandbox and the bot running and print the web console's URL",
+    )
     return parser.parse_args(list(argv))
 
 
-async def _run(out: TextIO, err: TextIO, clock: Callable[[], float]) -> int:
+async def _run(out: TextIO, err: TextIO, clock: Callable[[], float], console: bool = False) -> int:
     from .testing import open_sandbox
 
     started = clock()
     out.write("mezon-trio demo: a bot and two simulated users on an in-process sandbox (no network)\n\n")
     try:
-        with trio.fail_after(DEMO_TIMEOUT):
+        with trio.fail_after(DEMO_TIMEOUT) as deadline:
             async with open_sandbox() as sb:
                 # The sandbox enforces no API budget: lift the client's conservative default of 1 call/s.
                 kwargs = {**sb.client_kwargs(), "api_rate_limit": 100.0, "api_burst": 100}
@@ -307,6 +314,13 @@ async def _run(out: TextIO, err: TextIO, clock: Callable[[], float]) -> int:
                     await nursery.start(run_demo_bot, client)
                     transcript = Transcript(sb, client, out)
                     await _script(transcript)
+                    if console:  # keep running: chat with the bot in the browser until Ctrl-C
+                        deadline.deadline = math.inf
+                        out.write(f"\nWeb console: {sb.console_url}  (Ctrl-C to stop)\n")
+                        out.flush()
+                        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                            async for _ in signals:
+                                break
                     nursery.cancel_scope.cancel()
     except trio.TooSlowError:
         err.write(f"\ndemo failed: no answer within the time limit ({DEMO_TIMEOUT:.0f} s)\n")
@@ -324,8 +338,8 @@ async def _run(out: TextIO, err: TextIO, clock: Callable[[], float]) -> int:
 
 def main(argv: Sequence[str]) -> int:
     """Entry point of ``python -m mezon_trio demo``; returns the exit status."""
-    _parse(argv)
+    args = _parse(argv)
     try:
-        return trio.run(_run, sys.stdout, sys.stderr, time.perf_counter)
+        return trio.run(_run, sys.stdout, sys.stderr, time.perf_counter, args.console)
     except KeyboardInterrupt:
-        return 130
+        return 0 if args.console else 130
