@@ -196,6 +196,7 @@ def main(bot: Bot, script: Script, description: str) -> None:
     """``if __name__ == "__main__": main(run_bot, script, __doc__)``."""
     try:
         status = trio.run(amain, bot, script, description.strip().splitlines()[0], sys.argv[1:], sys.stdout)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C: the way to stop a bot (a plain KeyboardInterrupt, no group)
+        print("bot stopped", file=sys.stderr)
         status = 0
     raise SystemExit(status)
