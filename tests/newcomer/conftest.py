@@ -165,6 +165,9 @@ def cli_sandbox() -> Iterator[CliSandbox]:
         assert_no_group(err)
 
 
+_PIP_INTO = (sys.executable, "-m", "pip", "--python")
+
+
 @pytest.fixture(scope="session")
 def wheel_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel, built from this checkout and installed WITHOUT extras into a fresh venv."""
@@ -176,10 +179,11 @@ def wheel_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
         timeout=300,
     )
     [wheel] = dist.glob("mezon_trio-*.whl")
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    # No pip inside (ensurepip costs more than the rest together): this pip installs into it.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)],
+        [*_PIP_INTO, str(python), "install", "--quiet", "--disable-pip-version-check", str(wheel)],
         check=True,
         timeout=300,
     )
