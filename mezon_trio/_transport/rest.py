@@ -280,7 +280,7 @@ class RestClient:
                 status=exc.status,
                 code=exc.code,
                 operation="authenticate",
-            ) from exc
+            ) from None  # the 401 itself adds nothing to this message
 
     # ------------------------------------------------------------------ RPC
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import json
 import logging
 import signal
 import sys
@@ -155,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
         trio.run(_serve, args)
     except KeyboardInterrupt:
         return 0
+    except json.JSONDecodeError as exc:  # a ValueError: before the --allow-remote one
+        print(f"sandbox: --state {args.state} is not valid JSON ({exc}); fix or remove it", file=sys.stderr)
+        return 1
     except ValueError as exc:  # a non-loopback --host without --allow-remote
         print(f"sandbox: {exc}", file=sys.stderr)
         return 2
