@@ -30,6 +30,13 @@ STEP = 30.0
 GROUP_MARKERS = ("ExceptionGroup", "Exception Group", "BaseExceptionGroup", "exceptions from Trio nursery")
 
 
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Connection errors are asserted as a user without a proxy sees them."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @dataclass(frozen=True)
 class CliSandbox:
     """A ``python -m mezon_trio sandbox --port 0`` process and what its banner says."""
