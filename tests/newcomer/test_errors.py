@@ -169,3 +169,19 @@ async def test_sandbox_refuses_an_invalid_stream_mode(mode: int) -> None:
             assert not sb.messages(sb.channel_id) or all(
                 m.content != '{"t":"hi"}' for m in sb.messages(sb.channel_id)
             )
+
+
+async def test_refused_websocket_names_url_and_cause() -> None:
+    """Login answers (in memory), but nothing listens where its ws_url points."""
+    port = _closed_port()
+    with trio.fail_after(30):
+        async with open_sandbox(in_memory=True, ws_port=port) as sb:
+            kwargs = sb.client_kwargs()
+            del kwargs["ws_connect"]  # a real WebSocket connect
+            with pytest.raises(HandshakeError) as info:
+                async with MezonClient(**kwargs):
+                    pass
+    text = str(info.value)
+    assert text.startswith(f"cannot connect to ws://127.0.0.1:{port}/ws"), text
+    assert text.endswith("connection refused (nothing listens on that port: is the server running?)"), text
+    assert "token=" not in text  # the session token in the URL is never shown
