@@ -6,13 +6,17 @@ Trio delivers ``KeyboardInterrupt`` to whichever task runs when SIGINT arrives (
 task), and every nursery it crosses wraps it in a ``BaseExceptionGroup`` (strict exception
 groups).  A bot's ``except KeyboardInterrupt`` around ``trio.run(main)`` would then never fire.
 The nurseries that user code runs inside (the client's, a router's workers, the sandbox's) pass
-their exception groups through :func:`plain_keyboard_interrupt`:
+their exception groups through :func:`plain_keyboard_interrupt` (and the gateway never maps an
+interrupt that lands in its socket tasks to a connection error):
 
 * a group whose leaves are only ``KeyboardInterrupt`` and ``trio.Cancelled`` becomes its first
   ``KeyboardInterrupt``, with the group hidden (``raise ... from None``);
 * a group that also holds real errors becomes its first ``KeyboardInterrupt`` too (Ctrl-C wins),
   with the errors kept as its ``__cause__`` so nothing is lost from the traceback;
 * any other group propagates unchanged.
+
+:func:`is_cancellation` tells the client that a body which ended in a group of ``Cancelled``
+only was cancelled by the client's own failure, so that failure is what leaves.
 
 A client that cannot log in raises a :class:`~mezon_trio.errors.MezonError` whose message says
 what failed and why (host, port, cause); :func:`without_internal_frames` drops the dozen frames
