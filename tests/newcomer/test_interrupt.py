@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 import trio
+import trio.testing
 
-from mezon_trio import MezonClient
+from mezon_trio import MezonClient, ReconnectPolicy
 from mezon_trio._surface import plain_keyboard_interrupt
 from mezon_trio.bot import CommandContext, CommandRouter
+from mezon_trio.errors import ConnectionLost
 from mezon_trio.testing import open_sandbox
 
 
@@ -61,3 +63,22 @@ async def test_interrupt_with_other_errors_keeps_them_as_its_cause() -> None:
 async def test_other_groups_pass_unchanged() -> None:
     with pytest.raises(ExceptionGroup):
         await _nursery_of(lambda: _raise(ValueError("boom")))
+
+
+async def _bot_whose_connection_gives_up() -> None:
+    async with open_sandbox(in_memory=True) as sb:
+        kwargs = {**sb.client_kwargs(), "reconnect": ReconnectPolicy(max_attempts=1)}
+        async with MezonClient(**kwargs), trio.open_nursery() as nursery:
+            nursery.start_soon(trio.sleep_forever)  # the bot's own tasks, as in the examples
+            sb.hold_offline(sb.bot.id)
+            await trio.sleep_forever()
+
+
+def test_the_clients_failure_leaves_not_a_group_of_cancelled() -> None:
+    """A body cancelled (as a group) by the client's own failure lets that failure out.
+
+    Run as a user runs a bot, in its own ``trio.run`` (virtual time: the reconnect backoff).
+    """
+    clock = trio.testing.MockClock(autojump_threshold=0)
+    with pytest.raises(ConnectionLost, match="gave up reconnecting"):
+        trio.run(_bot_whose_connection_gives_up, clock=clock)
