@@ -10,6 +10,7 @@ to completion on its own, exits 130 with one line.
 from __future__ import annotations
 
 import re
+import signal
 import time
 from pathlib import Path
 
@@ -98,5 +99,8 @@ def test_demo_interrupted_mid_run() -> None:
     finally:
         status, _, err, took = interrupt(proc)
     assert_no_group(err)
-    assert (status, err) == (130, "demo interrupted (Ctrl-C)\n")
+    assert err == "demo interrupted (Ctrl-C)\n"
+    # 130; rarely (seen once under heavy load) the interpreter ends by the signal itself after
+    # printing, which a shell shows as 130 too.
+    assert status in (130, -signal.SIGINT)
     assert took < PROMPT
