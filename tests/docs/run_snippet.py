@@ -1,0 +1,183 @@
+"""Run one documentation snippet against an in-process sandbox (see ``snippets.py``).
+
+Usage: ``python tests/docs/run_snippet.py SPEC.json``; SPEC holds ``code``, ``kind``
+(``program`` or ``fragment``), ``name`` (for tracebacks), ``setup`` and the directive
+options ``say``, ``say_dm``, ``expect``.  Exit status 0 means the snippet ran and, if it
+was given lines to say, the bot answered with every expected text.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import json
+import re
+import sys
+import textwrap
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import trio
+
+from mezon_trio import MezonClient
+from mezon_trio.testing import Received, Sandbox, open_sandbox
+
+#: ``client_id="<bot id>", api_key="<api key>"`` (or ``=...``): credentials of the real Mezon.
+PLACEHOLDERS = re.compile(
+    r"""client_id\s*=\s*(?:"<bot id>"|\.\.\.)\s*,\s*api_key\s*=\s*(?:"<api key>"|\.\.\.)"""
+)
+SUBSTITUTE = "**__sandbox__.client_kwargs()"
+LIMIT = float(__import__("os").environ.get("SNIPPET_LIMIT", "45"))
+
+PUBLIC_MODULES = (
+    "mezon_trio",
+    "mezon_trio.bot",
+    "mezon_trio.content",
+    "mezon_trio.models",
+    "mezon_trio.errors",
+    "mezon_trio.events",
+)
+
+
+class _SandboxRef:
+    """``__sandbox__`` in the snippet: the sandbox the runner opened."""
+
+    sandbox: Sandbox | None = None
+
+    def client_kwargs(self) -> dict[str, Any]:
+        if self.sandbox is None:
+            raise RuntimeError("snippet runner: the sandbox is not running yet")
+        return self.sandbox.client_kwargs()
+
+
+REF = _SandboxRef()
+builtins.__sandbox__ = REF  # type: ignore[attr-defined]
+
+
+def _texts(item: Received) -> list[str]:
+    """Every content string in something the bot sent (sends, ephemerals, edits)."""
+    payload = item.payload
+    out = []
+    for obj in (payload, getattr(payload, "message", None)):
+        content = getattr(obj, "content", None)
+        if isinstance(content, str) and content:
+            out.append(content)
+            try:
+                value = json.loads(content)
+            except ValueError:
+                continue
+            if isinstance(value, dict) and isinstance(value.get("t"), str):
+                out.append(value["t"])
+    return out
+
+
+async def _bot_ready(sb: Sandbox) -> None:
+    """Until the bot joined clan 0 and every clan (so it receives their pushes), then a moment."""
+    await sb.wait_connected(sb.bot.id)
+    await sb.wait_for(lambda r: r.user_id == sb.bot.id and r.kind == "clan_join", count=len(sb.clan_ids) + 1)
+    await trio.sleep(0.5)  # let the snippet subscribe after `async with MezonClient(...)` returns
+
+
+async def converse(sb: Sandbox, spec: dict[str, Any]) -> None:
+    """Say the spec's lines as alice, then wait for every expected text in the bot's output."""
+    await _bot_ready(sb)
+    start = trio.current_time()
+    for text in spec.get("say", []):
+        await sb.post_message(sb.human.id, sb.channel_id, text)
+    for text in spec.get("say_dm", []):
+        await sb.post_message(sb.human.id, sb.dm_channel_id, text)
+    for text in spec.get("expect", []):
+
+        def has(r: Received, text: str = text) -> bool:
+            return r.time >= start and r.user_id == sb.bot.id and any(text in t for t in _texts(r))
+
+        await sb.wait_for(has)
+        print(f"[snippet runner] the bot answered {text!r}", file=sys.stderr)
+
+
+async def _with_sandbox(
+    body: Callable[[Sandbox, trio.Nursery], Awaitable[None]], spec: dict[str, Any]
+) -> None:
+    try:
+        with trio.fail_after(LIMIT):
+            await _in_sandbox(body, spec)
+    except trio.TooSlowError:
+        sb = REF.sandbox
+        if sb is not None:  # what the bot did, to see where it stopped
+            for r in sb.received:
+                print(f"[snippet runner] received from {r.user_id}: {r.kind} {_texts(r)}", file=sys.stderr)
+        raise
+
+
+async def _in_sandbox(body: Callable[[Sandbox, trio.Nursery], Awaitable[None]], spec: dict[str, Any]) -> None:
+    if True:
+        async with open_sandbox() as sb:
+            REF.sandbox = sb
+            async with trio.open_nursery() as nursery:
+                finished = trio.Event()
+
+                async def run_body() -> None:
+                    await body(sb, nursery)
+                    finished.set()
+
+                nursery.start_soon(run_body)
+                if spec.get("say") or spec.get("say_dm"):
+                    await converse(sb, spec)
+                    nursery.cancel_scope.cancel()  # a bot runs forever: it answered, stop it
+                else:
+                    await finished.wait()
+                    nursery.cancel_scope.cancel()
+
+
+def _namespace() -> dict[str, Any]:
+    ns: dict[str, Any] = {"__name__": "__main__", "trio": trio}
+    for modname in PUBLIC_MODULES:
+        module = importlib.import_module(modname)
+        for name in getattr(module, "__all__", []):
+            ns.setdefault(name, getattr(module, name))
+    return ns
+
+
+def run_program(spec: dict[str, Any], code: str) -> None:
+    compiled = compile(code, spec["name"], "exec")
+    if spec["uses_sandbox"]:
+        real_run = trio.run
+
+        def run(async_fn: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
+            async def body(sb: Sandbox, nursery: trio.Nursery) -> None:
+                await async_fn(*args)
+
+            return real_run(_with_sandbox, body, spec, **kwargs)
+
+        trio.run = run
+    exec(compiled, {"__name__": "__main__"})
+
+
+def run_fragment(spec: dict[str, Any], code: str) -> None:
+    source = "async def __fragment__(sb, client, nursery):\n" + textwrap.indent(
+        spec.get("setup", "") + code + "\n    pass\n", "    "
+    )
+    ns = _namespace()
+    exec(compile(source, spec["name"], "exec"), ns)
+    fragment = ns["__fragment__"]
+
+    async def body(sb: Sandbox, nursery: trio.Nursery) -> None:
+        async with MezonClient(**sb.client_kwargs()) as client:
+            await fragment(sb, client, nursery)
+
+    trio.run(_with_sandbox, body, spec)
+
+
+def main() -> None:
+    with open(sys.argv[1], encoding="utf-8") as f:
+        spec = json.load(f)
+    code, n = PLACEHOLDERS.subn(SUBSTITUTE, spec["code"])
+    spec["uses_sandbox"] = bool(n) or bool(spec.get("say") or spec.get("say_dm"))
+    if spec["kind"] == "fragment":
+        run_fragment(spec, code)
+    else:
+        run_program(spec, code)
+
+
+if __name__ == "__main__":
+    main()
