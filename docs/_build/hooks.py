@@ -8,6 +8,10 @@ raw samples):
 * ``<!-- bench:tables -->``: one Markdown table per scenario;
 * the chart ``img/benchmarks.svg`` is drawn here as plain SVG (no plotting library).
 
+It also tidies the API reference rendered from the docstrings: Sphinx roles
+(``:class:`~mezon_trio.errors.MezonError```) become cross-references, and the code's
+citations ``docs/protocol.md §N.M`` become links into the protocol notes.
+
 Refresh the numbers after a full run with::
 
     python -m bench
@@ -17,6 +21,7 @@ Refresh the numbers after a full run with::
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -93,7 +98,9 @@ def environment_markdown(doc: dict[str, Any]) -> str:
     parts = [
         f"Run `{doc.get('timestamp', '?')}`",
         f"Python {env.get('python', '?')}",
-        f"official SDK on Python {env.get('official_python') or '—'}",
+        "official SDK in its own Python 3.13 environment"
+        if env.get("official_python")
+        else "official SDK not run",
         f"{env.get('cpus', '?')} CPUs",
         f"{cfg.get('reps', '?')} repetitions (medians shown)",
     ]
@@ -116,7 +123,7 @@ def chart_svg(doc: dict[str, Any]) -> str:
     For rows with two numbers (p50 / p99, peak / growth) the first one is drawn.
     """
     rows = [r for r in doc["rows"] if any(_first(r.get(sdk)) is not None for sdk, _, _ in SDKS)]
-    width, label_w, bar_h, gap = 760, 260, 16, 14
+    width, label_w, bar_h, gap = 800, 330, 16, 16
     plot_w = width - label_w - 90
     height = 40 + sum(gap + bar_h * sum(_first(r.get(s)) is not None for s, _, _ in SDKS) for r in rows) + 20
     parts = [
@@ -135,11 +142,15 @@ def chart_svg(doc: dict[str, Any]) -> str:
         present = [(n, c, v) for n, c, v in values if v is not None]
         top = max(v for _, _, v in present) or 1.0
         group_h = bar_h * len(present)
-        label = f"{row['scenario']}: {row['metric']} ({row['unit']})"
+        metric = str(row["metric"]).split(" / ")[0] if isinstance(row.get("ours"), list) else row["metric"]
+        unit = str(row["unit"]).split(" / ")[0]
+        mid = y + group_h / 2
         parts.append(
-            f'<text x="{label_w - 8}" y="{y + group_h / 2 + 4:.0f}" text-anchor="end">'
-            f"{escape(label[:42])}</text>"
+            f'<text x="{label_w - 8}" y="{mid - 2:.0f}" text-anchor="end" font-weight="bold">'
+            f"{escape(row['scenario'])}</text>"
         )
+        label = escape(f"{metric} ({unit})"[:52])
+        parts.append(f'<text x="{label_w - 8}" y="{mid + 12:.0f}" text-anchor="end">{label}</text>')
         for _name, color, value in present:
             w = max(1.0, plot_w * value / top)
             parts.append(
@@ -153,7 +164,47 @@ def chart_svg(doc: dict[str, Any]) -> str:
     return "\n".join(parts) + "\n"
 
 
+# ---------------------------------------------------------------- docstring tidying
+
+_ROLE = re.compile(r":(?:class|meth|func|mod|attr|data|exc|obj):<code>(~?)([\w.]+)(\(\))?</code>")
+_CITATION = re.compile(r"docs/protocol\.md (§(\d+)(?:\.(\d+))?)")
+_HEADING = re.compile(r"^#{2,3} ((\d+)(?:\.(\d+))?\.? .*)$", re.M)
+
+
+def _protocol_anchors(docs_dir: Path) -> dict[tuple[str, str | None], str]:
+    """(section, subsection) -> the anchor mkdocs gives that heading of protocol.md."""
+    from markdown.extensions.toc import slugify
+
+    text = (docs_dir / "protocol.md").read_text(encoding="utf-8")
+    return {(m[2], m[3]): slugify(m[1], "-") for m in _HEADING.finditer(text)}
+
+
+def tidy_reference_html(html: str, page_url: str, anchors: dict[tuple[str, str | None], str]) -> str:
+    """Sphinx roles -> autorefs cross-references; protocol citations -> links."""
+
+    def role(m: re.Match[str]) -> str:
+        short, target, call = m[1], m[2], m[3] or ""
+        shown = target.rsplit(".", 1)[-1] if short else target
+        return f'<autoref identifier="{target}" optional><code>{shown}{call}</code></autoref>'
+
+    prefix = "../" * page_url.count("/")
+
+    def cite(m: re.Match[str]) -> str:
+        anchor = anchors.get((m[2], m[3])) or anchors.get((m[2], None))
+        if anchor is None:
+            return m[0]
+        return f'<a href="{prefix}protocol/#{anchor}">docs/protocol.md {m[1]}</a>'
+
+    return _CITATION.sub(cite, _ROLE.sub(role, html))
+
+
 # ---------------------------------------------------------------- mkdocs hooks
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    if page.file.src_uri == "protocol.md":
+        return html
+    return tidy_reference_html(html, page.url, _protocol_anchors(Path(config["docs_dir"])))
 
 
 def on_files(files: Any, config: Any) -> Any:

@@ -22,9 +22,9 @@ import trio
 from mezon_trio import MezonClient
 from mezon_trio.testing import Received, Sandbox, open_sandbox
 
-#: ``client_id="<bot id>", api_key="<api key>"`` (or ``=...``): credentials of the real Mezon.
+#: ``client_id="<bot id>", api_key="<api key>"`` (or ``...`` / ``"..."``): credentials of the real Mezon.
 PLACEHOLDERS = re.compile(
-    r"""client_id\s*=\s*(?:"<bot id>"|\.\.\.)\s*,\s*api_key\s*=\s*(?:"<api key>"|\.\.\.)"""
+    r"""client_id\s*=\s*(?:"<bot id>"|"\.\.\."|\.\.\.)\s*,\s*api_key\s*=\s*(?:"<api key>"|"\.\.\."|\.\.\.)"""
 )
 SUBSTITUTE = "**__sandbox__.client_kwargs()"
 LIMIT = float(__import__("os").environ.get("SNIPPET_LIMIT", "45"))
@@ -54,7 +54,7 @@ REF = _SandboxRef()
 builtins.__sandbox__ = REF  # type: ignore[attr-defined]
 
 
-def _texts(item: Received) -> list[str]:
+def texts(item: Received) -> list[str]:
     """Every content string in something the bot sent (sends, ephemerals, edits)."""
     payload = item.payload
     out = []
@@ -71,7 +71,7 @@ def _texts(item: Received) -> list[str]:
     return out
 
 
-async def _bot_ready(sb: Sandbox) -> None:
+async def bot_ready(sb: Sandbox) -> None:
     """Until the bot joined clan 0 and every clan (so it receives their pushes), then a moment."""
     await sb.wait_connected(sb.bot.id)
     await sb.wait_for(lambda r: r.user_id == sb.bot.id and r.kind == "clan_join", count=len(sb.clan_ids) + 1)
@@ -80,7 +80,7 @@ async def _bot_ready(sb: Sandbox) -> None:
 
 async def converse(sb: Sandbox, spec: dict[str, Any]) -> None:
     """Say the spec's lines as alice, then wait for every expected text in the bot's output."""
-    await _bot_ready(sb)
+    await bot_ready(sb)
     start = trio.current_time()
     for text in spec.get("say", []):
         await sb.post_message(sb.human.id, sb.channel_id, text)
@@ -89,7 +89,7 @@ async def converse(sb: Sandbox, spec: dict[str, Any]) -> None:
     for text in spec.get("expect", []):
 
         def has(r: Received, text: str = text) -> bool:
-            return r.time >= start and r.user_id == sb.bot.id and any(text in t for t in _texts(r))
+            return r.time >= start and r.user_id == sb.bot.id and any(text in t for t in texts(r))
 
         await sb.wait_for(has)
         print(f"[snippet runner] the bot answered {text!r}", file=sys.stderr)
@@ -105,7 +105,7 @@ async def _with_sandbox(
         sb = REF.sandbox
         if sb is not None:  # what the bot did, to see where it stopped
             for r in sb.received:
-                print(f"[snippet runner] received from {r.user_id}: {r.kind} {_texts(r)}", file=sys.stderr)
+                print(f"[snippet runner] received from {r.user_id}: {r.kind} {texts(r)}", file=sys.stderr)
         raise
 
 
@@ -155,7 +155,7 @@ def run_program(spec: dict[str, Any], code: str) -> None:
 
 def run_fragment(spec: dict[str, Any], code: str) -> None:
     source = "async def __fragment__(sb, client, nursery):\n" + textwrap.indent(
-        spec.get("setup", "") + code + "\n    pass\n", "    "
+        spec.get("setup", "") + code + "\npass\n", "    "
     )
     ns = _namespace()
     exec(compile(source, spec["name"], "exec"), ns)

@@ -16,7 +16,8 @@ How documentation snippets are run (the convention writers follow):
     and ``.errors`` in scope.
 
 * **Credentials.** A block written for the real Mezon uses the placeholders
-  ``client_id="<bot id>", api_key="<api key>"`` (or ``client_id=..., api_key=...``).  The
+  ``client_id="<bot id>", api_key="<api key>"`` (or ``client_id=..., api_key=...``, or
+  ``"..."``).  The
   runner substitutes the credentials, host and port of a sandbox it starts in-process
   (``**__sandbox__.client_kwargs()``), so the very code a reader copies runs offline.
 
@@ -30,6 +31,11 @@ How documentation snippets are run (the convention writers follow):
     the runner waits for a bot message containing every ``expect="…"`` text, then stops the
     block (a bot that runs forever is stopped this way, and passes only if it answered);
   - ``stdout="…"``: the program's output must contain this text;
+  - ``fragment``: run the block as a fragment even though it has no top-level ``await``;
+  - ``official``: the block is official-SDK (asyncio) code: it is run by the official
+    ``mezon-sdk`` on its own Python 3.13 (as the interop tests do; skipped when that cannot be
+    installed) against a sandbox, its ``client_id="...", api_key="..."`` replaced by the
+    sandbox's address and credentials, and must answer the ``say`` lines;
   - ``skip="reason"``: not run (only for blocks that cannot run anywhere; none today);
   - further lines of the comment, after the first, are Python run before a fragment (set-up
     the reader does not need to see), e.g. defining a ``ctx`` for a snippet about commands.

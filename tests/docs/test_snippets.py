@@ -14,6 +14,7 @@ The convention for writing blocks is in ``tests/docs/snippets.py``.  By language
 * ``json``: every line-separated document parses.
 * ``ini``: a systemd unit: parses, has ``[Unit]``, ``[Service]`` with an ``ExecStart`` whose
   program is a documented entry point, ``[Install]``.
+* ``text``: a diagram; every CamelCase name in it is a public name of mezon_trio.
 * ``dockerfile``: known instructions only; the extras it installs exist; its ``CMD`` names a
   module that imports.
 
@@ -31,9 +32,13 @@ import shlex
 import subprocess
 import sys
 import tomllib
+from functools import partial
 from pathlib import Path
 
 import pytest
+import trio
+
+from mezon_trio.testing import open_sandbox
 
 from .snippets import ROOT, Snippet, all_snippets
 
@@ -69,10 +74,62 @@ def _run(argv: list[str], cwd: Path, timeout: float = TIMEOUT) -> subprocess.Com
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False, cwd=cwd)
 
 
+OFFICIAL_PLACEHOLDERS = re.compile(r"""client_id\s*=\s*"\.\.\."\s*,\s*api_key\s*=\s*"\.\.\."\s*""")
+
+
+def run_official(snippet: Snippet, tmp_path: Path) -> None:
+    """An official-SDK (asyncio) block: run by the official mezon-sdk 1.8.3 on its Python 3.13,
+    against a sandbox, with the sandbox's address in place of ``client_id="...", api_key="..."``."""
+    from tests.interop.official_env import OfficialSDKUnavailable, ensure_official_python
+
+    from .run_snippet import bot_ready, texts
+
+    try:
+        python = ensure_official_python()
+    except OfficialSDKUnavailable as exc:
+        pytest.skip(f"official mezon-sdk unavailable: {exc.reason}")
+
+    async def main() -> None:
+        with trio.fail_after(90):
+            async with open_sandbox() as sb:
+                kwargs = sb.client_kwargs()
+                credentials = (
+                    f"client_id={str(sb.bot.id)!r}, api_key={sb.bot.api_key!r}, host={kwargs['host']!r}, "
+                    f"port={str(kwargs['port'])!r}, use_ssl=False, mmn_api_url={kwargs['mmn_api_url']!r}, "
+                    f"zk_api_url={kwargs['zk_api_url']!r}"
+                )
+                code, n = OFFICIAL_PLACEHOLDERS.subn(credentials, snippet.code)
+                assert n == 1, 'an official-SDK block constructs MezonClient(client_id="...", api_key="...")'
+                script = tmp_path / "official_snippet.py"
+                script.write_text(code, encoding="utf-8")
+                async with trio.open_nursery() as nursery:
+                    proc = await nursery.start(
+                        partial(trio.run_process, [str(python), str(script)], check=False, cwd=tmp_path)
+                    )
+                    await bot_ready(sb)
+                    start = trio.current_time()
+                    for text in snippet.options.get("say", []):
+                        await sb.post_message(sb.human.id, sb.channel_id, text)
+                    for text in snippet.options.get("expect", []):
+                        await sb.wait_for(
+                            lambda r, text=text: (
+                                r.time >= start
+                                and r.user_id == sb.bot.id
+                                and any(text in t for t in texts(r))
+                            )
+                        )
+                    proc.kill()
+
+    trio.run(main)
+
+
 def run_python(snippet: Snippet, tmp_path: Path) -> None:
+    if "official" in snippet.options:
+        run_official(snippet, tmp_path)
+        return
     spec = {
         "code": snippet.code,
-        "kind": "fragment" if _is_fragment(snippet.code) else "program",
+        "kind": "fragment" if "fragment" in snippet.options or _is_fragment(snippet.code) else "program",
         "name": snippet.id,
         "setup": snippet.setup,
         "say": snippet.options.get("say", []),
@@ -185,6 +242,21 @@ def check_dockerfile(snippet: Snippet) -> None:
             assert argv[0] in {"python", "python3"}, argv
 
 
+def check_diagram(snippet: Snippet) -> None:
+    public: set[str] = set()
+    for modname in (
+        "mezon_trio",
+        "mezon_trio.errors",
+        "mezon_trio.events",
+        "mezon_trio.models",
+        "mezon_trio.bot",
+    ):
+        public.update(importlib.import_module(modname).__all__)
+    names = set(re.findall(r"\b[A-Z][a-z]+[A-Z]\w*\b", snippet.code))
+    assert names, f"{snippet.id}: a text block must name what it shows"
+    assert names <= public, f"{snippet.id}: {sorted(names - public)} are not public names of mezon_trio"
+
+
 @pytest.mark.parametrize("snippet", SNIPPETS, ids=[s.id for s in SNIPPETS])
 def test_snippet(snippet: Snippet, tmp_path: Path) -> None:
     if "skip" in snippet.options:
@@ -199,6 +271,8 @@ def test_snippet(snippet: Snippet, tmp_path: Path) -> None:
         check_unit(snippet)
     elif snippet.lang == "dockerfile":
         check_dockerfile(snippet)
+    elif snippet.lang == "text":
+        check_diagram(snippet)
     else:
         pytest.fail(f"{snippet.id}: no rule for code blocks in language {snippet.lang!r}")
 
