@@ -10,14 +10,15 @@ import trio
 
 from .._cache import Cache
 from .._content.message import Content
-from .._models.enums import ChannelType, TypeMessage, mode_for_type
+from .._models.message import Message
 from .._models.official import ApiChannelDescription, ApiMessageRef, ChannelMessageAck
 from .._proto.mezon import api
+from .._protocol.enums import ChannelType, TypeMessage, mode_for_type, type_for_mode
 from ..errors import ConfigurationError
-from ..models import Message
 
 if TYPE_CHECKING:
-    from .._api.mixin import BotApi
+    from .._services.context import Services
+    from .._services.messaging import MessagingService
     from .clan import Clan
 
 __all__ = ["History", "TextChannel"]
@@ -28,7 +29,6 @@ MESSAGES_PER_CHANNEL: Final = 200
 _PAGE: Final = 100  # ListChannelMessages.limit is 1-100 (§10.3)
 
 _DM_TYPES: Final = frozenset({ChannelType.CHANNEL_TYPE_DM, ChannelType.CHANNEL_TYPE_GROUP})
-_TYPE_BY_MODE: Final = {2: 1, 3: 2, 4: 3, 6: 7}
 
 
 def _message_id(message: Message | int) -> int:
@@ -49,7 +49,6 @@ class TextChannel:
         "_category_id",
         "_category_name",
         "_clan_id",
-        "_client",
         "_desc",
         "_id",
         "_last_typing",
@@ -58,11 +57,12 @@ class TextChannel:
         "_name",
         "_parent_id",
         "_private",
+        "_services",
         "_type",
     )
 
-    def __init__(self, client: BotApi, channel_id: int, clan_id: int, channel_type: int) -> None:
-        self._client = client
+    def __init__(self, services: Services, channel_id: int, clan_id: int, channel_type: int) -> None:
+        self._services = services
         self._id = channel_id
         self._clan_id = clan_id
         self._type = channel_type
@@ -75,20 +75,23 @@ class TextChannel:
         self._desc: ApiChannelDescription | None = None
         self._last_typing: float | None = None
         self._messages: Cache[int, Message] = Cache(
-            self._fetch_message, max_size=MESSAGES_PER_CHANNEL, name=f"channel {channel_id} messages"
+            self._fetch_message,
+            max_size=MESSAGES_PER_CHANNEL,
+            name=f"channel {channel_id} messages",
+            id_keys="message_id",
         )
 
     @classmethod
-    def _from_desc(cls, client: BotApi, desc: api.ChannelDescription) -> TextChannel:
-        channel = cls(client, desc.channel_id, desc.clan_id, desc.type or ChannelType.CHANNEL_TYPE_CHANNEL)
+    def _from_desc(cls, services: Services, desc: api.ChannelDescription) -> TextChannel:
+        channel = cls(services, desc.channel_id, desc.clan_id, desc.type or ChannelType.CHANNEL_TYPE_CHANNEL)
         channel._update(desc)
         return channel
 
     @classmethod
-    def _from_message(cls, client: BotApi, raw: api.ChannelMessage) -> TextChannel:
+    def _from_message(cls, services: Services, raw: api.ChannelMessage) -> TextChannel:
         """A channel known only from a pushed message (no I/O; refined when fetched)."""
-        channel_type = _TYPE_BY_MODE.get(raw.mode, 3 if raw.clan_id == 0 else 1)
-        channel = cls(client, raw.channel_id, raw.clan_id, channel_type)
+        channel_type = type_for_mode(raw.mode, clan_id=raw.clan_id)
+        channel = cls(services, raw.channel_id, raw.clan_id, channel_type)
         channel._name = raw.channel_label
         channel._category_name = raw.category_name
         channel._private = not raw.is_public
@@ -105,6 +108,10 @@ class TextChannel:
         self._parent_id = desc.parent_id
         self._meeting_code = desc.meeting_code
         self._desc = ApiChannelDescription.from_proto(desc)
+
+    @property
+    def _messaging(self) -> MessagingService:
+        return self._services.messaging
 
     def __repr__(self) -> str:
         return f"<TextChannel id={self._id} clan_id={self._clan_id} type={self._type} name={self._name!r}>"
@@ -171,7 +178,7 @@ class TextChannel:
         """The channel's clan from the client's cache (no I/O); None for DMs or unknown clans."""
         if not self._clan_id:
             return None
-        return self._client.clans.peek(self._clan_id)
+        return self._services.directory.clans.peek(self._clan_id)
 
     @property
     def messages(self) -> Cache[int, Message]:
@@ -201,7 +208,7 @@ class TextChannel:
             Forbidden: the bot may not post here (not a member); NotFound: no such channel.
             RequestTimeout, ConnectionLost, ClientClosed: as for any socket request.
         """
-        return await self._client.send_message(
+        return await self._messaging.send_message(
             self._clan_id,
             self._id,
             self.mode,
@@ -235,7 +242,7 @@ class TextChannel:
             NotFound: no such message; Forbidden: not the bot's message.
             RequestTimeout, ConnectionLost, ClientClosed: as for any socket request.
         """
-        return await self._client.update_message(
+        return await self._messaging.update_message(
             self._clan_id,
             self._id,
             self.mode,
@@ -257,7 +264,7 @@ class TextChannel:
             NotFound: no such message; Forbidden: the bot may not delete it.
             RequestTimeout, ConnectionLost, ClientClosed: as for any socket request.
         """
-        return await self._client.delete_message(
+        return await self._messaging.delete_message(
             self._clan_id, self._id, self.mode, self.is_public, message_id, topic_id=topic_id
         )
 
@@ -289,10 +296,10 @@ class TextChannel:
         if reference_message_id:
             cached = self._messages.peek(reference_message_id)
             if cached is not None:
-                ref = [self._client._reference_for(cached)]
+                ref = [self._messaging.reference_for(cached)]
             else:
                 ref = [ApiMessageRef(message_ref_id=reference_message_id).to_proto()]
-        return await self._client.send_ephemeral(
+        return await self._messaging.send_ephemeral(
             self._clan_id,
             self._id,
             self.mode,
@@ -324,7 +331,7 @@ class TextChannel:
             ContentError, Forbidden, NotFound, RequestTimeout, ConnectionLost, ClientClosed:
                 as for :meth:`send`.
         """
-        return await self._client.send_ephemeral(
+        return await self._messaging.send_ephemeral(
             self._clan_id,
             self._id,
             self.mode,
@@ -347,7 +354,7 @@ class TextChannel:
         Raises:
             Forbidden, NotFound, RequestTimeout, ConnectionLost, ClientClosed: as for :meth:`send`.
         """
-        return await self._client.send_ephemeral(
+        return await self._messaging.send_ephemeral(
             self._clan_id,
             self._id,
             self.mode,
@@ -375,7 +382,7 @@ class TextChannel:
         if last is not None and now - last < TYPING_INTERVAL:
             return False
         self._last_typing = now
-        await self._client._send_typing(self)
+        await self._messaging.send_typing(self)
         return True
 
     async def mark_seen(self, message: Message | int) -> None:
@@ -388,7 +395,7 @@ class TextChannel:
         Raises:
             Forbidden, NotFound: the server refused; ConnectionLost, ClientClosed.
         """
-        await self._client._mark_seen(self, _message_id(message))
+        await self._messaging.mark_seen(self, _message_id(message))
 
     async def pin(self, message: Message | int) -> None:
         """Pin *message* in this channel (``last_pin_message_event``, operation 1).
@@ -398,7 +405,7 @@ class TextChannel:
         Raises:
             NotFound: no such message here; Forbidden; ConnectionLost, ClientClosed.
         """
-        await self._client._pin(self, _message_id(message), pin=True)
+        await self._messaging.pin(self, _message_id(message), pin=True)
 
     async def unpin(self, message: Message | int) -> None:
         """Unpin *message* (operation 0).
@@ -408,7 +415,7 @@ class TextChannel:
         Raises:
             NotFound: no such message here; Forbidden; ConnectionLost, ClientClosed.
         """
-        await self._client._pin(self, _message_id(message), pin=False)
+        await self._messaging.pin(self, _message_id(message), pin=False)
 
     # ------------------------------------------------------------------ history
 
@@ -441,7 +448,7 @@ class TextChannel:
         )
 
     async def _fetch_message(self, message_id: int) -> Message:
-        return await self._client._fetch_message(self, message_id)
+        return await self._messaging.fetch_message(self, message_id)
 
     async def message_fetcher(self, message_id: int) -> Message:
         """Official-SDK name of ``channel.messages.fetch(message_id)``.
@@ -515,7 +522,7 @@ class History:
         size = _PAGE if self._remaining is None else max(1, min(_PAGE, self._remaining - len(self._buffer)))
         newer = self._after is not None
         channel = self._channel
-        raws = await channel._client._list_messages(
+        raws = await channel._messaging.list_messages(
             channel, anchor=self._anchor, limit=size, newer=newer, topic_id=self._topic_id
         )
         if len(raws) < size:
@@ -523,12 +530,12 @@ class History:
         if not raws:
             return
         self._anchor = raws[-1].message_id
-        client = channel._client
+        services = channel._services
         for raw in raws:
             if newer and self._before is not None and raw.message_id >= self._before:
                 self._done = True
                 break
-            self._buffer.append(Message(raw, client=client))
+            self._buffer.append(Message(raw, services=services))
 
     async def collect(self) -> list[Message]:
         """Read the rest into a list.

@@ -7,20 +7,21 @@ from typing import TYPE_CHECKING, Any, Final, final
 
 import trio
 
-from .._api.base import OPAQUE
 from .._cache import Cache
 from .._models.official import ApiClanDesc, ApiRoleListEventResponse, ApiVoiceChannelUserList
 from .._proto.mezon import api
+from .._protocol.api_index import OPAQUE
+from .._protocol.enums import VOICE_CHANNEL_TYPE
 from ..errors import ConfigurationError, NotFound
 
 if TYPE_CHECKING:
-    from .._api.mixin import BotApi
+    from .._services.context import Services
     from .channel import TextChannel
 
 __all__ = ["Clan"]
 
 CHANNELS_PER_CLAN: Final = 5_000
-_VOICE_CHANNEL_TYPE: Final = 4  # ListChannelUsersRequest.channel_type default (§7.2)
+_VOICE_CHANNEL_TYPE: Final = VOICE_CHANNEL_TYPE  # ListChannelUsersRequest.channel_type default (§7.2)
 _ROLE_FIELDS: Final = frozenset(
     {
         "title",
@@ -42,17 +43,20 @@ _ROLE_FIELDS: Final = frozenset(
 class Clan:
     """A clan the bot belongs to; get one from ``client.clans``.  Read-only; no public constructor."""
 
-    __slots__ = ("__weakref__", "_channels", "_client", "_desc", "_id", "_load_lock", "_loaded", "_name")
+    __slots__ = ("__weakref__", "_channels", "_desc", "_id", "_load_lock", "_loaded", "_name", "_services")
 
-    def __init__(self, client: BotApi, clan_id: int, name: str = "") -> None:
-        self._client = client
+    def __init__(self, services: Services, clan_id: int, name: str = "") -> None:
+        self._services = services
         self._id = clan_id
         self._name = name
         self._desc: ApiClanDesc | None = None
         self._loaded = False
         self._load_lock = trio.Lock()
         self._channels: Cache[int, TextChannel] = Cache(
-            self._fetch_channel, max_size=CHANNELS_PER_CLAN, name=f"clan {clan_id} channels"
+            self._fetch_channel,
+            max_size=CHANNELS_PER_CLAN,
+            name=f"clan {clan_id} channels",
+            id_keys="channel_id",
         )
 
     def _update(self, desc: api.ClanDesc) -> None:
@@ -93,7 +97,7 @@ class Clan:
         return self._loaded
 
     async def _fetch_channel(self, channel_id: int) -> TextChannel:
-        channel = await self._client.channels.fetch(channel_id)
+        channel = await self._services.directory.channels.fetch(channel_id)
         if channel.clan_id != self._id:
             raise NotFound(f"channel {channel_id} is not in clan {self._id}", status=404)
         return channel
@@ -113,7 +117,7 @@ class Clan:
             return
         async with self._load_lock:
             if not self._loaded:  # else another caller loaded them while we waited
-                await self._client._load_clan_channels(self)
+                await self._services.directory.load_clan_channels(self)
                 self._loaded = True
 
     async def list_roles(
@@ -130,7 +134,7 @@ class Clan:
         request = api.RoleListEventRequest(
             clan_id=self._id, limit=limit or 0, state=state or 0, cursor=cursor or ""
         )
-        response = await self._client.rpc("ListRoles", request, api.RoleListEventResponse)
+        response = await self._services.core.rpc("ListRoles", request, api.RoleListEventResponse)
         return ApiRoleListEventResponse.from_proto(response)
 
     async def update_role(self, role_id: int, request: Mapping[str, Any]) -> bool:
@@ -153,7 +157,7 @@ class Clan:
             k: (list(v) if isinstance(v, (list, tuple, set)) else v) for k, v in request.items()
         }
         message = api.UpdateRoleRequest(role_id=role_id, clan_id=self._id, **fields)
-        await self._client.rpc("UpdateRole", message, OPAQUE)
+        await self._services.core.rpc("UpdateRole", message, OPAQUE)
         return True
 
     async def list_channel_voice_users(
@@ -182,5 +186,5 @@ class Clan:
             state=state or 0,
             cursor=cursor or "",
         )
-        response = await self._client.rpc("ListChannelVoiceUsers", request, api.VoiceChannelUserList)
+        response = await self._services.core.rpc("ListChannelVoiceUsers", request, api.VoiceChannelUserList)
         return ApiVoiceChannelUserList.from_proto(response)

@@ -29,11 +29,11 @@ import trio_websocket
 
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
+from .._protocol.snowflake import SnowflakeGenerator
 from . import _wire
 from ._faults import Faults, TokenBucket
 from ._jwt import decode_jwt, encode_jwt
 from ._recorder import Recorder
-from ._snowflake import SnowflakeGenerator
 from ._state import Channel, ChannelType, FriendEdge, FriendState, SandboxState, User
 
 if TYPE_CHECKING:

@@ -33,13 +33,13 @@ import trio_websocket
 
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
+from .._protocol.snowflake import SnowflakeGenerator
 from . import _wire
 from ._core import Connection, OpError, SandboxCore, now_s, utf16_len
 from ._faults import Faults
 from ._gateway import Gateway
 from ._http import SandboxApp
 from ._recorder import Received
-from ._snowflake import SnowflakeGenerator
 from ._state import ChannelType, SandboxState, SeedUser, User, default_state
 
 __all__ = ["Sandbox", "SandboxInternalError", "open_sandbox"]
@@ -639,7 +639,7 @@ async def open_sandbox(
     gracefully, saves the state file; an exception from the body propagates
     unchanged.
     """
-    ids = SnowflakeGenerator()
+    ids = SnowflakeGenerator(datacenter=2, worker=3)
     if state is None:
         # synchronous on purpose: a worker thread would let autojump_clock leap ahead
         state = _initial_state(state_file, ids, history_limit)

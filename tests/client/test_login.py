@@ -126,10 +126,10 @@ async def test_failing_clan_join_does_not_fail_login_and_is_retried(
                 assert client.is_ready
                 failed = len(_kinds(sb, "clan_join"))
                 assert failed == len(sb.clan_ids) + 1
-                assert client._gateway.joined_clans == set()
+                assert client.raw.joined_clans == frozenset()
                 sb.faults.fail_ops.clear()
                 await trio.sleep(60)
                 # Each clan was retried in the background until it succeeded.
-                assert client._gateway.joined_clans == {0, *sb.clan_ids}
+                assert client.raw.joined_clans == {0, *sb.clan_ids}
                 assert len(_kinds(sb, "clan_join")) == 2 * failed
                 assert not [t for t in client_tasks() if t.name.startswith("mezon-clan-join-retry")]

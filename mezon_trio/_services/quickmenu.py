@@ -2,46 +2,23 @@
 
 from __future__ import annotations
 
-import time
-from typing import Final
+from typing import final
 
+from .._connection.core import ConnectionCore
 from .._models.official import ApiQuickMenuAccess
 from .._proto.mezon import api
-from .base import OPAQUE, ClientCore
+from .._protocol.api_index import OPAQUE
+from .._protocol.snowflake import SnowflakeGenerator
 
-__all__ = ["QuickMenuMixin", "SnowflakeGenerator"]
-
-_EPOCH_MS: Final = 1_577_836_800_000  # 2020-01-01 UTC (§10.4)
-
-
-class SnowflakeGenerator:
-    """Client-side snowflake ids (§10.4): ``(ms - epoch) << 22 | dc 1 << 17 | worker 1 << 12 | seq``."""
-
-    __slots__ = ("_last_ms", "_seq")
-
-    def __init__(self) -> None:
-        self._last_ms = 0
-        self._seq = 0
-
-    def next(self) -> int:
-        now = time.time_ns() // 1_000_000
-        if now <= self._last_ms:
-            self._seq = (self._seq + 1) & 0xFFF
-            if self._seq == 0:
-                self._last_ms += 1  # 4096 ids in one millisecond: borrow the next one
-            now = self._last_ms
-        else:
-            self._seq = 0
-            self._last_ms = now
-        return ((now - _EPOCH_MS) << 22) | (1 << 17) | (1 << 12) | self._seq
+__all__ = ["QuickMenuService"]
 
 
-class QuickMenuMixin(ClientCore):
-    """Quick-menu methods of :class:`~mezon_trio.MezonClient` (official names and arguments)."""
+@final
+class QuickMenuService:
+    """Quick-menu entries of the bot (official names and arguments)."""
 
-    _snowflakes: SnowflakeGenerator
-
-    def _init_quick_menu(self) -> None:
+    def __init__(self, core: ConnectionCore) -> None:
+        self._core = core
         self._snowflakes = SnowflakeGenerator()
 
     async def add_quick_menu_access(
@@ -62,7 +39,7 @@ class QuickMenuMixin(ClientCore):
         """
         request = api.QuickMenuAccess(
             id=self._snowflakes.next(),
-            bot_id=self.client_id,
+            bot_id=self._core.client_id,
             clan_id=clan_id,
             channel_id=channel_id,
             menu_name=menu_name,
@@ -70,7 +47,7 @@ class QuickMenuMixin(ClientCore):
             action_msg=action_msg,
             menu_type=menu_type or 1,
         )
-        answer = await self.rpc("AddQuickMenuAccess", request, api.QuickMenuAccess)
+        answer = await self._core.rpc("AddQuickMenuAccess", request, api.QuickMenuAccess)
         return ApiQuickMenuAccess.from_proto(answer if answer.id else request)
 
     async def delete_quick_menu_access(
@@ -92,16 +69,16 @@ class QuickMenuMixin(ClientCore):
         """
         request = api.QuickMenuAccess(
             id=id or 0,
-            bot_id=bot_id or self.client_id,
+            bot_id=bot_id or self._core.client_id,
             clan_id=clan_id or 0,
             menu_name=menu_name or "",
             background=background or "",
             action_msg=action_msg or "",
         )
-        await self.rpc("DeleteQuickMenuAccess", request, OPAQUE)
+        await self._core.rpc("DeleteQuickMenuAccess", request, OPAQUE)
 
     async def list_quick_menu_access(
-        self, bot_id: str | int | None = None, channel_id: int | None = None, menu_type: int | None = None
+        self, bot_id: int | None = None, channel_id: int | None = None, menu_type: int | None = None
     ) -> tuple[ApiQuickMenuAccess, ...]:
         """The quick-menu entries of a bot (default: this one), optionally for one channel / type.
 
@@ -111,9 +88,9 @@ class QuickMenuMixin(ClientCore):
             APIError, RequestTimeout, TransportError.
         """
         request = api.ListQuickMenuAccessRequest(
-            bot_id=int(bot_id) if bot_id else self.client_id,
+            bot_id=bot_id or self._core.client_id,
             channel_id=channel_id or 0,
             menu_type=menu_type or 0,
         )
-        answer = await self.rpc("ListQuickMenuAccess", request, api.QuickMenuAccessList)
+        answer = await self._core.rpc("ListQuickMenuAccess", request, api.QuickMenuAccessList)
         return tuple(ApiQuickMenuAccess.from_proto(m) for m in answer.list_menus)

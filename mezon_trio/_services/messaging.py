@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, final
 
+from .._connection.core import ConnectionCore
 from .._content.message import Content
-from .._models.enums import TypeMessage, type_for_mode
+from .._models.message import Message
 from .._models.official import (
     ApiMessageReaction,
     ChannelMessageAck,
@@ -25,12 +26,13 @@ from .._models.official import (
 )
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
+from .._protocol.enums import DM_MODE, TypeMessage, type_for_mode
 from .._structures.channel import TextChannel
 from ..errors import APIError, Forbidden, NotFound, ProtocolError, RequestTimeout
-from ..models import Message
-from .directory import DirectoryMixin
+from .context import Services
+from .directory import DirectoryService
 
-__all__ = ["MessagingMixin", "refine_api_error"]
+__all__ = ["MessagingService", "refine_api_error"]
 
 log = logging.getLogger("mezon_trio.client")
 
@@ -138,10 +140,14 @@ def _receivers(receiver_ids: int | Sequence[int]) -> list[int]:
     return [receiver_ids] if isinstance(receiver_ids, int) else [int(r) for r in receiver_ids]
 
 
-class MessagingMixin(DirectoryMixin):
-    """Message operations of :class:`~mezon_trio.MezonClient`."""
+@final
+class MessagingService:
+    """Message operations: what ``MezonClient``, ``TextChannel`` and ``Message`` send through."""
 
-    # ------------------------------------------------------------------ low level, official names
+    def __init__(self, services: Services, directory: DirectoryService) -> None:
+        self._services = services
+        self._core: ConnectionCore = services.core
+        self._directory = directory
 
     async def send_message(
         self,
@@ -179,7 +185,7 @@ class MessagingMixin(DirectoryMixin):
             RequestTimeout, ConnectionLost, ClientClosed: as for any socket request.
             ConfigurationError: the client is not running.
         """
-        self._require_running("send_message")
+        self._core.require_running("send_message()")
         send = _message_send(
             clan_id,
             channel_id,
@@ -207,7 +213,7 @@ class MessagingMixin(DirectoryMixin):
     def _remember_sent(self, send: rt.ChannelMessageSend, ack: rt.ChannelMessageAck) -> None:
         """Put the bot's own message in its channel's cache (the server does not echo it, §12 Q3),
         so ``channel.messages.get(ack.message_id)`` works as in the official SDK's docs."""
-        channel = self._channels_cache.peek(send.channel_id)
+        channel = self._directory.channels.peek(send.channel_id)
         if channel is None or not ack.message_id:
             return
         raw = api.ChannelMessage(
@@ -215,7 +221,7 @@ class MessagingMixin(DirectoryMixin):
             channel_id=send.channel_id,
             message_id=ack.message_id,
             code=send.code,
-            sender_id=self.user_id,
+            sender_id=self._core.user_id,
             username=ack.username,
             content=send.content,
             channel_label=channel.name,
@@ -232,13 +238,13 @@ class MessagingMixin(DirectoryMixin):
             is_public=send.is_public,
             topic_id=send.topic_id,
         )
-        channel.messages.set(ack.message_id, Message(raw, client=self))
+        channel.messages.set(ack.message_id, Message(raw, services=self._services))
 
     def _refresh_cached(
         self, channel_id: int, message_id: int, update: rt.ChannelMessageUpdate | None
     ) -> None:
         """After an edit (new content) or a delete (*update* None) by the bot, fix the cached copy."""
-        channel = self._channels_cache.peek(channel_id)
+        channel = self._directory.channels.peek(channel_id)
         if channel is None:
             return
         if update is None:
@@ -253,7 +259,7 @@ class MessagingMixin(DirectoryMixin):
         if update.attachments:
             raw.attachments = bytes(api.MessageAttachmentList(attachments=update.attachments))
         raw.update_time_seconds = int(time.time())
-        channel.messages.set(message_id, Message(raw, client=self))
+        channel.messages.set(message_id, Message(raw, services=self._services))
 
     async def update_message(
         self,
@@ -282,7 +288,7 @@ class MessagingMixin(DirectoryMixin):
             NotFound: no such message; Forbidden: not the bot's message.
             APIError, RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: not running.
         """
-        self._require_running("update_message")
+        self._core.require_running("update_message()")
         content = _content(msg)
         update = rt.ChannelMessageUpdate(
             clan_id=clan_id,
@@ -298,7 +304,7 @@ class MessagingMixin(DirectoryMixin):
             is_update_msg_topic=topic_id != 0,
             create_time_seconds=create_time_seconds,
         )
-        await self.api_bridge("UpdateChannelMessage", update, rt.ChannelMessageUpdate)
+        await self._core.api_bridge("UpdateChannelMessage", update, rt.ChannelMessageUpdate)
         self._refresh_cached(channel_id, message_id, update)
         now = int(time.time())
         return ChannelMessageAck(
@@ -331,7 +337,7 @@ class MessagingMixin(DirectoryMixin):
             NotFound: no such message; Forbidden: the bot may not delete it.
             APIError, RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: not running.
         """
-        self._require_running("delete_message")
+        self._core.require_running("delete_message()")
         remove = rt.ChannelMessageRemove(
             clan_id=clan_id,
             channel_id=channel_id,
@@ -341,7 +347,7 @@ class MessagingMixin(DirectoryMixin):
             has_attachment=has_attachment,
             topic_id=topic_id,
         )
-        await self.api_bridge("DeleteChannelMessage", remove, rt.ChannelMessageRemove)
+        await self._core.api_bridge("DeleteChannelMessage", remove, rt.ChannelMessageRemove)
         self._refresh_cached(channel_id, message_id, None)
         return ChannelMessageAck(
             channel_id=channel_id,
@@ -379,7 +385,7 @@ class MessagingMixin(DirectoryMixin):
             NotFound: no such message; Forbidden: no access to the channel.
             APIError, RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: not running.
         """
-        self._require_running("react_message")
+        self._core.require_running("react_message()")
         reaction = api.MessageReaction(
             id=reaction_id,
             emoji_id=emoji_id,
@@ -395,7 +401,7 @@ class MessagingMixin(DirectoryMixin):
             topic_id=topic_id,
         )
         try:
-            reply = await self._gateway.request(rt.Envelope(message_reaction_event=reaction))
+            reply = await self._core.request(rt.Envelope(message_reaction_event=reaction))
         except APIError as exc:
             raise refine_api_error(exc) from exc
         return ApiMessageReaction.from_proto(reply.message_reaction_event or reaction)
@@ -431,7 +437,7 @@ class MessagingMixin(DirectoryMixin):
             ProtocolError: the server did not answer with a ``channel_message``.
             RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: not running.
         """
-        self._require_running("send_ephemeral")
+        self._core.require_running("send_ephemeral()")
         send = _message_send(
             clan_id,
             channel_id,
@@ -491,19 +497,27 @@ class MessagingMixin(DirectoryMixin):
             RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: not running.
         """
         content = _content(msg)
-        channel = await self.create_dm_channel(user_id)
+        channel = await self._directory.create_dm_channel(user_id)
         return await self.send_message(
-            0, channel.id, 4, False, content, mentions, attachments, code=int(code)
+            0, channel.id, DM_MODE, False, content, mentions, attachments, code=int(code)
         )
 
     # ------------------------------------------------------------------ join-and-retry
+
+    async def join(self, envelope: rt.Envelope) -> None:
+        """A ``clan_join`` / ``channel_join`` / ``channel_leave`` (remembered across reconnects)."""
+        self._core.require_running("join()")
+        try:
+            await self._core.request(envelope)
+        except APIError as exc:
+            raise refine_api_error(exc) from exc
 
     async def _request_joining(
         self, envelope: rt.Envelope, clan_id: int, channel_id: int, mode: int, is_public: bool
     ) -> rt.Envelope:
         """Send *envelope*; on "Must join channel" join the channel and send it once more."""
         try:
-            return await self._gateway.request(envelope)
+            return await self._core.request(envelope)
         except APIError as exc:
             if not _must_join(exc):
                 raise refine_api_error(exc) from exc
@@ -513,7 +527,7 @@ class MessagingMixin(DirectoryMixin):
             clan_id=clan_id, channel_id=channel_id, channel_type=type_for_mode(mode), is_public=is_public
         )
         try:
-            await self._gateway.request(rt.Envelope(channel_join=join))
+            await self._core.request(rt.Envelope(channel_join=join))
         except APIError as join_exc:
             refined = refine_api_error(join_exc)
             if isinstance(refined, NotFound):
@@ -526,30 +540,30 @@ class MessagingMixin(DirectoryMixin):
                 context=join_exc.context,
             ) from join_exc
         try:
-            return await self._gateway.request(envelope)
+            return await self._core.request(envelope)
         except APIError as exc:
             raise refine_api_error(exc) from exc
 
     # ------------------------------------------------------------------ Message methods
 
-    def _routing(self, message: Message) -> tuple[int, bool]:
+    def routing(self, message: Message) -> tuple[int, bool]:
         """(mode, is_public) for answering *message* (its own, else the cached channel's)."""
         mode = message.mode
         if mode:
             return mode, message.is_public
-        channel = self._channels_cache.peek(message.channel_id)
+        channel = self._directory.channels.peek(message.channel_id)
         if channel is not None:
             return channel.mode, channel.is_public
-        return (4, False) if message.clan_id == 0 else (2, message.is_public)
+        return (DM_MODE, False) if message.clan_id == 0 else (2, message.is_public)
 
-    def _reference_for(self, message: Message) -> api.MessageRef:
+    def reference_for(self, message: Message) -> api.MessageRef:
         """The §6.9 reference to *message*: fields 2, 3, 4, 6, 7, 8, 9, 10 (names from the
         message, else from the user cache: quirk 15)."""
         raw = message.raw
         username, display_name, clan_nick = raw.username, raw.display_name, raw.clan_nick
         avatar = raw.clan_avatar or raw.avatar
         if not (username or display_name or clan_nick):
-            user = self._users_cache.peek(raw.sender_id)
+            user = self._directory.users.peek(raw.sender_id)
             if user is not None:
                 username, display_name, clan_nick = user.username, user.display_name, user.clan_nick
                 avatar = avatar or user.clan_avatar or user.avatar
@@ -564,7 +578,7 @@ class MessagingMixin(DirectoryMixin):
             message_sender_display_name=display_name,
         )
 
-    async def _reply(
+    async def reply_to(
         self,
         message: Message,
         msg: MsgContent,
@@ -576,7 +590,7 @@ class MessagingMixin(DirectoryMixin):
         topic_id: int | None,
         code: int,
     ) -> ChannelMessageAck:
-        mode, is_public = self._routing(message)
+        mode, is_public = self.routing(message)
         return await self.send_message(
             message.clan_id,
             message.channel_id,
@@ -585,14 +599,14 @@ class MessagingMixin(DirectoryMixin):
             msg,
             mentions,
             attachments,
-            [self._reference_for(message)],
+            [self.reference_for(message)],
             mention_everyone=mention_everyone,
             anonymous_message=anonymous_message,
             code=code,
             topic_id=message.topic_id if topic_id is None else topic_id,
         )
 
-    async def _update(
+    async def edit(
         self,
         message: Message,
         msg: MsgContent,
@@ -601,7 +615,7 @@ class MessagingMixin(DirectoryMixin):
         *,
         hide_editted: bool,
     ) -> ChannelMessageAck:
-        mode, is_public = self._routing(message)
+        mode, is_public = self.routing(message)
         return await self.update_message(
             message.clan_id,
             message.channel_id,
@@ -616,8 +630,8 @@ class MessagingMixin(DirectoryMixin):
             create_time_seconds=message.create_time_seconds,
         )
 
-    async def _delete(self, message: Message) -> ChannelMessageAck:
-        mode, is_public = self._routing(message)
+    async def delete(self, message: Message) -> ChannelMessageAck:
+        mode, is_public = self.routing(message)
         return await self.delete_message(
             message.clan_id,
             message.channel_id,
@@ -628,10 +642,10 @@ class MessagingMixin(DirectoryMixin):
             has_attachment=bool(message.raw.attachments),
         )
 
-    async def _react(
+    async def react(
         self, message: Message, emoji: str, *, emoji_id: int, remove: bool, count: int, reaction_id: int
     ) -> ApiMessageReaction:
-        mode, is_public = self._routing(message)
+        mode, is_public = self.routing(message)
         return await self.react_message(
             message.clan_id,
             message.channel_id,
@@ -652,22 +666,22 @@ class MessagingMixin(DirectoryMixin):
     async def _soft_request(self, envelope: rt.Envelope, what: str) -> rt.Envelope | None:
         """Typing / read marks: a missing answer is logged, not raised (§12 Q12)."""
         try:
-            return await self._gateway.request(envelope)
+            return await self._core.request(envelope)
         except RequestTimeout:
             log.info("%s: no answer from the server (ignored)", what)
             return None
         except APIError as exc:
             raise refine_api_error(exc) from exc
 
-    async def _send_typing(self, channel: TextChannel) -> None:
-        self._require_running("typing")
+    async def send_typing(self, channel: TextChannel) -> None:
+        self._core.require_running("typing()")
         event = rt.MessageTypingEvent(
             clan_id=channel.clan_id, channel_id=channel.id, mode=channel.mode, is_public=channel.is_public
         )
         await self._soft_request(rt.Envelope(message_typing_event=event), "typing")
 
-    async def _mark_seen(self, channel: TextChannel, message_id: int) -> None:
-        self._require_running("mark_seen")
+    async def mark_seen(self, channel: TextChannel, message_id: int) -> None:
+        self._core.require_running("mark_seen()")
         event = rt.LastSeenMessageEvent(
             clan_id=channel.clan_id,
             channel_id=channel.id,
@@ -677,8 +691,8 @@ class MessagingMixin(DirectoryMixin):
         )
         await self._soft_request(rt.Envelope(last_seen_message_event=event), "mark_seen")
 
-    async def _pin(self, channel: TextChannel, message_id: int, *, pin: bool) -> None:
-        self._require_running("pin" if pin else "unpin")
+    async def pin(self, channel: TextChannel, message_id: int, *, pin: bool) -> None:
+        self._core.require_running("pin()" if pin else "unpin()")
         event = rt.LastPinMessageEvent(
             clan_id=channel.clan_id,
             channel_id=channel.id,
@@ -689,16 +703,16 @@ class MessagingMixin(DirectoryMixin):
             operation=1 if pin else 0,
         )
         try:
-            await self._gateway.request(rt.Envelope(last_pin_message_event=event))
+            await self._core.request(rt.Envelope(last_pin_message_event=event))
         except APIError as exc:
             raise refine_api_error(exc) from exc
 
-    async def _list_messages(
+    async def list_messages(
         self, channel: TextChannel, *, anchor: int, limit: int, newer: bool, topic_id: int = 0
     ) -> list[api.ChannelMessage]:
         """One ``ListChannelMessages`` page (§7.3): newest first (older than *anchor*), or
         oldest first after *anchor* when *newer*."""
-        self._require_running("history")
+        self._core.require_running("history()")
         request = api.ListChannelMessagesRequest(
             clan_id=channel.clan_id,
             channel_id=channel.id,
@@ -707,16 +721,16 @@ class MessagingMixin(DirectoryMixin):
             direction=1 if newer else 0,
             topic_id=topic_id,
         )
-        page = await self.rpc("ListChannelMessages", request, api.ChannelMessageList)
+        page = await self._core.rpc("ListChannelMessages", request, api.ChannelMessageList)
         return list(page.messages)
 
-    async def _fetch_message(self, channel: TextChannel, message_id: int) -> Message:
+    async def fetch_message(self, channel: TextChannel, message_id: int) -> Message:
         # No "get one message" RPC: ask for the newest message older than id + 1.
-        raws = await self._list_messages(channel, anchor=message_id + 1, limit=1, newer=False)
+        raws = await self.list_messages(channel, anchor=message_id + 1, limit=1, newer=False)
         if not raws or raws[0].message_id != message_id:
             raise NotFound(
                 f"message {message_id} not found in channel {channel.id}",
                 status=404,
                 operation="ListChannelMessages",
             )
-        return Message(raws[0], client=self)
+        return Message(raws[0], services=self._services)
