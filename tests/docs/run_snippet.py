@@ -14,6 +14,7 @@ import json
 import re
 import sys
 import textwrap
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -138,19 +139,94 @@ def _namespace() -> dict[str, Any]:
     return ns
 
 
+class SandboxThread:
+    """A sandbox served by its own trio loop in a thread, started before the snippet runs.
+
+    A program may build its client at import time (``client = MezonClient(client_id=...)`` at
+    module level, as official-SDK code does), before its own ``trio.run``: the sandbox must
+    already be listening then.
+    """
+
+    def __init__(self) -> None:
+        self.sandbox: Sandbox | None = None
+        self._ready = threading.Event()
+        self._token: trio.lowlevel.TrioToken | None = None
+        self._stop: trio.Event | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="sandbox", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            trio.run(self._serve)
+        except BaseException as exc:
+            self._error = exc
+            self._ready.set()
+
+    async def _serve(self) -> None:
+        async with open_sandbox() as sb:
+            self.sandbox = sb
+            self._token = trio.lowlevel.current_trio_token()
+            self._stop = trio.Event()
+            self._ready.set()
+            await self._stop.wait()
+
+    def start(self) -> Sandbox:
+        self._thread.start()
+        self._ready.wait(LIMIT)
+        if self.sandbox is None:
+            raise RuntimeError(f"snippet runner: the sandbox did not start: {self._error!r}")
+        return self.sandbox
+
+    def call(self, afn: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+        """Run ``afn(*args)`` in the sandbox's loop (from a worker thread of the snippet's loop)."""
+        return trio.from_thread.run(afn, *args, trio_token=self._token)
+
+    def stop(self) -> None:
+        if self._stop is not None and self._thread.is_alive():
+            trio.from_thread.run_sync(self._stop.set, trio_token=self._token)
+            self._thread.join(10)
+
+
 def run_program(spec: dict[str, Any], code: str) -> None:
     compiled = compile(code, spec["name"], "exec")
-    if spec["uses_sandbox"]:
-        real_run = trio.run
+    if not spec["uses_sandbox"]:
+        exec(compiled, {"__name__": "__main__"})
+        return
+    server = SandboxThread()
+    sb = server.start()
+    REF.sandbox = sb
+    real_run = trio.run
+    talk = bool(spec.get("say") or spec.get("say_dm"))
 
-        def run(async_fn: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
-            async def body(sb: Sandbox, nursery: trio.Nursery) -> None:
-                await async_fn(*args)
+    def run(async_fn: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
+        async def outer() -> None:
+            with trio.fail_after(LIMIT):
+                async with trio.open_nursery() as nursery:
+                    finished = trio.Event()
 
-            return real_run(_with_sandbox, body, spec, **kwargs)
+                    async def body() -> None:
+                        await async_fn(*args)
+                        finished.set()
 
-        trio.run = run
-    exec(compiled, {"__name__": "__main__"})
+                    nursery.start_soon(body)
+                    if talk:  # a bot runs forever: once it answered, stop it
+                        await trio.to_thread.run_sync(server.call, converse, sb, spec)
+                    else:
+                        await finished.wait()
+                    nursery.cancel_scope.cancel()
+
+        try:
+            return real_run(outer, **kwargs)
+        except trio.TooSlowError:
+            for r in sb.received:  # what the bot did, to see where it stopped
+                print(f"[snippet runner] received from {r.user_id}: {r.kind} {texts(r)}", file=sys.stderr)
+            raise
+
+    trio.run = run
+    try:
+        exec(compiled, {"__name__": "__main__"})
+    finally:
+        server.stop()
 
 
 def run_fragment(spec: dict[str, Any], code: str) -> None:

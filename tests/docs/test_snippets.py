@@ -14,6 +14,8 @@ The convention for writing blocks is in ``tests/docs/snippets.py``.  By language
 * ``json``: every line-separated document parses.
 * ``ini``: a systemd unit: parses, has ``[Unit]``, ``[Service]`` with an ``ExecStart`` whose
   program is a documented entry point, ``[Install]``.
+* ``diff``: a change to make in the reader's code: every line is added (``+``), removed
+  (``-``) or context; the added imports import.
 * ``text``: a diagram; every CamelCase name in it is a public name of mezon_trio.
 * ``dockerfile``: known instructions only; the extras it installs exist; its ``CMD`` names a
   module that imports.
@@ -138,7 +140,10 @@ def run_python(snippet: Snippet, tmp_path: Path) -> None:
     }
     spec_file = tmp_path / "spec.json"
     spec_file.write_text(json.dumps(spec), encoding="utf-8")
-    proc = _run([sys.executable, str(RUNNER), str(spec_file)], cwd=tmp_path)
+    # The docs must not teach deprecated names: a DeprecationWarning fails the snippet.
+    proc = _run(
+        [sys.executable, "-W", "error::DeprecationWarning", str(RUNNER), str(spec_file)], cwd=tmp_path
+    )
     assert proc.returncode == 0, f"{snippet.id} failed:\n{proc.stdout}\n{proc.stderr[-4000:]}"
     expected = snippet.option("stdout")
     if expected is not None:
@@ -242,6 +247,16 @@ def check_dockerfile(snippet: Snippet) -> None:
             assert argv[0] in {"python", "python3"}, argv
 
 
+def check_diff(snippet: Snippet) -> None:
+    lines = [line for line in snippet.code.splitlines() if line]
+    assert all(line[0] in "+- " for line in lines), f"{snippet.id}: not a diff"
+    assert any(line[0] == "+" for line in lines), f"{snippet.id}: adds nothing"
+    for line in lines:
+        added = line[1:].strip()
+        if line[0] == "+" and added.startswith(("import ", "from ")):
+            exec(compile(added, snippet.id, "exec"), {})
+
+
 def check_diagram(snippet: Snippet) -> None:
     public: set[str] = set()
     for modname in (
@@ -273,6 +288,8 @@ def test_snippet(snippet: Snippet, tmp_path: Path) -> None:
         check_dockerfile(snippet)
     elif snippet.lang == "text":
         check_diagram(snippet)
+    elif snippet.lang == "diff":
+        check_diff(snippet)
     else:
         pytest.fail(f"{snippet.id}: no rule for code blocks in language {snippet.lang!r}")
 
