@@ -15,7 +15,7 @@ from typing import Generic, TypeVar, final
 
 import trio
 
-from ._protocol.ids import as_id
+from ._protocol.ids import INT64_MAX, as_id
 from .errors import ConfigurationError
 
 __all__ = ["Cache", "CacheStatistics"]
@@ -103,7 +103,7 @@ class Cache(Generic[K, V]):
     # ------------------------------------------------------------------ sync access (no I/O)
 
     def _key(self, key: object) -> K:
-        if type(key) is not int and self._id_keys is not None:
+        if self._id_keys is not None and not (type(key) is int and 0 <= key <= INT64_MAX):
             key = as_id(key, self._id_keys)
         return key  # type: ignore[return-value]
 

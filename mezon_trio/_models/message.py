@@ -17,6 +17,7 @@ import betterproto2
 
 from .._models.official import ApiMessageReaction, ChannelMessageAck
 from .._proto.mezon import api
+from .._protocol.ids import Id, as_id
 from ..errors import ClientNotRunning, InvalidArgument
 
 if TYPE_CHECKING:
@@ -309,7 +310,7 @@ class Message:
         attachments: Iterable[object] | None = None,
         mention_everyone: bool | None = None,
         anonymous_message: bool | None = None,
-        topic_id: int | None = None,
+        topic_id: Id | None = None,
         code: int | None = None,
     ) -> ChannelMessageAck:
         """Answer this message in its channel, quoting it (one reference, docs/protocol.md §6.9).
@@ -332,7 +333,7 @@ class Message:
             attachments,
             mention_everyone=bool(mention_everyone),
             anonymous_message=bool(anonymous_message),
-            topic_id=topic_id,
+            topic_id=None if topic_id is None else as_id(topic_id, "topic_id"),
             code=code or 0,
         )
 
@@ -372,10 +373,10 @@ class Message:
         self,
         emoji: str = "",
         *,
-        emoji_id: int = 0,
+        emoji_id: Id = 0,
         remove: bool = False,
         count: int = 1,
-        id: int = 0,
+        id: Id = 0,
         action_delete: bool | None = None,
     ) -> ApiMessageReaction:
         """Add (or with ``remove=True`` take back) a reaction; returns the server's echo.
@@ -395,8 +396,8 @@ class Message:
         return await self._messaging("react").react(
             self,
             emoji,
-            emoji_id=emoji_id,
+            emoji_id=as_id(emoji_id, "emoji_id"),
             remove=remove if action_delete is None else action_delete,
             count=count,
-            reaction_id=id,
+            reaction_id=as_id(id, "id"),
         )

@@ -42,7 +42,8 @@ from .._models.official import (
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from .._protocol.enums import ChannelType
-from .._services.messaging import MessagingService, MsgContent
+from .._services.messaging import MessagingService
+from .._services.sending_wire import MsgContent
 from .._structures.clan import Clan
 
 if TYPE_CHECKING:
@@ -403,5 +404,5 @@ class ApiClientView:
     async def list_quick_menu_access(
         self, bot_id: int | None = None, channel_id: int | None = None, menu_type: int | None = None
     ) -> tuple[ApiQuickMenuAccess, ...]:
-        """``client.list_quick_menu_access``.  Cancellation and Raises: as there."""
-        return await self._client.list_quick_menu_access(bot_id, channel_id, menu_type)
+        """``client.quick_menus.entries``.  Cancellation and Raises: as there."""
+        return await self._client.quick_menus.entries(bot_id, channel_id, menu_type)

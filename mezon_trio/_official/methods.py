@@ -14,11 +14,11 @@ import betterproto2
 
 from .._client import MezonClient, register_deprecated, services_of
 from .._models.message import Message
-from .._models.official import ApiMessageReaction, ChannelMessageAck
+from .._models.official import ApiMessageReaction, ApiQuickMenuAccess, ChannelMessageAck
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from .._protocol.ids import Id, as_id
-from .._services.messaging import MsgContent
+from .._services.sending_wire import MsgContent
 from .._streams import Subscription
 from .._structures.channel import TextChannel
 from .._structures.user import User
@@ -384,6 +384,64 @@ def api_client(self: MezonClient) -> ApiClientView:
     return ApiClientView(self)
 
 
+async def add_quick_menu_access(
+    self: MezonClient,
+    channel_id: Id,
+    clan_id: Id,
+    menu_type: int,
+    action_msg: str,
+    background: str,
+    menu_name: str,
+) -> ApiQuickMenuAccess:
+    """``await client.quick_menus.add(...)``."""
+    return await self.quick_menus.add(channel_id, clan_id, menu_type, action_msg, background, menu_name)
+
+
+async def delete_quick_menu_access(
+    self: MezonClient,
+    id: Id | None = None,
+    clan_id: Id | None = None,
+    bot_id: Id | None = None,
+    menu_name: str | None = None,
+    background: str | None = None,
+    action_msg: str | None = None,
+) -> None:
+    """``await client.quick_menus.remove(...)``."""
+    await self.quick_menus.remove(id, clan_id, bot_id, menu_name, background, action_msg)
+
+
+async def list_quick_menu_access(
+    self: MezonClient, bot_id: Id | None = None, channel_id: Id | None = None, menu_type: int | None = None
+) -> tuple[ApiQuickMenuAccess, ...]:
+    """``await client.quick_menus.entries(...)``."""
+    return await self.quick_menus.entries(bot_id, channel_id, menu_type)
+
+
+def use_ssl(self: MezonClient) -> bool:
+    """``client.config.use_ssl``."""
+    return self.config.use_ssl
+
+
+def login_url(self: MezonClient) -> str:
+    """``client.config.login_url``."""
+    return self.config.login_url
+
+
+def timeout_ms(self: MezonClient) -> int:
+    """``client.config.timeout_ms``."""
+    return self.config.timeout_ms
+
+
+def mmn_api_url(self: MezonClient) -> str:
+    """``client.config.mmn_api_url``."""
+    return self.config.mmn_api_url
+
+
+def zk_api_url(self: MezonClient) -> str:
+    """``client.config.zk_api_url``."""
+    return self.config.zk_api_url
+
+
 _REPLACEMENTS: dict[str, str] = {
     "on_channel_message": "client.on(Events.CHANNEL_MESSAGE, handler)",
     "on_channel_created": "client.on(Events.CHANNEL_CREATED, handler)",
@@ -422,6 +480,9 @@ _REPLACEMENTS: dict[str, str] = {
     "delete_message": "await message.delete() or await channel.delete_message(message_id)",
     "react_message": "await message.react(emoji)",
     "send_ephemeral": "await channel.send_ephemeral(receiver_ids, ...)",
+    "add_quick_menu_access": "await client.quick_menus.add(...)",
+    "delete_quick_menu_access": "await client.quick_menus.remove(...)",
+    "list_quick_menu_access": "await client.quick_menus.entries(...)",
 }
 _PROPERTIES: dict[str, str] = {
     "session_manager": "client.session",
@@ -429,6 +490,11 @@ _PROPERTIES: dict[str, str] = {
     "channel_manager": "client.dm_channels / client.create_dm_channel(user_id)",
     "event_manager": "client.on(...) / client.off(...)",
     "api_client": "client.clans / client.channels / client.raw.rpc(...)",
+    "use_ssl": "client.config.use_ssl",
+    "login_url": "client.config.login_url",
+    "timeout_ms": "client.config.timeout_ms",
+    "mmn_api_url": "client.config.mmn_api_url",
+    "zk_api_url": "client.config.zk_api_url",
 }
 
 for _name, _replacement in _REPLACEMENTS.items():

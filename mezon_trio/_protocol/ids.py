@@ -8,6 +8,7 @@ returns ``int``.  Anything else fails here, before any I/O, with
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 from ..errors import InvalidId
@@ -54,7 +55,7 @@ def as_optional_id(value: object, parameter: str) -> int | None:
 
 def as_ids(values: object, parameter: str) -> list[int]:
     """One id or an iterable of ids, as a list."""
-    if isinstance(values, (int, str)):
+    if isinstance(values, (int, str, bytes, bytearray, Mapping)):
         return [as_id(values, parameter)]
     try:
         items = list(values)  # type: ignore[call-overload]

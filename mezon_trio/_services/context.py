@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, final
 if TYPE_CHECKING:
     from .._connection.core import ConnectionCore
     from .directory import DirectoryService
+    from .features import Features
     from .friends import FriendsService
     from .messaging import MessagingService
-    from .quickmenu import QuickMenuService
+    from .quickmenu import QuickMenus
     from .tokens import TokenTransfers
 
 __all__ = ["Services"]
@@ -25,14 +26,15 @@ __all__ = ["Services"]
 class Services:
     """The services of one client (filled in by the client right after construction)."""
 
-    __slots__ = ("core", "directory", "friends", "messaging", "quick_menus", "tokens")
+    __slots__ = ("core", "directory", "features", "friends", "messaging", "quick_menus", "tokens")
 
     core: ConnectionCore
     directory: DirectoryService
     messaging: MessagingService
     friends: FriendsService
     tokens: TokenTransfers
-    quick_menus: QuickMenuService
+    quick_menus: QuickMenus
+    features: Features
 
     def __init__(self, core: ConnectionCore) -> None:
         self.core = core

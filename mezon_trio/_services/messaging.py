@@ -11,133 +11,30 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final, final
+from collections.abc import Iterable, Sequence
+from typing import final
 
 from .._connection.core import ConnectionCore
-from .._content.message import Content
 from .._models.message import Message
 from .._models.official import (
     ApiMessageReaction,
     ChannelMessageAck,
     attachment_protos,
     mention_protos,
-    ref_protos,
 )
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from .._protocol.enums import DM_MODE, TypeMessage, type_for_mode
+from .._protocol.ids import Id, as_id, as_ids
 from .._structures.channel import TextChannel
 from ..errors import APIError, Forbidden, NotFound, ProtocolError, RequestTimeout
 from .context import Services
 from .directory import DirectoryService
+from .sending_wire import MsgContent, message_send, must_join, refine_api_error, to_content
 
-__all__ = ["MessagingService", "refine_api_error"]
+__all__ = ["MessagingService"]
 
 log = logging.getLogger("mezon_trio.client")
-
-_MUST_JOIN: Final = "must join"
-_BAD_INPUT: Final = 3
-_NOT_FOUND_MARKERS: Final = ("not found", "does not exist", "unknown channel", "unknown message")
-_FORBIDDEN_MARKERS: Final = (
-    "must join",
-    "no access",
-    "not a member",
-    "permission",
-    "not allowed",
-    "only the author",
-)
-
-MsgContent = str | Mapping[str, Any] | Content
-
-
-def _content(msg: MsgContent) -> Content:
-    """Coerce what users pass as a message and enforce the 4000-unit limit (§10.2).
-
-    Raises:
-        ContentError: unsupported type, invalid mapping, or too long.
-    """
-    content = Content.coerce(msg)
-    content.check_length()
-    return content
-
-
-def _message_send(
-    clan_id: int,
-    channel_id: int,
-    mode: int,
-    is_public: bool,
-    msg: MsgContent,
-    mentions: Iterable[object] | None,
-    attachments: Iterable[object] | None,
-    ref: object,
-    *,
-    anonymous_message: bool,
-    mention_everyone: bool,
-    avatar: str,
-    code: int,
-    topic_id: int,
-    message_id: int = 0,
-) -> rt.ChannelMessageSend:
-    """The ``ChannelMessageSend`` of a send or an ephemeral send (§5.3, §5.7), every field passed through.
-
-    Raises:
-        ContentError: invalid content, mentions, attachments or references; too long.
-    """
-    content = _content(msg)
-    return rt.ChannelMessageSend(
-        clan_id=clan_id,
-        channel_id=channel_id,
-        content=content.to_json(),
-        mentions=mention_protos(content.mentions if mentions is None else mentions),
-        attachments=attachment_protos(attachments),
-        references=ref_protos(ref),
-        mode=int(mode),
-        anonymous_message=bool(anonymous_message),
-        mention_everyone=bool(mention_everyone),
-        avatar=avatar or "",
-        is_public=bool(is_public),
-        code=int(code),
-        topic_id=topic_id or 0,
-        id=message_id or 0,
-    )
-
-
-def refine_api_error(exc: APIError) -> APIError:
-    """The typed error for a socket ``rt.Error`` reply, which carries no status (§3.3, §12 Q5).
-
-    A plain :class:`APIError` whose text says "not found" becomes :class:`NotFound`,
-    one about joining, access or permission becomes :class:`Forbidden`; others are
-    returned unchanged.
-    """
-    if type(exc) is not APIError:
-        return exc
-    text = exc.message.lower()
-    kwargs: dict[str, Any] = {
-        "status": exc.status,
-        "code": exc.code,
-        "operation": exc.operation,
-        "context": exc.context,
-    }
-    if any(marker in text for marker in _NOT_FOUND_MARKERS):
-        refined: APIError = NotFound(exc.message, **kwargs)
-    elif any(marker in text for marker in _FORBIDDEN_MARKERS):
-        refined = Forbidden(exc.message, **kwargs)
-    else:
-        return exc
-    refined.__cause__ = exc
-    return refined
-
-
-def _must_join(exc: APIError) -> bool:
-    """The server asks the client to join the channel first (code 3 and/or the TS message)."""
-    text = exc.message.lower().strip()
-    # An empty rt.Error message reaches us as "error code N" (gateway.api_error_from_rt).
-    return _MUST_JOIN in text or (exc.code == _BAD_INPUT and text in ("", f"error code {_BAD_INPUT}"))
-
-
-def _receivers(receiver_ids: int | Sequence[int]) -> list[int]:
-    return [receiver_ids] if isinstance(receiver_ids, int) else [int(r) for r in receiver_ids]
 
 
 @final
@@ -151,8 +48,8 @@ class MessagingService:
 
     async def send_message(
         self,
-        clan_id: int,
-        channel_id: int,
+        clan_id: Id,
+        channel_id: Id,
         mode: int,
         is_public: bool,
         msg: MsgContent,
@@ -164,7 +61,7 @@ class MessagingService:
         mention_everyone: bool = False,
         avatar: str = "",
         code: int = 0,
-        topic_id: int = 0,
+        topic_id: Id = 0,
     ) -> ChannelMessageAck:
         """Post a message (``channel_message_send``, §5.3) and return the server's ack.
 
@@ -185,8 +82,11 @@ class MessagingService:
             RequestTimeout, ConnectionLost, ClientClosed: as for any socket request.
             ConfigurationError: the client is not running.
         """
+        clan_id = as_id(clan_id, "clan_id")
+        channel_id = as_id(channel_id, "channel_id")
+        topic_id = as_id(topic_id, "topic_id")
         self._core.require_running("send_message()")
-        send = _message_send(
+        send = message_send(
             clan_id,
             channel_id,
             mode,
@@ -263,17 +163,17 @@ class MessagingService:
 
     async def update_message(
         self,
-        clan_id: int,
-        channel_id: int,
+        clan_id: Id,
+        channel_id: Id,
         mode: int,
         is_public: bool,
-        message_id: int,
+        message_id: Id,
         msg: MsgContent,
         mentions: Iterable[object] | None = None,
         attachments: Iterable[object] | None = None,
         *,
         hide_editted: bool = False,
-        topic_id: int = 0,
+        topic_id: Id = 0,
         create_time_seconds: int = 0,
     ) -> ChannelMessageAck:
         """Edit a message through the API bridge (``UpdateChannelMessage``, §5.4).
@@ -288,8 +188,12 @@ class MessagingService:
             NotFound: no such message; Forbidden: not the bot's message.
             APIError, RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: not running.
         """
+        clan_id = as_id(clan_id, "clan_id")
+        channel_id = as_id(channel_id, "channel_id")
+        message_id = as_id(message_id, "message_id")
+        topic_id = as_id(topic_id, "topic_id")
         self._core.require_running("update_message()")
-        content = _content(msg)
+        content = to_content(msg)
         update = rt.ChannelMessageUpdate(
             clan_id=clan_id,
             channel_id=channel_id,
@@ -320,13 +224,13 @@ class MessagingService:
 
     async def delete_message(
         self,
-        clan_id: int,
-        channel_id: int,
+        clan_id: Id,
+        channel_id: Id,
         mode: int,
         is_public: bool,
-        message_id: int,
+        message_id: Id,
         *,
-        topic_id: int = 0,
+        topic_id: Id = 0,
         has_attachment: bool = False,
     ) -> ChannelMessageAck:
         """Delete a message through the API bridge (``DeleteChannelMessage``, §5.5); ack ``code`` 2.
@@ -337,6 +241,10 @@ class MessagingService:
             NotFound: no such message; Forbidden: the bot may not delete it.
             APIError, RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: not running.
         """
+        clan_id = as_id(clan_id, "clan_id")
+        channel_id = as_id(channel_id, "channel_id")
+        message_id = as_id(message_id, "message_id")
+        topic_id = as_id(topic_id, "topic_id")
         self._core.require_running("delete_message()")
         remove = rt.ChannelMessageRemove(
             clan_id=clan_id,
@@ -361,19 +269,19 @@ class MessagingService:
 
     async def react_message(
         self,
-        clan_id: int,
-        channel_id: int,
+        clan_id: Id,
+        channel_id: Id,
         mode: int,
         is_public: bool,
-        message_id: int,
+        message_id: Id,
         emoji: str,
         *,
-        emoji_id: int = 0,
+        emoji_id: Id = 0,
         remove: bool = False,
-        message_sender_id: int = 0,
+        message_sender_id: Id = 0,
         count: int = 1,
-        reaction_id: int = 0,
-        topic_id: int = 0,
+        reaction_id: Id = 0,
+        topic_id: Id = 0,
     ) -> ApiMessageReaction:
         """Add or remove (``remove=True``) a reaction (``message_reaction_event``, §5.6).
 
@@ -385,6 +293,13 @@ class MessagingService:
             NotFound: no such message; Forbidden: no access to the channel.
             APIError, RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: not running.
         """
+        clan_id = as_id(clan_id, "clan_id")
+        channel_id = as_id(channel_id, "channel_id")
+        message_id = as_id(message_id, "message_id")
+        emoji_id = as_id(emoji_id, "emoji_id")
+        message_sender_id = as_id(message_sender_id, "message_sender_id")
+        reaction_id = as_id(reaction_id, "reaction_id")
+        topic_id = as_id(topic_id, "topic_id")
         self._core.require_running("react_message()")
         reaction = api.MessageReaction(
             id=reaction_id,
@@ -408,11 +323,11 @@ class MessagingService:
 
     async def send_ephemeral(
         self,
-        clan_id: int,
-        channel_id: int,
+        clan_id: Id,
+        channel_id: Id,
         mode: int,
         is_public: bool,
-        receiver_ids: int | Sequence[int],
+        receiver_ids: Id | Sequence[Id],
         msg: MsgContent,
         mentions: Iterable[object] | None = None,
         attachments: Iterable[object] | None = None,
@@ -422,8 +337,8 @@ class MessagingService:
         mention_everyone: bool = False,
         avatar: str = "",
         code: int = TypeMessage.EPHEMERAL,
-        topic_id: int = 0,
-        message_id: int = 0,
+        topic_id: Id = 0,
+        message_id: Id = 0,
     ) -> ChannelMessageAck:
         """Send (code 12), update (14) or delete (15) a message only *receiver_ids* see (§5.7).
 
@@ -437,8 +352,13 @@ class MessagingService:
             ProtocolError: the server did not answer with a ``channel_message``.
             RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: not running.
         """
+        clan_id = as_id(clan_id, "clan_id")
+        channel_id = as_id(channel_id, "channel_id")
+        topic_id = as_id(topic_id, "topic_id")
+        message_id = as_id(message_id, "message_id")
+        receivers = as_ids(receiver_ids, "receiver_ids")
         self._core.require_running("send_ephemeral()")
-        send = _message_send(
+        send = message_send(
             clan_id,
             channel_id,
             mode,
@@ -455,9 +375,7 @@ class MessagingService:
             message_id=message_id,
         )
         envelope = rt.Envelope(
-            ephemeral_message_send=rt.EphemeralMessageSend(
-                message=send, receiver_ids=_receivers(receiver_ids)
-            )
+            ephemeral_message_send=rt.EphemeralMessageSend(message=send, receiver_ids=receivers)
         )
         reply = await self._request_joining(envelope, clan_id, channel_id, int(mode), bool(is_public))
         pushed = reply.channel_message
@@ -496,7 +414,7 @@ class MessagingService:
             NotFound: unknown user; APIError: the DM could not be opened or the message was refused.
             RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: not running.
         """
-        content = _content(msg)
+        content = to_content(msg)
         channel = await self._directory.create_dm_channel(user_id)
         return await self.send_message(
             0, channel.id, DM_MODE, False, content, mentions, attachments, code=int(code)
@@ -519,7 +437,7 @@ class MessagingService:
         try:
             return await self._core.request(envelope)
         except APIError as exc:
-            if not _must_join(exc):
+            if not must_join(exc):
                 raise refine_api_error(exc) from exc
             first = exc
         log.info("channel %d: the server asks to join first; joining and retrying once", channel_id)

@@ -8,23 +8,24 @@ from .._connection.core import ConnectionCore
 from .._models.official import ApiQuickMenuAccess
 from .._proto.mezon import api
 from .._protocol.api_index import OPAQUE
+from .._protocol.ids import Id, as_id, as_optional_id
 from .._protocol.snowflake import SnowflakeGenerator
 
-__all__ = ["QuickMenuService"]
+__all__ = ["QuickMenus"]
 
 
 @final
-class QuickMenuService:
-    """Quick-menu entries of the bot (official names and arguments)."""
+class QuickMenus:
+    """The bot's quick-menu entries (``client.quick_menus``)."""
 
     def __init__(self, core: ConnectionCore) -> None:
         self._core = core
         self._snowflakes = SnowflakeGenerator()
 
-    async def add_quick_menu_access(
+    async def add(
         self,
-        channel_id: int,
-        clan_id: int,
+        channel_id: Id,
+        clan_id: Id,
         menu_type: int,
         action_msg: str,
         background: str,
@@ -40,8 +41,8 @@ class QuickMenuService:
         request = api.QuickMenuAccess(
             id=self._snowflakes.next(),
             bot_id=self._core.client_id,
-            clan_id=clan_id,
-            channel_id=channel_id,
+            clan_id=as_id(clan_id, "clan_id"),
+            channel_id=as_id(channel_id, "channel_id"),
             menu_name=menu_name,
             background=background,
             action_msg=action_msg,
@@ -50,11 +51,11 @@ class QuickMenuService:
         answer = await self._core.rpc("AddQuickMenuAccess", request, api.QuickMenuAccess)
         return ApiQuickMenuAccess.from_proto(answer if answer.id else request)
 
-    async def delete_quick_menu_access(
+    async def remove(
         self,
-        id: int | None = None,
-        clan_id: int | None = None,
-        bot_id: int | None = None,
+        id: Id | None = None,
+        clan_id: Id | None = None,
+        bot_id: Id | None = None,
         menu_name: str | None = None,
         background: str | None = None,
         action_msg: str | None = None,
@@ -68,17 +69,17 @@ class QuickMenuService:
             APIError, RequestTimeout, TransportError.
         """
         request = api.QuickMenuAccess(
-            id=id or 0,
-            bot_id=bot_id or self._core.client_id,
-            clan_id=clan_id or 0,
+            id=as_optional_id(id, "id") or 0,
+            bot_id=as_optional_id(bot_id, "bot_id") or self._core.client_id,
+            clan_id=as_optional_id(clan_id, "clan_id") or 0,
             menu_name=menu_name or "",
             background=background or "",
             action_msg=action_msg or "",
         )
         await self._core.rpc("DeleteQuickMenuAccess", request, OPAQUE)
 
-    async def list_quick_menu_access(
-        self, bot_id: int | None = None, channel_id: int | None = None, menu_type: int | None = None
+    async def entries(
+        self, bot_id: Id | None = None, channel_id: Id | None = None, menu_type: int | None = None
     ) -> tuple[ApiQuickMenuAccess, ...]:
         """The quick-menu entries of a bot (default: this one), optionally for one channel / type.
 
@@ -88,8 +89,8 @@ class QuickMenuService:
             APIError, RequestTimeout, TransportError.
         """
         request = api.ListQuickMenuAccessRequest(
-            bot_id=bot_id or self._core.client_id,
-            channel_id=channel_id or 0,
+            bot_id=as_optional_id(bot_id, "bot_id") or self._core.client_id,
+            channel_id=as_optional_id(channel_id, "channel_id") or 0,
             menu_type=menu_type or 0,
         )
         answer = await self._core.rpc("ListQuickMenuAccess", request, api.QuickMenuAccessList)

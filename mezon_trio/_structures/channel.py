@@ -14,11 +14,13 @@ from .._models.message import Message
 from .._models.official import ApiChannelDescription, ApiMessageRef, ChannelMessageAck
 from .._proto.mezon import api
 from .._protocol.enums import ChannelType, TypeMessage, mode_for_type, type_for_mode
-from ..errors import ConfigurationError
+from .._protocol.ids import Id, as_id, as_optional_id
+from ..errors import InvalidArgument
 
 if TYPE_CHECKING:
     from .._services.context import Services
     from .._services.messaging import MessagingService
+    from .._services.uploads import FileInput, Progress
     from .clan import Clan
 
 __all__ = ["History", "TextChannel"]
@@ -31,8 +33,8 @@ _PAGE: Final = 100  # ListChannelMessages.limit is 1-100 (§10.3)
 _DM_TYPES: Final = frozenset({ChannelType.CHANNEL_TYPE_DM, ChannelType.CHANNEL_TYPE_GROUP})
 
 
-def _message_id(message: Message | int) -> int:
-    return message if isinstance(message, int) else message.id
+def _message_id(message: Message | Id) -> int:
+    return message.id if isinstance(message, Message) else as_id(message, "message")
 
 
 @final
@@ -194,12 +196,19 @@ class TextChannel:
         attachments: Iterable[object] | None = None,
         mention_everyone: bool | None = None,
         anonymous_message: bool | None = None,
-        topic_id: int | None = None,
+        topic_id: Id | None = None,
         code: int | None = None,
         *,
         ref: object = None,
+        files: Iterable[FileInput] = (),
+        progress: Progress | None = None,
     ) -> ChannelMessageAck:
         """Send a message here; see :meth:`MezonClient.send_message` for the rules.
+
+        ``files`` (paths, bytes or binary file objects) are uploaded first, streamed, and
+        attached after ``attachments`` (with size, MIME type and image width/height);
+        ``progress(sent, total)`` is called as bytes go out.  If an upload fails, nothing is
+        posted.
 
         Cancellation: if cancelled after the frame was written, the message may still be posted.
 
@@ -208,6 +217,13 @@ class TextChannel:
             Forbidden: the bot may not post here (not a member); NotFound: no such channel.
             RequestTimeout, ConnectionLost, ClientClosed: as for any socket request.
         """
+        uploaded = (
+            await self._services.features.uploads("send(files=...)").upload_all(files, progress=progress)
+            if files
+            else []
+        )
+        if uploaded:
+            attachments = [*(attachments or ()), *uploaded]
         return await self._messaging.send_message(
             self._clan_id,
             self._id,
@@ -219,19 +235,19 @@ class TextChannel:
             ref,
             mention_everyone=bool(mention_everyone),
             anonymous_message=bool(anonymous_message),
-            topic_id=topic_id or 0,
+            topic_id=0 if topic_id is None else topic_id,
             code=code or 0,
         )
 
     async def update_message(
         self,
-        message_id: int,
+        message_id: Id,
         content: str | Mapping[str, Any] | Content,
         mentions: Iterable[object] | None = None,
         attachments: Iterable[object] | None = None,
         *,
         hide_editted: bool = False,
-        topic_id: int = 0,
+        topic_id: Id = 0,
     ) -> ChannelMessageAck:
         """Edit one of the bot's messages here by id (API bridge, §5.4); ``ack.code`` is 1.
 
@@ -255,7 +271,7 @@ class TextChannel:
             topic_id=topic_id,
         )
 
-    async def delete_message(self, message_id: int, *, topic_id: int = 0) -> ChannelMessageAck:
+    async def delete_message(self, message_id: Id, *, topic_id: Id = 0) -> ChannelMessageAck:
         """Delete a message here by id (API bridge, §5.5); ``ack.code`` is 2.
 
         Cancellation: if cancelled after the request was written, the deletion may still happen.
@@ -270,14 +286,14 @@ class TextChannel:
 
     async def send_ephemeral(
         self,
-        receiver_ids: int | Sequence[int],
+        receiver_ids: Id | Sequence[Id],
         content: str | Mapping[str, Any] | Content,
-        reference_message_id: int | None = None,
+        reference_message_id: Id | None = None,
         mentions: Iterable[object] | None = None,
         attachments: Iterable[object] | None = None,
         mention_everyone: bool | None = None,
         anonymous_message: bool | None = None,
-        topic_id: int | None = None,
+        topic_id: Id | None = None,
         code: int = TypeMessage.EPHEMERAL,
     ) -> ChannelMessageAck:
         """Send a message only *receiver_ids* can see (§5.7).
@@ -293,6 +309,7 @@ class TextChannel:
                 as for :meth:`send`.
         """
         ref: list[api.MessageRef] | None = None
+        reference_message_id = as_optional_id(reference_message_id, "reference_message_id")
         if reference_message_id:
             cached = self._messages.peek(reference_message_id)
             if cached is not None:
@@ -311,14 +328,14 @@ class TextChannel:
             ref,
             mention_everyone=bool(mention_everyone),
             anonymous_message=bool(anonymous_message),
-            topic_id=topic_id or 0,
+            topic_id=0 if topic_id is None else topic_id,
             code=code,
         )
 
     async def update_ephemeral(
         self,
-        message_id: int,
-        receiver_ids: int | Sequence[int],
+        message_id: Id,
+        receiver_ids: Id | Sequence[Id],
         content: str | Mapping[str, Any] | Content,
         mentions: Iterable[object] | None = None,
         attachments: Iterable[object] | None = None,
@@ -345,7 +362,7 @@ class TextChannel:
         )
 
     async def delete_ephemeral(
-        self, message_id: int, receiver_ids: int | Sequence[int] = ()
+        self, message_id: int, receiver_ids: Id | Sequence[Id] = ()
     ) -> ChannelMessageAck:
         """Remove an ephemeral message for its receivers (code 15, §5.7).
 
@@ -385,7 +402,7 @@ class TextChannel:
         await self._messaging.send_typing(self)
         return True
 
-    async def mark_seen(self, message: Message | int) -> None:
+    async def mark_seen(self, message: Message | Id) -> None:
         """Mark *message* (and everything before it) as read by the bot (``last_seen_message_event``).
 
         A server that does not answer in time is tolerated (logged, §12 Q12).
@@ -397,7 +414,7 @@ class TextChannel:
         """
         await self._messaging.mark_seen(self, _message_id(message))
 
-    async def pin(self, message: Message | int) -> None:
+    async def pin(self, message: Message | Id) -> None:
         """Pin *message* in this channel (``last_pin_message_event``, operation 1).
 
         Cancellation: if cancelled after the frame was written, it may still be pinned.
@@ -407,7 +424,7 @@ class TextChannel:
         """
         await self._messaging.pin(self, _message_id(message), pin=True)
 
-    async def unpin(self, message: Message | int) -> None:
+    async def unpin(self, message: Message | Id) -> None:
         """Unpin *message* (operation 0).
 
         Cancellation: if cancelled after the frame was written, it may still be unpinned.
@@ -423,9 +440,9 @@ class TextChannel:
         self,
         *,
         limit: int | None = 100,
-        before: Message | int | None = None,
-        after: Message | int | None = None,
-        topic_id: int = 0,
+        before: Message | Id | None = None,
+        after: Message | Id | None = None,
+        topic_id: Id = 0,
     ) -> History:
         """The channel's stored messages, fetched lazily page by page (``ListChannelMessages``).
 
@@ -438,19 +455,19 @@ class TextChannel:
             ConfigurationError: ``limit`` is negative.
         """
         if limit is not None and limit < 0:
-            raise ConfigurationError("history(limit=...) must be >= 0 or None")
+            raise InvalidArgument("history(limit=...) must be >= 0 or None")
         return History(
             self,
             limit=limit,
             before=None if before is None else _message_id(before),
             after=None if after is None else _message_id(after),
-            topic_id=topic_id,
+            topic_id=as_id(topic_id, "topic_id"),
         )
 
     async def _fetch_message(self, message_id: int) -> Message:
         return await self._messaging.fetch_message(self, message_id)
 
-    async def message_fetcher(self, message_id: int) -> Message:
+    async def message_fetcher(self, message_id: Id) -> Message:
         """Official-SDK name of ``channel.messages.fetch(message_id)``.
 
         Cancellation: safe (a read).

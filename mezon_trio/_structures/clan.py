@@ -12,6 +12,7 @@ from .._models.official import ApiClanDesc, ApiRoleListEventResponse, ApiVoiceCh
 from .._proto.mezon import api
 from .._protocol.api_index import OPAQUE
 from .._protocol.enums import VOICE_CHANNEL_TYPE
+from .._protocol.ids import Id, as_id
 from ..errors import ConfigurationError, NotFound
 
 if TYPE_CHECKING:
@@ -137,7 +138,7 @@ class Clan:
         response = await self._services.core.rpc("ListRoles", request, api.RoleListEventResponse)
         return ApiRoleListEventResponse.from_proto(response)
 
-    async def update_role(self, role_id: int, request: Mapping[str, Any]) -> bool:
+    async def update_role(self, role_id: Id, request: Mapping[str, Any]) -> bool:
         """Change a role (``UpdateRole``); *request* holds the official keys (``title``, ``color``,
         ``role_icon``, ``description``, ``display_online``, ``allow_mention``, ``add_user_ids``,
         ``remove_user_ids``, ``active_permission_ids``, ``remove_permission_ids``,
@@ -156,13 +157,13 @@ class Clan:
         fields: dict[str, Any] = {
             k: (list(v) if isinstance(v, (list, tuple, set)) else v) for k, v in request.items()
         }
-        message = api.UpdateRoleRequest(role_id=role_id, clan_id=self._id, **fields)
+        message = api.UpdateRoleRequest(role_id=as_id(role_id, "role_id"), clan_id=self._id, **fields)
         await self._services.core.rpc("UpdateRole", message, OPAQUE)
         return True
 
     async def list_channel_voice_users(
         self,
-        channel_id: int = 0,
+        channel_id: Id = 0,
         channel_type: int | None = None,
         limit: int = 500,
         state: int | None = None,
@@ -180,7 +181,7 @@ class Clan:
             raise ConfigurationError("list_channel_voice_users(limit=...) must be in 1..500")
         request = api.ListChannelUsersRequest(
             clan_id=self._id,
-            channel_id=channel_id,
+            channel_id=as_id(channel_id, "channel_id"),
             channel_type=_VOICE_CHANNEL_TYPE if channel_type is None else channel_type,
             limit=limit,
             state=state or 0,

@@ -142,6 +142,14 @@ class MezonClient(_CoreClient):  # type: ignore[misc]  # the core class is final
     channel_manager = property(_m.channel_manager)
     event_manager = property(_m.event_manager)
     api_client = property(_m.api_client)
+    use_ssl = property(_m.use_ssl)
+    login_url = property(_m.login_url)
+    timeout_ms = property(_m.timeout_ms)
+    mmn_api_url = property(_m.mmn_api_url)
+    zk_api_url = property(_m.zk_api_url)
+    add_quick_menu_access = _m.add_quick_menu_access
+    delete_quick_menu_access = _m.delete_quick_menu_access
+    list_quick_menu_access = _m.list_quick_menu_access
 
     async def send_token(  # type: ignore[override]
         self, token_event: ApiSentTokenRequest, *, receipt: bool = True

@@ -256,17 +256,17 @@ async def test_roles_of_a_clan_the_bot_is_not_in_are_refused() -> None:
 async def test_quick_menu_access_add_list_delete() -> None:
     with trio.fail_after(20):
         async with bot() as (sb, client):
-            menu = await client.add_quick_menu_access(sb.channel_id, sb.clan_id, 1, "/help", "", "Help")
+            menu = await client.quick_menus.add(sb.channel_id, sb.clan_id, 1, "/help", "", "Help")
             assert isinstance(menu, ApiQuickMenuAccess)
             assert menu.id > 2**53
             assert menu.bot_id == sb.bot.id
             assert menu.menu_name == "Help"
-            other = await client.add_quick_menu_access(sb.channel_id, sb.clan_id, 1, "/ping", "", "Ping")
+            other = await client.quick_menus.add(sb.channel_id, sb.clan_id, 1, "/ping", "", "Ping")
             assert other.id != menu.id
-            assert {m.menu_name for m in await client.list_quick_menu_access()} == {"Help", "Ping"}
-            assert [m.menu_name for m in await client.list_quick_menu_access(menu_type=2)] == []
-            await client.delete_quick_menu_access(id=menu.id)
-            assert [m.menu_name for m in await client.list_quick_menu_access(channel_id=sb.channel_id)] == [
+            assert {m.menu_name for m in await client.quick_menus.entries()} == {"Help", "Ping"}
+            assert [m.menu_name for m in await client.quick_menus.entries(menu_type=2)] == []
+            await client.quick_menus.remove(id=menu.id)
+            assert [m.menu_name for m in await client.quick_menus.entries(channel_id=sb.channel_id)] == [
                 "Ping"
             ]
             assert set(sb.state.quick_menus) == {other.id}

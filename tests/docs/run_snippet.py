@@ -28,6 +28,11 @@ PLACEHOLDERS = re.compile(
     r"""client_id\s*=\s*(?:"<bot id>"|"\.\.\."|\.\.\.)\s*,\s*api_key\s*=\s*(?:"<api key>"|"\.\.\."|\.\.\.)"""
 )
 SUBSTITUTE = "**__sandbox__.client_kwargs()"
+#: ``MezonClient(...)``: a client built with whatever credentials the reader has.
+ELLIPSIS_CLIENT = re.compile(r"MezonClient\(\.\.\.\)")
+#: The standalone sandbox's default address (``python -m mezon_trio sandbox``), replaced by the
+#: address of the sandbox the runner started.
+SANDBOX_ADDRESS = "127.0.0.1:7350"
 LIMIT = float(__import__("os").environ.get("SNIPPET_LIMIT", "45"))
 
 PUBLIC_MODULES = (
@@ -188,13 +193,13 @@ class SandboxThread:
 
 
 def run_program(spec: dict[str, Any], code: str) -> None:
-    compiled = compile(code, spec["name"], "exec")
     if not spec["uses_sandbox"]:
-        exec(compiled, {"__name__": "__main__"})
+        exec(compile(code, spec["name"], "exec"), {"__name__": "__main__"})
         return
     server = SandboxThread()
     sb = server.start()
     REF.sandbox = sb
+    compiled = compile(code.replace(SANDBOX_ADDRESS, f"{sb.host}:{sb.port}"), spec["name"], "exec")
     real_run = trio.run
     talk = bool(spec.get("say") or spec.get("say_dm"))
 
@@ -248,7 +253,8 @@ def main() -> None:
     with open(sys.argv[1], encoding="utf-8") as f:
         spec = json.load(f)
     code, n = PLACEHOLDERS.subn(SUBSTITUTE, spec["code"])
-    spec["uses_sandbox"] = bool(n) or bool(spec.get("say") or spec.get("say_dm"))
+    code, m = ELLIPSIS_CLIENT.subn(f"MezonClient({SUBSTITUTE})", code)
+    spec["uses_sandbox"] = bool(n or m or SANDBOX_ADDRESS in code or spec.get("say") or spec.get("say_dm"))
     if spec["kind"] == "fragment":
         run_fragment(spec, code)
     else:

@@ -21,6 +21,10 @@ How documentation snippets are run (the convention writers follow):
   runner substitutes the credentials, host and port of a sandbox it starts in-process
   (``**__sandbox__.client_kwargs()``), so the very code a reader copies runs offline.
 
+  ``MezonClient(...)`` is replaced the same way, and the standalone sandbox's address
+  ``127.0.0.1:7350`` (in code that drives ``python -m mezon_trio sandbox`` over HTTP) by the
+  address of the runner's sandbox.
+
 * **Directives** go in an HTML comment on the line just before the block (invisible on the
   rendered site and on GitHub)::
 

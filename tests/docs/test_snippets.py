@@ -185,8 +185,10 @@ def run_shell_command(argv: list[str], tmp_path: Path) -> None:
         if args[:2] == ["-m", "pip"]:
             _check_pip(args[2:])
             return
-        if args[:3] == ["-m", "mezon_trio", "sandbox"]:
-            args = [*args[:3], "--help"]  # a server: check the command line, do not serve forever
+        if args[:3] == ["-m", "mezon_trio", "sandbox"] or "--console" in args:
+            args = [*args, "--help"]  # a server: check the command line, do not serve forever
+        if args[:1] and args[0].startswith("examples/") and "--sandbox" not in args:
+            args = [*args, "--help"]  # a bot for the real Mezon (or a sandbox of the reader's)
         if args[:2] == ["-m", "bench"] and "--quick" not in args:
             args = [*args[:2], "--help"]  # a full run takes minutes
         proc = _run([sys.executable, *args], cwd=ROOT)
