@@ -36,7 +36,8 @@ def stress(session: nox.Session) -> None:
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Build the documentation site into site/ with ``mkdocs build --strict`` (a broken link fails).
+    """Build the documentation site into site/ with ``mkdocs build --strict`` (a broken link fails),
+    then open it in headless Chromium: navigation and search must work (docs/_build/check_site.py).
 
     ``nox -s docs -- serve`` serves it with live reload instead.
     """
@@ -45,6 +46,7 @@ def docs(session: nox.Session) -> None:
         session.run("mkdocs", "serve", *session.posargs[1:])
     else:
         session.run("mkdocs", "build", "--strict", *session.posargs)
+        session.run("python", "docs/_build/check_site.py")
 
 
 @nox.session
