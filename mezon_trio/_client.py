@@ -255,7 +255,8 @@ class MezonClient(BotApi, WaitingMixin):
         connect_timeout: bound on opening the socket (s).
         close_timeout: bound on closing the client (s).
         http_transport: an ``httpx.AsyncBaseTransport`` (tests: the sandbox's in-memory one).
-        ws_connect: ``ws_connect(nursery, url)`` replacing trio-websocket's connect (tests).
+        ws_connect: ``await ws_connect(url, max_frame_size=n)`` returning an open frame transport,
+            replacing the default WebSocket connector (the in-memory sandbox; tests).
         ignore_own_messages: drop ``channel_message`` pushes sent by this bot
             (docs/protocol.md §12 Q3: a server may echo them), so an echo bot cannot
             loop; counted in ``statistics().own_messages_dropped``.  Pass False to

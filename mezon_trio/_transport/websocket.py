@@ -1,0 +1,340 @@
+"""The default :class:`~mezon_trio._transport.seam.FrameTransport`: wsproto over a trio stream.
+
+wsproto does the WebSocket protocol (upgrade, framing, masking, close
+handshake); this module owns the I/O, through wsproto's public API only
+(``WSConnection`` for the upgrade, then its ``connection``):
+
+* one reader, :meth:`WebSocket.receive`, which reads up to 64 KiB per system call,
+  feeds wsproto, and hands every complete binary message straight to the frame
+  callback (no channel, no second task: several frames per wake-up).  It yields
+  to the scheduler between a read and its dispatch, and every :data:`YIELD_EVERY`
+  messages in a row, so tasks woken by the callback keep pace with a burst;
+* writes serialised by a lock and built inside it, so frames never interleave and
+  nothing follows our close frame;
+* pings answered, the peer's close frame answered, messages over ``max_frame_size``
+  refused with 1009 (checked while the message is still arriving);
+* :meth:`WebSocket.aclose` sends our close frame, waits for the peer's, and always
+  closes the stream.
+
+:class:`WebSocketConnector` opens ``ws://`` and ``wss://`` URLs: TCP, then TLS
+(verification on unless the caller's ``ssl_context`` says otherwise; a certificate
+failure raises at once with its cause), then the upgrade, which fails as soon as
+the stream ends.  :func:`open_websocket` upgrades any trio stream (the in-memory
+sandbox passes a memory stream).  URLs in messages never carry the query string.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+from collections.abc import Sequence
+from typing import Final, cast
+from urllib.parse import urlsplit
+
+import trio
+from wsproto import ConnectionType, WSConnection
+from wsproto.connection import Connection, ConnectionState
+from wsproto.events import (
+    AcceptConnection,
+    BytesMessage,
+    CloseConnection,
+    Event,
+    Ping,
+    RejectConnection,
+    Request,
+    TextMessage,
+)
+from wsproto.utilities import LocalProtocolError, RemoteProtocolError
+
+from ..errors import ConfigurationError, ConnectionLost, HandshakeError, MezonError
+from .seam import Closed, OnFrame, OnText
+from .tls import certificate_error, describe_certificate_error
+from .urls import redact_url
+
+__all__ = ["YIELD_EVERY", "WebSocket", "WebSocketConnector", "map_connect_error", "open_websocket"]
+
+#: Messages delivered in a row before the reader yields to the scheduler (it also yields per read).
+YIELD_EVERY: Final = 64
+_READ_SIZE: Final = 65536
+_MESSAGE_TOO_BIG: Final = 1009
+_OPEN: Final = ConnectionState.OPEN
+_STREAM_ERRORS: Final = (trio.BrokenResourceError, trio.ClosedResourceError, OSError)
+
+
+class WebSocket:
+    """An open client WebSocket over a trio stream (see the module docstring)."""
+
+    __slots__ = ("_broken", "_conn", "_lock", "_max", "_stream", "_stream_closed", "subprotocol")
+
+    def __init__(
+        self, stream: trio.abc.Stream, conn: Connection, *, subprotocol: str | None, max_frame_size: int
+    ) -> None:
+        self._stream = stream
+        self._conn = conn
+        self._max = max_frame_size
+        self._lock = trio.Lock()
+        self._broken = False  # a write failed or was cut off: the stream is unusable
+        self._stream_closed = False
+        self.subprotocol = subprotocol
+
+    def __repr__(self) -> str:
+        return f"<WebSocket {self._conn.state.name.lower()}>"
+
+    # ------------------------------------------------------------------ writing
+
+    async def _write(self, event: Event) -> None:
+        lock = self._lock
+        await lock.acquire()
+        try:
+            if self._broken:
+                raise ConnectionLost("the connection broke")
+            try:
+                data = self._conn.send(event)
+            except LocalProtocolError:
+                raise ConnectionLost("the connection is closing") from None
+            try:
+                await self._stream.send_all(data)
+            except _STREAM_ERRORS as exc:
+                self._broken = True
+                raise ConnectionLost("the connection broke while writing") from exc
+            except BaseException:
+                self._broken = True  # cut off half-way: the next frame would be garbage
+                raise
+        finally:
+            lock.release()
+
+    async def send(self, data: bytes) -> None:
+        """Write one binary frame (see :meth:`FrameTransport.send`)."""
+        if self._conn.state is not _OPEN or self._broken:
+            raise ConnectionLost("the connection is closed")
+        await self._write(BytesMessage(data=data))
+
+    # ------------------------------------------------------------------ reading
+
+    async def receive(self, on_frame: OnFrame, on_text: OnText) -> Closed:
+        """Read until the connection ends (see :meth:`FrameTransport.receive`)."""
+        conn = self._conn
+        stream = self._stream
+        limit = self._max
+        parts: list[bytes | bytearray] = []
+        size = 0
+        text: list[str] = []
+        run = 0
+        while True:
+            for event in conn.events():
+                kind = type(event)
+                if kind is BytesMessage:
+                    assert isinstance(event, BytesMessage)
+                    data = event.data
+                    if parts or not event.message_finished:
+                        size += len(data)
+                        if size > limit:
+                            return await self._refuse(_MESSAGE_TOO_BIG, "message too big")
+                        parts.append(data)
+                        if not event.message_finished:
+                            continue
+                        data = b"".join(parts)
+                        parts = []
+                        size = 0
+                    elif len(data) > limit:
+                        return await self._refuse(_MESSAGE_TOO_BIG, "message too big")
+                    on_frame(data if type(data) is bytes else bytes(data))
+                    run += 1
+                    if run >= YIELD_EVERY:
+                        run = 0
+                        await trio.lowlevel.checkpoint()
+                elif kind is TextMessage:
+                    assert isinstance(event, TextMessage)
+                    size += len(event.data)
+                    if size > limit:
+                        return await self._refuse(_MESSAGE_TOO_BIG, "message too big")
+                    text.append(event.data)
+                    if event.message_finished:
+                        size = 0
+                        on_text("".join(text))
+                        text = []
+                elif kind is Ping:
+                    assert isinstance(event, Ping)
+                    await self._quiet_write(event.response())
+                elif kind is CloseConnection:
+                    assert isinstance(event, CloseConnection)
+                    return await self._closed_by_event(event)
+            try:
+                chunk = await stream.receive_some(_READ_SIZE)
+            except _STREAM_ERRORS:
+                chunk = b""
+            if not chunk:
+                self._broken = True  # no close handshake on a stream that ended: sends fail at once
+                return Closed(None, "")
+            run = 0
+            conn.receive_data(cast(bytes, chunk))  # wsproto buffers bytearray too
+            # Others run (and may subscribe) between a read and its dispatch, as they
+            # would if the frames waited in a channel: once per read, not per frame.
+            await trio.lowlevel.checkpoint()
+
+    async def _closed_by_event(self, event: CloseConnection) -> Closed:
+        code = int(event.code)
+        reason = event.reason or ""
+        if self._conn.state is ConnectionState.REMOTE_CLOSING:
+            await self._quiet_write(event.response())  # the peer's close: answer it
+        elif self._conn.state is _OPEN:
+            await self._quiet_write(
+                CloseConnection(code=code, reason=reason or None)
+            )  # a frame wsproto refused
+        return Closed(code, reason)
+
+    async def _refuse(self, code: int, reason: str) -> Closed:
+        await self._quiet_write(CloseConnection(code=code, reason=reason))
+        return Closed(code, reason)
+
+    async def _quiet_write(self, event: Event) -> None:
+        with contextlib.suppress(ConnectionLost):  # the reader reports the end of the stream
+            await self._write(event)
+
+    # ------------------------------------------------------------------ closing
+
+    async def aclose(self, code: int = 1000, reason: str = "") -> None:
+        """Closing handshake, then close the stream (see :meth:`FrameTransport.aclose`)."""
+        if self._stream_closed:
+            return
+        try:
+            if not self._broken:
+                if self._conn.state is _OPEN:
+                    await self._write(CloseConnection(code=code, reason=reason or None))
+                await self._await_close_reply()
+        except (ConnectionLost, *_STREAM_ERRORS):
+            pass
+        finally:
+            self._stream_closed = True
+            await trio.aclose_forcefully(self._stream)
+
+    async def _await_close_reply(self) -> None:
+        conn = self._conn
+        while conn.state is ConnectionState.LOCAL_CLOSING:
+            for event in conn.events():
+                if type(event) is CloseConnection:
+                    return
+            chunk = await self._stream.receive_some(_READ_SIZE)
+            if not chunk:
+                return
+            conn.receive_data(cast(bytes, chunk))  # wsproto buffers bytearray too
+
+
+async def open_websocket(
+    stream: trio.abc.Stream,
+    *,
+    host: str,
+    resource: str,
+    subprotocols: Sequence[str] = ("protobuf",),
+    max_frame_size: int,
+    safe_url: str,
+) -> WebSocket:
+    """Run the client's opening handshake on *stream* and return the open :class:`WebSocket`.
+
+    The stream stays the caller's to close when this raises.
+
+    Raises:
+        HandshakeError: the server refused the upgrade (``status`` set), answered
+            something that is not a WebSocket upgrade, or the stream ended first.
+    """
+    ws = WSConnection(ConnectionType.CLIENT)
+    try:
+        await stream.send_all(ws.send(Request(host=host, target=resource, subprotocols=list(subprotocols))))
+        while True:
+            chunk = await stream.receive_some(_READ_SIZE)
+            if not chunk:
+                raise HandshakeError(f"the connection to {safe_url} closed during the WebSocket upgrade")
+            ws.receive_data(cast(bytes, chunk))
+            for event in ws.events():
+                if isinstance(event, AcceptConnection):
+                    conn = ws.connection
+                    assert conn is not None
+                    return WebSocket(
+                        stream, conn, subprotocol=event.subprotocol, max_frame_size=max_frame_size
+                    )
+                if isinstance(event, RejectConnection):
+                    raise HandshakeError(
+                        f"WebSocket upgrade to {safe_url} refused with HTTP {event.status_code}",
+                        status=event.status_code,
+                    )
+    except RemoteProtocolError as exc:
+        raise HandshakeError(f"WebSocket handshake with {safe_url} failed: {exc}") from exc
+    except _STREAM_ERRORS as exc:
+        raise map_connect_error(exc, safe_url) from exc
+
+
+def map_connect_error(exc: BaseException, safe_url: str) -> BaseException:
+    """The :class:`MezonError` for a failure while connecting (anything else passes through)."""
+    if isinstance(exc, MezonError) or not isinstance(exc, Exception):
+        return exc
+    mapped: MezonError
+    bad_certificate = certificate_error(exc)
+    if bad_certificate is not None:
+        mapped = HandshakeError(f"{safe_url}: {describe_certificate_error(bad_certificate)}")
+    elif isinstance(exc, OSError):
+        mapped = HandshakeError(f"cannot connect to {safe_url}: {exc.strerror or type(exc).__name__}")
+    elif isinstance(exc, (trio.BrokenResourceError, trio.ClosedResourceError)):
+        mapped = HandshakeError(f"connection to {safe_url} broke during the handshake")
+    elif isinstance(exc, ValueError):
+        mapped = ConfigurationError(f"bad WebSocket URL {safe_url}: {exc}")
+    else:
+        mapped = HandshakeError(f"unexpected {type(exc).__name__} while connecting to {safe_url}")
+    mapped.__cause__ = exc
+    return mapped
+
+
+class WebSocketConnector:
+    """Opens ``ws://`` / ``wss://`` URLs over TCP (and TLS): the client's default ``ws_connect``.
+
+    Args:
+        ssl_context: for ``wss://`` (default: the system trust store, verification on).
+        subprotocols: offered in the upgrade (Mezon: ``protobuf``).
+    """
+
+    __slots__ = ("_ssl_context", "_subprotocols")
+
+    def __init__(
+        self, *, ssl_context: ssl.SSLContext | None = None, subprotocols: Sequence[str] = ("protobuf",)
+    ) -> None:
+        self._ssl_context = ssl_context
+        self._subprotocols = tuple(subprotocols)
+
+    async def __call__(self, url: str, *, max_frame_size: int) -> WebSocket:
+        safe = redact_url(url)
+        parts = urlsplit(url)
+        if parts.scheme not in ("ws", "wss"):
+            raise ConfigurationError(f"bad WebSocket URL {safe}: the scheme must be ws or wss")
+        secure = parts.scheme == "wss"
+        try:
+            host = parts.hostname or ""
+            port = parts.port or (443 if secure else 80)
+        except ValueError as exc:
+            raise ConfigurationError(f"bad WebSocket URL {safe}: {exc}") from exc
+        if not host:
+            raise ConfigurationError(f"bad WebSocket URL {safe}: no host")
+        resource = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            tcp = await trio.open_tcp_stream(host, port)
+        except OSError as exc:
+            raise map_connect_error(exc, safe) from exc
+        stream: trio.abc.Stream = tcp
+        try:
+            if secure:
+                context = self._ssl_context if self._ssl_context is not None else ssl.create_default_context()
+                tls = trio.SSLStream(tcp, context, server_hostname=host, https_compatible=True)
+                stream = tls
+                try:
+                    await tls.do_handshake()
+                except _STREAM_ERRORS as exc:
+                    raise map_connect_error(exc, safe) from exc
+            return await open_websocket(
+                stream,
+                host=host if port in (80, 443) else f"{host}:{port}",
+                resource=resource,
+                subprotocols=self._subprotocols,
+                max_frame_size=max_frame_size,
+                safe_url=safe,
+            )
+        except BaseException:
+            await trio.aclose_forcefully(stream)
+            raise
