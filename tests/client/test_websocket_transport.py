@@ -1,0 +1,231 @@
+"""The default frame transport (mezon_trio/_transport/websocket.py) against a scripted server.
+
+The server side is wsproto for the upgrade and raw bytes after it, over a memory
+stream pair: fragments, text frames, pings, bad frames and closes exactly as a
+server may write them.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+
+import pytest
+import trio
+import trio.testing
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import (
+    AcceptConnection,
+    BytesMessage,
+    CloseConnection,
+    Event,
+    Pong,
+    RejectConnection,
+    Request,
+)
+
+from mezon_trio import MezonClient
+from mezon_trio._transport.seam import Closed
+from mezon_trio._transport.websocket import WebSocket, WebSocketConnector, open_websocket
+from mezon_trio.errors import ConnectionLost, HandshakeError
+from mezon_trio.testing import open_sandbox
+
+
+def frame(opcode: int, payload: bytes, *, fin: bool = True, rsv: int = 0) -> bytes:
+    """One unmasked server frame (RFC 6455 §5.2)."""
+    head = bytes(((0x80 if fin else 0) | rsv | opcode,))
+    n = len(payload)
+    if n < 126:
+        return head + bytes((n,)) + payload
+    return head + b"\x7e" + struct.pack(">H", n) + payload
+
+
+class Server:
+    """The server end: wsproto parses what the client writes."""
+
+    def __init__(self, stream: trio.abc.Stream) -> None:
+        self.stream = stream
+        self.ws = WSConnection(ConnectionType.SERVER)
+
+    async def accept(self, *, reject: int | None = None) -> None:
+        while True:
+            self.ws.receive_data(bytes(await self.stream.receive_some(65536)))
+            for event in self.ws.events():
+                if isinstance(event, Request):
+                    assert event.subprotocols == ["protobuf"]
+                    if reject is not None:
+                        out = self.ws.send(RejectConnection(status_code=reject))
+                    else:
+                        out = self.ws.send(AcceptConnection(subprotocol="protobuf"))
+                    await self.stream.send_all(out)
+                    return
+
+    async def next_event(self) -> Event:
+        while True:
+            for event in self.ws.events():
+                return event
+            data = await self.stream.receive_some(65536)
+            if not data:
+                raise EOFError
+            self.ws.receive_data(bytes(data))
+
+
+@asynccontextmanager
+async def connected(max_frame_size: int = 1 << 20) -> AsyncIterator[tuple[WebSocket, Server]]:
+    client, server_stream = trio.testing.memory_stream_pair()
+    server = Server(server_stream)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(server.accept)
+        ws = await open_websocket(
+            client, host="test", resource="/ws", max_frame_size=max_frame_size, safe_url="ws://test/ws"
+        )
+        try:
+            assert ws.subprotocol == "protobuf"
+            yield ws, server
+        finally:
+            await server.stream.aclose()  # no close reply to wait for
+            await ws.aclose()
+
+
+async def test_binary_frames_in_order_fragments_joined_text_apart_pings_answered() -> None:
+    got: list[bytes] = []
+    texts: list[str] = []
+    with trio.fail_after(10):
+        async with connected() as (ws, server):
+            script = b"".join(
+                [
+                    frame(0x2, b"first"),
+                    frame(0x2, b"frag-1,", fin=False),
+                    frame(0x9, b"are you there"),  # a ping between fragments
+                    frame(0x0, b"frag-2,", fin=False),
+                    frame(0x0, b"frag-3"),
+                    frame(0x1, b"a text frame"),
+                    frame(0x2, bytes(300)),  # 16-bit length
+                    *[frame(0x2, b"%d" % i) for i in range(200)],  # many frames in one read
+                    frame(0x8, struct.pack(">H", 1012) + b"restart"),
+                ]
+            )
+            await server.stream.send_all(script)
+            closed = await ws.receive(got.append, texts.append)
+            assert closed == Closed(1012, "restart")
+            assert isinstance(pong := await server.next_event(), Pong)
+            assert pong.payload == b"are you there"
+            reply = await server.next_event()
+            assert isinstance(reply, CloseConnection)
+            assert reply.code == 1012  # the peer's close is answered
+            with pytest.raises(ConnectionLost):
+                await ws.send(b"too late")
+    assert got == [b"first", b"frag-1,frag-2,frag-3", bytes(300), *[b"%d" % i for i in range(200)]]
+    assert all(type(item) is bytes for item in got)
+    assert texts == ["a text frame"]
+
+
+@pytest.mark.parametrize("fragmented", [False, True])
+async def test_oversized_message_closes_with_1009(fragmented: bool) -> None:
+    got: list[bytes] = []
+    with trio.fail_after(10):
+        async with connected(max_frame_size=80) as (ws, server):
+            big = (
+                [frame(0x2, b"x" * 50, fin=False), frame(0x0, b"y" * 50)]
+                if fragmented
+                else [frame(0x2, b"z" * 81)]
+            )
+            await server.stream.send_all(frame(0x2, b"ok") + b"".join(big) + frame(0x2, b"never"))
+            closed = await ws.receive(got.append, lambda _: None)
+            assert closed.code == 1009
+            event = await server.next_event()
+            assert isinstance(event, CloseConnection)
+            assert event.code == 1009
+    assert got == [b"ok"]
+
+
+async def test_a_frame_wsproto_refuses_closes_with_1002() -> None:
+    with trio.fail_after(10):
+        async with connected() as (ws, server):
+            await server.stream.send_all(frame(0x2, b"bad", rsv=0x40))  # RSV1 without an extension
+            closed = await ws.receive(lambda _: None, lambda _: None)
+            assert closed.code == 1002
+            event = await server.next_event()
+            assert isinstance(event, CloseConnection)
+            assert event.code == 1002
+
+
+async def test_stream_end_is_code_none_and_sends_fail_at_once() -> None:
+    with trio.fail_after(10):
+        async with connected() as (ws, server):
+            await server.stream.aclose()
+            assert await ws.receive(lambda _: None, lambda _: None) == Closed(None, "")
+            with pytest.raises(ConnectionLost):
+                await ws.send(b"x")
+
+
+async def test_send_and_closing_handshake() -> None:
+    with trio.fail_after(10):
+        async with connected() as (ws, server):
+            await ws.send(b"\x01\x02")
+            event = await server.next_event()
+            assert isinstance(event, BytesMessage)
+            assert event.data == b"\x01\x02"
+
+            async def answer_close() -> None:
+                event = await server.next_event()
+                assert isinstance(event, CloseConnection)
+                assert (event.code, event.reason) == (1000, "bye")
+                await server.stream.send_all(server.ws.send(event.response()))
+
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(answer_close)
+                await ws.aclose(1000, "bye")
+            await ws.aclose()  # idempotent
+            with pytest.raises(ConnectionLost):
+                await ws.send(b"x")
+            assert await server.stream.receive_some(10) == b""  # the stream is closed
+
+
+async def test_refused_upgrade_and_stream_ending_during_it() -> None:
+    with trio.fail_after(10):
+        client, server_stream = trio.testing.memory_stream_pair()
+        server = Server(server_stream)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(partial(server.accept, reject=403))
+            with pytest.raises(HandshakeError) as info:
+                await open_websocket(client, host="h", resource="/", max_frame_size=100, safe_url="ws://h/")
+        assert info.value.status == 403
+        assert "403" in str(info.value)
+
+        client, server_stream = trio.testing.memory_stream_pair()
+
+        async def read_then_hang_up() -> None:
+            await server_stream.receive_some(65536)
+            await server_stream.aclose()
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(read_then_hang_up)
+            with pytest.raises(HandshakeError, match="closed during the WebSocket upgrade"):
+                await open_websocket(client, host="h", resource="/", max_frame_size=100, safe_url="ws://h/")
+
+
+async def test_connector_refuses_non_ws_urls_and_unreachable_hosts() -> None:
+    connect = WebSocketConnector()
+    with trio.fail_after(10):
+        with pytest.raises(Exception, match="scheme must be ws or wss"):
+            await connect("http://127.0.0.1:9/ws", max_frame_size=100)
+        with pytest.raises(HandshakeError, match=r"cannot connect to ws://127\.0\.0\.1:9/ws") as info:
+            await connect("ws://127.0.0.1:9/ws?token=secret", max_frame_size=100)
+        assert "secret" not in str(info.value)
+
+
+@pytest.mark.parametrize("in_memory", [False, True])
+async def test_the_client_runs_on_it(in_memory: bool) -> None:
+    with trio.fail_after(20):
+        async with open_sandbox(in_memory=in_memory) as sb, MezonClient(**sb.client_kwargs()) as client:
+            assert isinstance(client._gateway._conn, WebSocket)
+            before = client._gateway.statistics().frames_received
+            async with client.channel_messages() as messages:
+                await sb.post_message(sb.human.id, sb.channel_id, "through the frame transport")
+                async for msg in messages:
+                    assert msg.text == "through the frame transport"
+                    break
+            assert client._gateway.statistics().frames_received > before
