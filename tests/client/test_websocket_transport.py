@@ -229,3 +229,47 @@ async def test_the_client_runs_on_it(in_memory: bool) -> None:
                     assert msg.text == "through the frame transport"
                     break
             assert client._gateway.statistics().frames_received > before
+
+
+async def test_frames_cut_anywhere_and_frames_glued_to_the_upgrade_response() -> None:
+    """Headers and payloads split across reads (one byte per write, 64-bit lengths), and
+    frames in the same write as the 101 response."""
+    big = bytes(range(256)) * 300  # 76,800 bytes: a 64-bit length and several reads
+    script = [
+        frame(0x2, b"glued"),
+        frame(0x2, b"a" * 126),
+        frame(0x1, b"text"),
+        b"\x82\x7f" + len(big).to_bytes(8, "big") + big,
+        frame(0x2, b"part-1,", fin=False),
+        frame(0x0, b"part-2"),
+        frame(0x2, b"end"),
+    ]
+    got: list[bytes] = []
+    texts: list[str] = []
+    client, server_stream = trio.testing.memory_stream_pair()
+    server = Server(server_stream)
+
+    async def serve() -> None:
+        while True:
+            server.ws.receive_data(bytes(await server_stream.receive_some(65536)))
+            if any(isinstance(e, Request) for e in server.ws.events()):
+                break
+        data = server.ws.send(AcceptConnection(subprotocol="protobuf")) + script[0]
+        await server_stream.send_all(data)  # the first frame rides with the 101
+        rest = b"".join(script[1:4])
+        for i in range(0, 300):  # the first 300 bytes one at a time: headers cut everywhere
+            await server_stream.send_all(rest[i : i + 1])
+        await server_stream.send_all(rest[300:])
+        await server_stream.send_all(b"".join(script[4:]))
+        await server_stream.send_all(frame(0x8, struct.pack(">H", 1000)))
+
+    with trio.fail_after(10):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(serve)
+            ws = await open_websocket(
+                client, host="h", resource="/", max_frame_size=1 << 20, safe_url="ws://h/"
+            )
+            assert await ws.receive(got.append, texts.append) == Closed(1000, "")
+            await ws.aclose()
+    assert got == [b"glued", b"a" * 126, big, b"part-1,part-2", b"end"]
+    assert texts == ["text"]
