@@ -1,4 +1,4 @@
-"""Emit ``mezon_trio/_protocol/hotcodec.py``: straight-line decoders for the hot messages.
+"""Emit ``mezon_trio/_proto/hotcodec.py``: straight-line decoders for the hot messages.
 
 betterproto2's generic decoder costs ~60 µs for one pushed chat message, more
 than the whole transport (PERFORMANCE.md).  For the few messages on the hot
@@ -68,8 +68,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from .._proto.mezon import api
-from .._proto.mezon import realtime as rt
+from .mezon import api
+from .mezon import realtime as rt
 
 __all__ = [
 {exports}
@@ -487,7 +487,7 @@ def _emit_envelope_encoder(w: _Writer, env: list[Field], hot: dict[int, tuple[st
 
 
 def render(fds_bytes: bytes, banner: str) -> str:
-    """The source of ``mezon_trio/_protocol/hotcodec.py`` for this descriptor set."""
+    """The source of ``mezon_trio/_proto/hotcodec.py`` for this descriptor set."""
     fds = descriptor_pb2.FileDescriptorSet.FromString(fds_bytes)
     index = _index(fds)
     body = _Writer()

@@ -1,4 +1,4 @@
-"""The generated fast decoders (mezon_trio/_protocol/hotcodec.py) equal betterproto2's generic ones.
+"""The generated fast decoders (mezon_trio/_proto/hotcodec.py) equal betterproto2's generic ones.
 
 Equality is checked on the full instance state (every field and ``_unknown_fields``,
 recursively) and, where the generic decoder raises, on the exception type.  Inputs:
@@ -19,9 +19,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from mezon_trio._proto import hotcodec
 from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
-from mezon_trio._protocol import hotcodec
 from mezon_trio._protocol.frames import decode_envelope
 from mezon_trio._protocol.hotpath import decode_push, decode_reply
 from mezon_trio._protocol.typecheck import check_envelope, check_payload

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from .._proto.mezon import api
-from .._proto.mezon import realtime as rt
+from .mezon import api
+from .mezon import realtime as rt
 
 __all__ = [
     "HOT_VARIANTS",
