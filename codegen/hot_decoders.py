@@ -267,6 +267,14 @@ def _emit_envelope(w: _Writer, env: list[Field], hot: dict[int, tuple[str, str]]
     w(1, '"_unknown_fields": b"",')
     w(0, "}")
     w(0)
+    w(0, "#: Every Envelope variant: field name -> (field number, message class), in field-number")
+    w(0, "#: order (what betterproto2's metadata would tell after resolving every annotation: slow).")
+    w(0, "ENVELOPE_VARIANTS: Final[dict[str, tuple[int, type[Any]]]] = {")
+    for f in env:
+        if f.proto_type == FDP.TYPE_MESSAGE:
+            w(1, f'"{f.name}": ({f.number}, {_class_ref(f.type_name.lstrip("."))}),')
+    w(0, "}")
+    w(0)
     w(0, "#: Envelope variants decoded by the fast path: field number -> field name.")
     w(0, "HOT_VARIANTS: Final[dict[int, str]] = {")
     for number, (name, _) in sorted(hot.items()):
@@ -517,7 +525,7 @@ def render(fds_bytes: bytes, banner: str) -> str:
         if f.proto_type == FDP.TYPE_MESSAGE and target in encoders:
             outgoing[f.number] = (f.name, *encoders[target])
     _emit_envelope_encoder(body, env_fields, outgoing)
-    names = ["HOT_VARIANTS", "decode_envelope", "decode_envelope_fast", "split_envelope"]
+    names = ["ENVELOPE_VARIANTS", "HOT_VARIANTS", "decode_envelope", "decode_envelope_fast", "split_envelope"]
     names += ["encode_envelope", "encode_envelope_fast"]
     names += [f"decode_{snake}" for snake in funcs.values()]
     exports = "\n".join(f'    "{name}",' for name in sorted(names))

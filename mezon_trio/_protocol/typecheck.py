@@ -8,16 +8,17 @@ far from the frame (``Message.id`` a list, an internal handler raising
 decoding, and treats a mismatch as a malformed frame (``ProtocolError``).
 
 Cost: one dict lookup and type comparison per field (about 1 µs for a chat
-message); plans (and the Envelope variant table) are built on first use.
+message); plans are built on first use; the Envelope variant table is generated
+(``_proto/hotcodec.py``), not read from betterproto2's metadata at import.
 """
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Final, NamedTuple, cast
 
 import betterproto2
 
+from .._proto.hotcodec import ENVELOPE_VARIANTS
 from .._proto.mezon import realtime as rt
 from ..errors import ProtocolError
 
@@ -131,16 +132,10 @@ def check_message(message: betterproto2.Message) -> None:
                 check_message(item)
 
 
-@functools.cache
-def _variant_classes() -> dict[str, type[betterproto2.Message]]:
-    """Envelope variant name -> class (built on first use: resolving every Envelope field
-    type imports and inspects the whole schema, ~0.1 s that an import should not pay)."""
-    return dict(_meta(rt.Envelope()).cls_by_field)
-
-
-@functools.cache
-def _variants() -> tuple[str, ...]:
-    return tuple(n for n, m in _meta(rt.Envelope()).meta_by_field_name.items() if m.group)
+_VARIANT_CLASSES: Final[dict[str, type[betterproto2.Message]]] = {
+    name: cls for name, (_, cls) in ENVELOPE_VARIANTS.items()
+}
+_VARIANTS: Final[tuple[str, ...]] = tuple(ENVELOPE_VARIANTS)
 
 
 def check_payload(envelope: rt.Envelope, kind: str) -> Any:
@@ -151,7 +146,7 @@ def check_payload(envelope: rt.Envelope, kind: str) -> Any:
     """
     payload = getattr(envelope, kind)
     if payload is not None:
-        expected = _variant_classes()[kind]
+        expected = _VARIANT_CLASSES[kind]
         if not isinstance(payload, expected):
             raise _bad(envelope, kind, payload)
         check_message(payload)
@@ -168,7 +163,7 @@ def check_envelope(envelope: rt.Envelope) -> None:
         raise _bad(envelope, "cid", envelope.cid)
     fields = envelope.__dict__
     found = ""
-    for name in _variants():
+    for name in _VARIANTS:
         if fields.get(name) is not None:
             if found:
                 raise ProtocolError(f"Envelope sets two variants: {found} and {name}")

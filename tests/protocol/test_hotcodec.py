@@ -354,3 +354,17 @@ def test_other_variants_use_betterproto() -> None:
     assert hotcodec.encode_envelope_fast(ping) is None
     assert hotcodec.encode_envelope(ping) == bytes(ping)
     assert hotcodec.encode_envelope_fast(rt.Envelope()) is None
+
+
+def test_envelope_variant_table_matches_betterproto2_metadata() -> None:
+    """The generated table says what betterproto2's (slow to build) class metadata says."""
+    meta: Any = getattr(rt.Envelope, "_betterproto")  # noqa: B009 - a classproperty mypy cannot follow
+    expected = {
+        name: (field.number, meta.cls_by_field[name])
+        for name, field in meta.meta_by_field_name.items()
+        if field.group == "message"
+    }
+    assert expected == hotcodec.ENVELOPE_VARIANTS
+    assert list(hotcodec.ENVELOPE_VARIANTS) == [
+        f.name for f in dataclasses.fields(rt.Envelope) if f.metadata["betterproto"].group == "message"
+    ]
