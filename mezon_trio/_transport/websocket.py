@@ -80,7 +80,17 @@ class _Assembly:
 class WebSocket:
     """An open client WebSocket over a trio stream (see the module docstring)."""
 
-    __slots__ = ("_broken", "_conn", "_leftover", "_lock", "_max", "_stream", "_stream_closed", "subprotocol")
+    __slots__ = (
+        "_broken",
+        "_conn",
+        "_leftover",
+        "_lock",
+        "_max",
+        "_stream",
+        "_stream_closed",
+        "_yield_every",
+        "subprotocol",
+    )
 
     def __init__(
         self,
@@ -90,10 +100,12 @@ class WebSocket:
         subprotocol: str | None,
         max_frame_size: int,
         leftover: bytes = b"",
+        yield_every: int = YIELD_EVERY,
     ) -> None:
         self._stream = stream
         self._conn = conn
         self._leftover = leftover  # bytes that followed the upgrade response
+        self._yield_every = max(1, yield_every)
         self._max = max_frame_size
         self._lock = trio.Lock()
         self._broken = False  # a write failed or was cut off: the stream is unusable
@@ -147,6 +159,7 @@ class WebSocket:
         conn = self._conn
         stream = self._stream
         limit = self._max
+        every = self._yield_every
         buf: bytes = self._leftover
         self._leftover = b""
         chunks: list[bytes] = []  # reads waiting for the rest of a large frame
@@ -210,7 +223,7 @@ class WebSocket:
                     on_frame(buf[pos + head : end])
                     pos = end
                     run += 1
-                    if run >= YIELD_EVERY:
+                    if run >= every:
                         run = 0
                         await trio.lowlevel.checkpoint()
                     continue
