@@ -26,6 +26,7 @@ sandbox passes a memory stream).  URLs in messages never carry the query string.
 from __future__ import annotations
 
 import contextlib
+import os
 import ssl
 from collections.abc import Sequence
 from typing import Final, cast
@@ -64,6 +65,27 @@ _MAX_RESPONSE_HEAD: Final = 65536
 _MESSAGE_TOO_BIG: Final = 1009
 _OPEN: Final = ConnectionState.OPEN
 _STREAM_ERRORS: Final = (trio.BrokenResourceError, trio.ClosedResourceError, OSError)
+
+
+def client_frame(payload: bytes) -> bytes:
+    """One final, masked binary frame carrying *payload* (RFC 6455 §5.2, §5.3).
+
+    What wsproto builds for a ``BytesMessage`` (which changes none of its state),
+    without its copies through bytearrays: the mask is applied as one integer XOR.
+    """
+    n = len(payload)
+    if n < 126:
+        head = bytes((0x82, 0x80 | n))
+    elif n < 65536:
+        head = b"\x82\xfe" + n.to_bytes(2, "big")
+    else:
+        head = b"\x82\xff" + n.to_bytes(8, "big")
+    mask = os.urandom(4)
+    if not n:
+        return head + mask
+    key = (mask * ((n + 3) >> 2))[:n]
+    masked = (int.from_bytes(payload, "little") ^ int.from_bytes(key, "little")).to_bytes(n, "little")
+    return head + mask + masked
 
 
 class _Assembly:
@@ -117,16 +139,22 @@ class WebSocket:
 
     # ------------------------------------------------------------------ writing
 
-    async def _write(self, event: Event) -> None:
+    async def _write(self, event: Event | bytes) -> None:
+        """Write *event* (through wsproto) or a binary message's payload (framed here)."""
         lock = self._lock
         await lock.acquire()
         try:
             if self._broken:
                 raise ConnectionLost("the connection broke")
-            try:
-                data = self._conn.send(event)
-            except LocalProtocolError:
-                raise ConnectionLost("the connection is closing") from None
+            if type(event) is bytes:
+                if self._conn.state is not _OPEN:
+                    raise ConnectionLost("the connection is closing")
+                data = client_frame(event)
+            else:
+                try:
+                    data = self._conn.send(cast(Event, event))
+                except LocalProtocolError:
+                    raise ConnectionLost("the connection is closing") from None
             try:
                 await self._stream.send_all(data)
             except _STREAM_ERRORS as exc:
@@ -142,7 +170,7 @@ class WebSocket:
         """Write one binary frame (see :meth:`FrameTransport.send`)."""
         if self._conn.state is not _OPEN or self._broken:
             raise ConnectionLost("the connection is closed")
-        await self._write(BytesMessage(data=data))
+        await self._write(data)
 
     # ------------------------------------------------------------------ reading
 

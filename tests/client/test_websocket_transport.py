@@ -28,7 +28,7 @@ from wsproto.events import (
 
 from mezon_trio import MezonClient
 from mezon_trio._transport.seam import Closed
-from mezon_trio._transport.websocket import WebSocket, WebSocketConnector, open_websocket
+from mezon_trio._transport.websocket import WebSocket, WebSocketConnector, client_frame, open_websocket
 from mezon_trio.errors import ConnectionLost, HandshakeError
 from mezon_trio.testing import open_sandbox
 
@@ -273,3 +273,27 @@ async def test_frames_cut_anywhere_and_frames_glued_to_the_upgrade_response() ->
             await ws.aclose()
     assert got == [b"glued", b"a" * 126, big, b"part-1,part-2", b"end"]
     assert texts == ["text"]
+
+
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 65535, 65536, 70_001])
+async def test_sent_frames_are_masked_binary_frames_wsproto_accepts(size: int) -> None:
+    payload = bytes(i * 7 % 256 for i in range(size))
+    with trio.fail_after(10):
+        async with connected() as (ws, server):
+            await ws.send(payload)
+            await ws.send(b"next")
+            got = b""
+            while True:
+                event = await server.next_event()
+                assert isinstance(event, BytesMessage)
+                got += event.data
+                if event.message_finished:
+                    break
+            assert got == payload
+            event = await server.next_event()
+            assert isinstance(event, BytesMessage)
+            assert event.data == b"next"
+    frame_bytes = client_frame(payload)
+    assert frame_bytes[0] == 0x82  # a final binary frame
+    assert frame_bytes[1] & 0x80  # masked
+    assert client_frame(payload) != frame_bytes  # with a fresh mask each time
