@@ -361,6 +361,8 @@ class Runner:
     async def imports(self, sdks: tuple[str, ...]) -> dict[str, Outcome]:
         """``import mezon_trio`` against its runtime dependencies, in one fresh process per repetition:
         the dependencies first (timed), then mezon_trio on top of them (timed)."""
+        if "ours" not in sdks:
+            return {}
         outcome = Outcome()
         code = (
             "import time\n"
@@ -386,6 +388,8 @@ class Runner:
 
     async def breakdown(self, sdks: tuple[str, ...]) -> dict[str, Outcome]:
         """CPU per inbound message by layer (``bench.breakdown``, one process, no sockets)."""
+        if "ours" not in sdks:
+            return {}
         outcome = Outcome()
         result = await trio.run_process(
             [sys.executable, "-m", "bench.breakdown", "--n", str(self.config.breakdown_n)],
@@ -402,6 +406,8 @@ class Runner:
     async def scale(self, sdks: tuple[str, ...]) -> dict[str, Outcome]:
         """How mezon-trio's costs grow: login time with 1/100/1,000 clans; RSS with N messages from
         N distinct users cached; K bots in one trio process.  Fresh processes for every size."""
+        if "ours" not in sdks:
+            return {}
         cfg = self.config
         outcome = Outcome()
         lane = Lane("ours", outcome)
