@@ -15,6 +15,8 @@ from functools import partial
 import pytest
 import trio
 import trio.testing
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import (
     AcceptConnection,
@@ -297,3 +299,83 @@ async def test_sent_frames_are_masked_binary_frames_wsproto_accepts(size: int) -
     assert frame_bytes[0] == 0x82  # a final binary frame
     assert frame_bytes[1] & 0x80  # masked
     assert client_frame(payload) != frame_bytes  # with a fresh mask each time
+
+
+class _Chunks(trio.abc.Stream):
+    """A server that already wrote everything: hands out the given reads, then the end."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self.written = b""
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes:
+        await trio.lowlevel.checkpoint()
+        return next(self._chunks, b"")
+
+    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+        await trio.lowlevel.checkpoint()
+        self.written += bytes(data)
+
+    async def wait_send_all_might_not_block(self) -> None:
+        await trio.lowlevel.checkpoint()
+
+    async def aclose(self) -> None:
+        await trio.lowlevel.checkpoint()
+
+
+_payloads = st.binary(max_size=300) | st.binary(min_size=65530, max_size=65600)
+_messages = st.lists(
+    st.tuples(st.sampled_from(["binary", "text", "ping"]), _payloads, st.integers(1, 3)), max_size=12
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(messages=_messages, cuts=st.lists(st.integers(1, 70_000), max_size=8))
+def test_messages_survive_any_framing_and_any_read_boundaries(
+    messages: list[tuple[str, bytes, int]], cuts: list[int]
+) -> None:
+    """Binary messages whole or in 1-3 fragments, text, pings between them, the stream
+    cut at arbitrary points: the callbacks get exactly the messages, in order."""
+    wire = b""
+    expected_binary: list[bytes] = []
+    expected_text: list[str] = []
+    for kind, payload, pieces in messages:
+        if kind == "ping":
+            wire += frame(0x9, payload[:125])
+            continue
+        data: bytes | str = payload if kind == "binary" else payload.hex()[:500]
+        raw = data if isinstance(data, bytes) else data.encode()
+        step = max(1, -(-len(raw) // pieces))
+        parts = [raw[i : i + step] for i in range(0, len(raw), step)] or [b""]
+        for i, part in enumerate(parts):
+            opcode = (0x2 if kind == "binary" else 0x1) if i == 0 else 0x0
+            if len(part) < 65536:
+                wire += frame(opcode, part, fin=i == len(parts) - 1)
+            else:
+                wire += bytes(((0x80 if i == len(parts) - 1 else 0) | opcode, 127)) + len(part).to_bytes(
+                    8, "big"
+                )
+                wire += part
+        if isinstance(data, bytes):
+            expected_binary.append(data)
+        else:
+            expected_text.append(data)
+    wire += frame(0x8, struct.pack(">H", 1000))
+    points = sorted({c % (len(wire) + 1) for c in cuts} | {0, len(wire)})
+    chunks = [wire[a:b] for a, b in zip(points, points[1:], strict=False) if b > a]
+
+    async def run() -> tuple[list[bytes], list[str], Closed]:
+        from wsproto.connection import Connection
+
+        got: list[bytes] = []
+        texts: list[str] = []
+        ws = WebSocket(
+            _Chunks(chunks), Connection(ConnectionType.CLIENT), subprotocol=None, max_frame_size=1 << 20
+        )
+        closed = await ws.receive(got.append, texts.append)
+        return got, texts, closed
+
+    got, texts, closed = trio.run(run)
+    assert closed == Closed(1000, "")
+    assert got == expected_binary
+    assert texts == expected_text
