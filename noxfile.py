@@ -1,12 +1,14 @@
 """Developer tasks. Each session installs what it needs into its own venv.
 
 nox -s tests                 # the test suite (what CI runs)
-nox -s lint typecheck        # ruff, mypy --strict
+nox -s lint typecheck        # ruff; mypy --strict and the layer contract (lint-imports)
 nox -s codegen               # regenerate mezon_trio/_proto from proto/
 nox -s codegen -- --check    # fail if the committed bindings are stale
 nox -s bench                 # benchmarks against the sandbox and the official SDK
 nox -s bench -- --quick      # the same in seconds (tiny sizes; what tests/test_bench_smoke.py runs)
 nox -s stress                # long fault-injection and fuzzing runs
+nox -s docs                  # build the documentation site into site/ (mkdocs --strict)
+nox -s docs -- serve         # the same, served with live reload on http://127.0.0.1:8000
 """
 
 from __future__ import annotations
@@ -33,6 +35,21 @@ def stress(session: nox.Session) -> None:
 
 
 @nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into site/ with ``mkdocs build --strict`` (a broken link fails),
+    then open it in headless Chromium: navigation and search must work (docs/_build/check_site.py).
+
+    ``nox -s docs -- serve`` serves it with live reload instead.
+    """
+    session.install("-e", ".[docs]")
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", *session.posargs[1:])
+    else:
+        session.run("mkdocs", "build", "--strict", *session.posargs)
+        session.run("python", "docs/_build/check_site.py")
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff lint and format check (generated code excluded)."""
     session.install("ruff==0.17.6")
@@ -42,9 +59,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on mezon_trio (generated code excluded)."""
+    """mypy --strict on mezon_trio (generated code excluded), and the layer contract (import-linter)."""
     session.install("-e", ".[dev]")
     session.run("mypy")
+    session.run("lint-imports")
 
 
 @nox.session

@@ -26,6 +26,7 @@ from typing import Any
 import trio
 
 from mezon_trio import MezonClient
+from mezon_trio._client import services_of
 from mezon_trio._protocol.hotpath import decode_channel_message_push
 from mezon_trio._protocol.peek import peek_envelope
 from mezon_trio._transport.websocket import WebSocket
@@ -99,9 +100,9 @@ async def measure(n: int) -> dict[str, Any]:
     decode = _cpu_per(n, lambda: [decode_channel_message_push(f) for f in frames] and None)
 
     client = MezonClient(1840000000000000001, "bench-api-key", "127.0.0.1", "9", use_ssl=False)
-    gateway = client._gateway
-    on_frame = gateway._on_frame
-    sub = client.channel_messages(buffer=n + 10)
+    core = services_of(client).core  # white-box, as the reliability fuzz harness: no socket
+    on_frame = core.gateway._on_frame
+    sub = core.hub.stream("channel_message", buffer=n + 10)
     full = _cpu_per(n, lambda: [on_frame(f) for f in frames] and None)
     t0 = time.process_time()
     seen = 0

@@ -32,9 +32,10 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Generic, Literal, NamedTuple, TypeAlias, TypeVar, final
 
+from ._models.agent_events import RoomSummaryDone, SessionEnded, SessionStarted
+from ._models.message import Message
 from ._proto.hotcodec import ENVELOPE_VARIANTS
 from .errors import ProtocolError
-from .models import Message
 
 __all__ = [
     "LIFECYCLE_EVENTS",
@@ -58,6 +59,12 @@ T_co = TypeVar("T_co", covariant=True)
 
 #: What a subscriber's full buffer does with a new event (see the module docstring).
 Overflow: TypeAlias = Literal["close", "drop_oldest", "drop_newest"]
+"""What a subscriber's full buffer does with a new event.
+
+* ``"close"``: the stream yields what it buffered, then raises ``StreamOverflow``;
+* ``"drop_oldest"``: the oldest buffered event is dropped to make room;
+* ``"drop_newest"``: the new event is dropped (counted in the statistics).
+"""
 
 
 class Events(StrEnum):
@@ -177,6 +184,11 @@ class Events(StrEnum):
     HANDLER_ERROR = "handler_error"
     PROTOCOL_ERROR = "protocol_error"
 
+    # AI-agent events, from the agent event stream (``agent_event_url``), not the socket.
+    AGENT_SESSION_STARTED = "session_started"
+    AGENT_SESSION_ENDED = "session_ended"
+    AGENT_ROOM_SUMMARY_DONE = "room_summary_done"
+
 
 #: The events that are not ``Envelope`` variants.
 LIFECYCLE_EVENTS: frozenset[Events] = frozenset(
@@ -188,8 +200,12 @@ LIFECYCLE_EVENTS: frozenset[Events] = frozenset(
         Events.RECONNECTED,
         Events.HANDLER_ERROR,
         Events.PROTOCOL_ERROR,
+        Events.AGENT_SESSION_STARTED,
+        Events.AGENT_SESSION_ENDED,
+        Events.AGENT_ROOM_SUMMARY_DONE,
     }
 )
+"""The events that are not ``Envelope`` variants: connection lifecycle, handler and protocol errors."""
 
 
 def _variant_field_numbers() -> dict[Events, int]:
@@ -199,6 +215,7 @@ def _variant_field_numbers() -> dict[Events, int]:
 
 #: ``Envelope`` field number of every variant event, in field-number order.
 VARIANT_FIELD_NUMBERS: Mapping[Events, int] = MappingProxyType(_variant_field_numbers())
+"""``Envelope`` field number of every variant event, in field-number order."""
 
 
 @final
@@ -348,8 +365,12 @@ def _payload_types() -> dict[Events, type[Any]]:
     types[Events.RECONNECTED] = Reconnected
     types[Events.HANDLER_ERROR] = HandlerError
     types[Events.PROTOCOL_ERROR] = ProtocolErrorEvent
+    types[Events.AGENT_SESSION_STARTED] = SessionStarted
+    types[Events.AGENT_SESSION_ENDED] = SessionEnded
+    types[Events.AGENT_ROOM_SUMMARY_DONE] = RoomSummaryDone
     return types
 
 
 #: Payload class of every event.
 PAYLOAD_TYPES: Mapping[Events, type[Any]] = MappingProxyType(_payload_types())
+"""Payload class of every event: what a handler or a stream receives for it."""

@@ -14,6 +14,8 @@ Routes (docs/protocol.md §2, §7, §8):
 * ``GET/POST/DELETE /v2/friend``: the old JSON friends gateway.
 * ``POST /mmn-api`` and ``/mmn-api/`` (MMN JSON-RPC), ``POST /zk-api/prove``:
   forwarded to :class:`._chain.FakeChain` (503 when it is not available).
+* ``GET /`` (the web console), ``/console/*`` and ``/_sandbox/v1/*`` (the control
+  API): handed to :class:`._control.ControlAPI`.
 * ``GET /healthcheck``; anything else 404 / 405 with a JSON error body.
 
 The app answers the ``lifespan`` scope and never lets an exception escape: a
@@ -30,7 +32,9 @@ from urllib.parse import parse_qs
 
 import betterproto2
 
+from ._agent_sse import AbruptClose
 from ._core import OpError, SandboxCore
+from ._features import route as feature_route
 from ._rpc import METHODS, Outcome, grpc_code, invoke
 
 __all__ = ["SandboxApp"]
@@ -58,6 +62,8 @@ class SandboxApp:
 
     def __init__(self, core: SandboxCore) -> None:
         self.core = core
+        # The control API and console (._control.ControlAPI), set once the Sandbox handle exists.
+        self.control: Callable[[Scope, Receive, Send], Awaitable[None]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -69,6 +75,8 @@ class SandboxApp:
             await self._http(scope, receive, send)
         except _TooLarge:
             await _json(send, 413, {"code": 3, "message": "request body too large"})
+        except AbruptClose:
+            raise  # the server resets the connection (sb.drop_agent_streams(abrupt=True))
         except Exception as exc:
             self.core.report_internal_error(exc)
             await _json(send, 500, {"code": 13, "message": f"internal error: {type(exc).__name__}"})
@@ -106,6 +114,10 @@ class SandboxApp:
             await self._chain(method, "zk_prove", await _body(receive), send)
         elif path in ("/healthcheck", "/readycheck"):
             await _respond(send, 200, b"{}", "application/json")
+        elif self.control is not None and _is_control_path(path):
+            await self.control(scope, receive, send)
+        elif await feature_route(self.core, method, path, headers, query, receive, send):
+            pass  # uploads, agent events, media playback (_features.py)
         else:
             await _json(send, 404, {"code": 5, "message": f"no route for {path}"})
 
@@ -262,6 +274,12 @@ class SandboxApp:
             await _respond(send, status, json.dumps(data).encode(), "application/json")
 
 
+def _is_control_path(path: str) -> bool:
+    from ._control import ControlAPI
+
+    return ControlAPI.handles(path)
+
+
 def _response_types() -> dict[str, type[betterproto2.Message]]:
     """Response message class per method, for JSON answers (Appendix A pairs)."""
     from .._proto.mezon import api
@@ -289,6 +307,12 @@ def _response_types() -> dict[str, type[betterproto2.Message]]:
         "DeleteChannelMessage": rt.ChannelMessageRemove,
         "CreatePinMessage": api.ChannelMessageHeader,
         "GetPinMessagesList": api.PinMessagesList,
+        "UploadAttachmentFile": api.UploadAttachment,
+        "MultipartUploadAttachmentFileStart": api.MultipartUploadAttachment,
+        "MultipartUploadAttachmentFileFinish": api.UploadAttachment,
+        "CreatePoll": api.CreatePollResponse,
+        "VotePoll": api.VotePollResponse,
+        "GetPoll": api.GetPollResponse,
     }
 
 

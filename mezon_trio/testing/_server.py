@@ -33,16 +33,18 @@ import trio_websocket
 
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
+from .._protocol.snowflake import SnowflakeGenerator
 from .._transport.seam import FrameTransport
 from .._transport.urls import redact_url
 from .._transport.websocket import open_websocket
 from . import _wire
+from ._control import ControlAPI, is_loopback
 from ._core import Connection, OpError, SandboxCore, now_s, utf16_len
 from ._faults import Faults
+from ._features import FeatureState
 from ._gateway import Gateway
 from ._http import SandboxApp
 from ._recorder import Received
-from ._snowflake import SnowflakeGenerator
 from ._state import ChannelType, SandboxState, SeedUser, User, default_state
 
 __all__ = ["Sandbox", "SandboxInternalError", "open_sandbox"]
@@ -101,6 +103,7 @@ class Sandbox:
         self.dm_channel_id: int = dm.id if dm else 0
         threads = [c for c in st.channels.values() if c.type == ChannelType.THREAD]
         self.thread_id: int = threads[0].id if threads else 0
+        self._initial_state = st.to_json()
 
     # ------------------------------------------------------------------ addresses
 
@@ -124,6 +127,16 @@ class Sandbox:
     @property
     def ws_url(self) -> str:
         return self._core.ws_url
+
+    @property
+    def console_url(self) -> str:
+        """The web console (served on the HTTP port; see docs/sandbox-control-api.md)."""
+        return self.http_url + "/"
+
+    @property
+    def control_url(self) -> str:
+        """Base URL of the JSON control API (``POST {control_url}/messages`` ...)."""
+        return self.http_url + "/_sandbox/v1"
 
     @property
     def mmn_url(self) -> str:
@@ -154,12 +167,13 @@ class Sandbox:
 
     @property
     def recording(self) -> bool:
-        """Set False to stop appending to :attr:`received` (long benchmarks)."""
+        """Set False to stop appending to :attr:`received` and to the console's feed (long benchmarks)."""
         return self._core.recorder.enabled
 
     @recording.setter
     def recording(self, value: bool) -> None:
         self._core.recorder.enabled = value
+        self._core.feed.enabled = value
 
     @property
     def chain(self) -> Any:
@@ -470,6 +484,99 @@ class Sandbox:
         result: rt.DropdownBoxSelected = await self._core.interaction(user_id, "dropdown_box_selected", event)
         return result
 
+    async def submit_form(
+        self, user_id: int, message_id: int, button_id: str, values: Mapping[str, Any]
+    ) -> rt.MessageButtonClicked:
+        """*user_id* fills a form (embed inputs) and presses *button_id*: the click carries the
+        values as a JSON object of input id -> value in ``extra_data`` (docs/protocol.md §6.5)."""
+        extra = json.dumps(dict(values), ensure_ascii=False, separators=(",", ":"))
+        return await self.click_button(user_id, message_id, button_id, extra)
+
+    async def edit_message(
+        self, user_id: int, message_id: int, content: str | Mapping[str, Any]
+    ) -> rt.ChannelMessageAck:
+        """*user_id* edits its stored message (``channel_message`` code 1 to the channel).
+
+        Raises:
+            OpError: unknown message (404), not the author (403), bad content (400).
+        """
+        message = self._core.state.find_message(message_id)
+        if message is None:
+            raise OpError(404, f"message {message_id} not found")
+        text_obj = {"t": content} if isinstance(content, str) else dict(content)
+        update = rt.ChannelMessageUpdate(
+            clan_id=message.clan_id,
+            channel_id=message.channel_id,
+            message_id=message_id,
+            content=json.dumps(text_obj, ensure_ascii=False, separators=(",", ":")),
+            mode=message.mode,
+            is_public=message.is_public,
+        )
+        return await self._core.update_message(user_id, update)
+
+    async def delete_message(self, user_id: int, message_id: int) -> rt.ChannelMessageAck:
+        """*user_id* deletes a message (author or clan owner): ``channel_message`` code 2.
+
+        Raises:
+            OpError: unknown message (404), not allowed (403).
+        """
+        message = self._core.state.find_message(message_id)
+        if message is None:
+            raise OpError(404, f"message {message_id} not found")
+        remove = rt.ChannelMessageRemove(
+            clan_id=message.clan_id, channel_id=message.channel_id, message_id=message_id, mode=message.mode
+        )
+        return await self._core.delete_message(user_id, remove)
+
+    def hold_offline(self, user_id: int, offline: bool = True) -> int:
+        """Keep *user_id* offline (drop its sockets abruptly, refuse upgrades with 503) or let it
+        back (``offline=False``). Returns how many sockets were dropped."""
+        if not offline:
+            self._core.faults.offline_users.discard(user_id)
+            return 0
+        self._core.faults.offline_users.add(user_id)
+        return self.drop_connections(user_id)
+
+    def fail_next(
+        self,
+        name: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        code: int = 13,
+        message: str = "injected failure",
+    ) -> None:
+        """Fail the next call of *name* only (a socket variant such as ``"channel_message_send"``
+        or an RPC method such as ``"ListClanDescs"``): with HTTP *status* (RPCs; 429 and 5xx
+        with an optional Retry-After) or else with ``error{code, message}``."""
+        faults = self._core.faults
+        if status is not None:
+            faults.rpc_status[name] = (status, retry_after)
+        else:
+            faults.fail_ops[name] = rt.Error(code=code, message=message)
+        faults.once.add(name)
+
+    async def reset(self) -> None:
+        """Back to the state the sandbox started with: users, channels, messages and balances
+        restored, the received log emptied, every fault (chain faults too) cleared. Sockets stay
+        open (their users still exist), sessions and issued ZK proofs stay valid, and the console
+        reloads."""
+        core = self._core
+        core.state = SandboxState.from_json(self._initial_state, history_limit=core.state.history_limit)
+        chain = core.chain
+        if chain is not None:  # same chain (issued proofs and nonces stay valid), seeded balances
+            chain.balances.clear()
+            chain.transfers.clear()
+            chain.prover_down = chain.chain_down = chain.rate_limited = False
+            chain.fail_next_addtx = None
+            for uid, tokens in core.state.balances.items():
+                if tokens > 0:
+                    chain.credit(uid, tokens)
+        core.recorder.items.clear()
+        core.faults = Faults()
+        core.reset_ephemeral()
+        core.feed.note("reset")
+
     async def react(
         self, user_id: int, message_id: int, emoji: str, *, remove: bool = False, emoji_id: int = 0
     ) -> api.MessageReaction:
@@ -562,6 +669,59 @@ class Sandbox:
             "notifications", rt.Notifications(notifications=[notification]), [user_id]
         )
 
+    # ------------------------------------------------------------------ optional features
+
+    @property
+    def features(self) -> FeatureState:
+        """Uploads (``.uploads``), agent streams (``.agent``), media plays, polls (docs/features.md)."""
+        return self._core.features
+
+    def emit_agent_event(
+        self,
+        event_type: str,
+        *,
+        room_id: str = "room-1",
+        room_name: str = "",
+        metadata: Mapping[str, Any] | None = None,
+        event_id: str | None = None,
+    ) -> str:
+        """Send an AI-agent event (``room_started``, ``room_ended``, ``room_summary_done``) to
+        every open ``/api/sse/metadata`` stream; return its event id."""
+        return self._core.features.agent.emit(
+            event_type, room_id=room_id, room_name=room_name, metadata=metadata, event_id=event_id
+        )
+
+    async def wait_agent_streams(self, count: int = 1) -> None:
+        """Wait until at least *count* AI-agent event streams are open."""
+        await self._core.features.agent.wait_streams(count)
+
+    async def create_poll(
+        self, user_id: int, channel_id: int, question: str, answers: Sequence[str], *, multiple: bool = False
+    ) -> api.CreatePollResponse:
+        """*user_id* posts a poll in *channel_id* (``CreatePoll``, as over HTTP)."""
+        from ._feature_rpcs import run_as
+
+        request = api.CreatePollRequest(
+            channel_id=channel_id,
+            question=question,
+            answers=list(answers),
+            type=api.PollType.MULTIPLE if multiple else api.PollType.SINGLE,
+        )
+        return await run_as(self._core, user_id, "CreatePoll", request, api.CreatePollResponse)
+
+    async def vote_poll(self, user_id: int, poll_id: int, answers: int | Sequence[int]) -> tuple[int, ...]:
+        """*user_id* votes in poll *poll_id* (``VotePoll``, as over HTTP); returns the recorded choice."""
+        from ._feature_rpcs import run_as
+
+        indices = [answers] if isinstance(answers, int) else list(answers)
+        request = api.VotePollRequest(poll_id=poll_id, answer_indices=indices)
+        answer = await run_as(self._core, user_id, "VotePoll", request, api.VotePollResponse)
+        return tuple(answer.my_answer_indices)
+
+    def drop_agent_streams(self, *, abrupt: bool = False) -> int:
+        """End every open agent stream (``abrupt``: reset the connection); return how many."""
+        return self._core.features.agent.drop_all(abrupt=abrupt)
+
     def save_state(self, path: str | Path) -> None:
         """Write the current state (balances synced from the chain) as a JSON state file."""
         _sync_balances(self._core)
@@ -644,6 +804,7 @@ async def open_sandbox(
     state: SandboxState | None = None,
     history_limit: int | None = 50_000,
     raise_internal_errors: bool = True,
+    allow_remote: bool = False,
 ) -> AsyncIterator[Sandbox]:
     """Run a sandbox in the caller's task tree (its own nursery inside this context).
 
@@ -660,13 +821,23 @@ async def open_sandbox(
         history_limit: stored messages per channel (oldest dropped beyond).
         raise_internal_errors: raise :class:`SandboxInternalError` on exit if
             the sandbox hit a bug while serving (and the body raised nothing).
+        allow_remote: allow a *host* that is not a loopback address. The
+            sandbox has no authentication on its console and control API
+            (``/_sandbox/v1``): anyone who reaches the port can post as any
+            user. Without this flag a non-loopback *host* raises ValueError.
 
     Entering binds the ports and returns once both servers accept connections.
     Exiting closes every socket with 1000 (bounded by 2 s), stops hypercorn
     gracefully, saves the state file; an exception from the body propagates
     unchanged.
     """
-    ids = SnowflakeGenerator()
+    if not in_memory and not allow_remote and not is_loopback(host):
+        raise ValueError(
+            f"refusing to bind the sandbox to {host!r}: not a loopback address, and its console and "
+            "control API let anyone who reaches the port act as any user; pass allow_remote=True "
+            "(--allow-remote) to do it anyway"
+        )
+    ids = SnowflakeGenerator(datacenter=2, worker=3)
     if state is None:
         # synchronous on purpose: a worker thread would let autojump_clock leap ahead
         state = _initial_state(state_file, ids, history_limit)
@@ -696,6 +867,7 @@ async def open_sandbox(
             core.ws_port = listeners[0].socket.getsockname()[1]
             await nursery.start(trio.serve_listeners, gateway.handle_stream, listeners)
         sandbox = Sandbox(core, gateway, app, nursery, in_memory=in_memory)
+        app.control = ControlAPI(sandbox, allow_remote=allow_remote)
         try:
             yield sandbox
         except trio.Cancelled:
@@ -704,7 +876,9 @@ async def open_sandbox(
             body_error = exc
         finally:
             with trio.CancelScope(shield=True):
+                core.features.agent.drop_all()
                 await _shutdown(core, shutdown, http_done)
+                core.features.close()
                 if state_file is not None:
                     try:
                         _sync_balances(core)
@@ -719,6 +893,7 @@ async def open_sandbox(
 
 
 async def _shutdown(core: SandboxCore, shutdown: trio.Event, http_done: trio.Event) -> None:
+    core.feed.close()  # ends the console's event streams
     with trio.move_on_after(SHUTDOWN_TIMEOUT):
         for conn in list(core.connections):
             conn.request_close(1000, "sandbox closed")

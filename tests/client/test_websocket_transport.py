@@ -224,14 +224,14 @@ async def test_connector_refuses_non_ws_urls_and_unreachable_hosts() -> None:
 async def test_the_client_runs_on_it(in_memory: bool) -> None:
     with trio.fail_after(20):
         async with open_sandbox(in_memory=in_memory) as sb, MezonClient(**sb.client_kwargs()) as client:
-            assert isinstance(client._gateway._conn, WebSocket)
-            before = client._gateway.statistics().frames_received
+            assert isinstance(client._core.gateway._conn, WebSocket)
+            before = client._core.gateway.statistics().frames_received
             async with client.channel_messages() as messages:
                 await sb.post_message(sb.human.id, sb.channel_id, "through the frame transport")
                 async for msg in messages:
                     assert msg.text == "through the frame transport"
                     break
-            assert client._gateway.statistics().frames_received > before
+            assert client._core.gateway.statistics().frames_received > before
 
 
 async def test_frames_cut_anywhere_and_frames_glued_to_the_upgrade_response() -> None:
