@@ -35,6 +35,9 @@ from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from .._protocol.snowflake import SnowflakeGenerator
 from .._surface import plain_interrupt_nursery
+from .._transport.seam import FrameTransport
+from .._transport.urls import redact_url
+from .._transport.websocket import open_websocket
 from . import _wire
 from ._control import ControlAPI, is_loopback
 from ._core import Connection, OpError, SandboxCore, now_s, utf16_len
@@ -236,7 +239,7 @@ class Sandbox:
         }
         if self.in_memory:
             kwargs["http_transport"] = self.http_transport()
-            kwargs["ws_connect"] = self.ws_connect
+            kwargs["ws_connect"] = self.frame_connect
         return kwargs
 
     # ------------------------------------------------------------------ in-memory transports
@@ -277,6 +280,30 @@ class Sandbox:
             message_queue_size=message_queue_size,
             max_message_size=max_message_size,
         )
+
+    async def frame_connect(self, url: str, *, max_frame_size: int) -> FrameTransport:
+        """The client's ``ws_connect`` in in-memory mode: its WebSocket over a memory stream pair.
+
+        The client side is the client's own wsproto transport (the same code as over
+        TCP), the server side runs in the sandbox's nursery.
+        """
+        parts = urlsplit(url)
+        resource = parts.path or "/"
+        if parts.query:
+            resource += "?" + parts.query
+        client, server = trio.testing.memory_stream_pair()
+        self._nursery.start_soon(self._gateway.handle_stream, server)
+        try:
+            return await open_websocket(
+                client,
+                host=parts.netloc or "sandbox",
+                resource=resource,
+                max_frame_size=max_frame_size,
+                safe_url=redact_url(url),
+            )
+        except BaseException:
+            await trio.aclose_forcefully(client)
+            raise
 
     # ------------------------------------------------------------------ sessions
 
@@ -784,7 +811,7 @@ async def open_sandbox(
     """Run a sandbox in the caller's task tree (its own nursery inside this context).
 
     Args:
-        in_memory: no sockets: use ``sb.http_transport()`` / ``sb.ws_connect``
+        in_memory: no sockets: use ``sb.http_transport()`` / ``sb.frame_connect``
             (both in ``sb.client_kwargs()``); for ``autojump_clock`` tests.
         state_file: JSON state to load if the file exists (else the default
             seed) and to write back on exit.
