@@ -140,6 +140,10 @@ class Gateway:
             core.recorder.add(0, "ws", "connect_rejected", 0, {"path": url.path, **query})
             await request.reject(401, body=b'{"code":16,"message":"invalid or expired session token"}')
             return None
+        if core.refuses_socket(user.id):
+            core.recorder.add(user.id, "ws", "connect_refused", 0, query)
+            await request.reject(503, body=b'{"code":14,"message":"service unavailable"}')
+            return None
         subprotocol = "protobuf" if "protobuf" in request.proposed_subprotocols else None
         ws = await request.accept(subprotocol=subprotocol)
         return ws, user.id, query

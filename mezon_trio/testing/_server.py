@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+import math
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any, cast, final
@@ -424,6 +425,26 @@ class Sandbox:
         for conn in conns:
             conn.request_close(code, reason)
         return len(conns)
+
+    def hold_offline(self, user_id: int, *, seconds: float | None = None) -> int:
+        """Drop *user_id*'s sockets (abruptly) and refuse its new ones (HTTP 503 at the upgrade)
+        for *seconds* (None: until :meth:`release_offline`); other users keep posting and the
+        history keeps growing.  The REST API still answers it.  Returns the sockets dropped."""
+        self._core.held_offline[user_id] = math.inf if seconds is None else trio.current_time() + seconds
+        return self.drop_connections(user_id)
+
+    def release_offline(self, user_id: int) -> None:
+        """Accept *user_id*'s sockets again (its client reconnects at its next attempt)."""
+        self._core.held_offline.pop(user_id, None)
+
+    @contextmanager
+    def offline(self, user_id: int) -> Iterator[None]:
+        """``with sb.offline(bot_id): ...``: :meth:`hold_offline` for the block."""
+        self.hold_offline(user_id)
+        try:
+            yield
+        finally:
+            self.release_offline(user_id)
 
     async def click_button(
         self, user_id: int, message_id: int, button_id: str, extra_data: str = "{}"
