@@ -44,7 +44,8 @@ class RateBudget:
     Args:
         concurrency: history calls in flight at once.
         max_attempts: tries per call (the last ``RateLimited`` is raised).
-        backoff: seconds to wait after a 429 without ``Retry-After`` (doubled per try).
+        backoff: seconds to wait after a 429 without ``Retry-After`` or with ``Retry-After: 0``
+            (doubled per try, jittered).
         max_wait: longest single pause honoured; a longer ``Retry-After`` is raised at once.
     """
 
@@ -83,7 +84,7 @@ class RateBudget:
                 except RateLimited as exc:
                     self._rate_limited += 1
                     wait = exc.retry_after
-                    if wait is None:
+                    if not wait:  # none given, or "0": back off anyway, or a storm of retries follows
                         wait = random.uniform(0.5, 1.0) * self._backoff * 2 ** (attempt - 1)
                     if attempt >= self._max_attempts or wait > self._max_wait:
                         raise

@@ -372,7 +372,9 @@ class CatchUp:
         channels = self._channels
         if len(channels) >= self._config.max_channels:
             self._evict()
-        ch = channels[channel_id] = _Channel(clan_id, channel_id, last_id=last_id, since=self._clock())
+        # Whole seconds, like create_time_seconds: a message of the same second counts as missed.
+        since = float(int(self._clock()))
+        ch = channels[channel_id] = _Channel(clan_id, channel_id, last_id=last_id, since=since)
         return ch
 
     def _evict(self) -> None:

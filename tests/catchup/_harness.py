@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import json
+from collections.abc import Callable
 from typing import Any
 
 import trio
@@ -73,3 +74,9 @@ class EngineBot:
     async def wait_texts(self, channel_id: int, count: int) -> None:
         while len(self.texts[channel_id]) < count:
             await self._changed.wait()
+
+
+async def until(predicate: Callable[[], bool]) -> None:
+    """Poll *predicate* (a counter in the engine; nothing to wait on) until it holds."""
+    while not predicate():  # noqa: ASYNC110
+        await trio.sleep(0.005)
