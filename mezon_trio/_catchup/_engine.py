@@ -131,7 +131,7 @@ class _Channel:
         self.floor = last_id  # ids <= floor count as delivered
         self.recent: OrderedDict[int, None] = OrderedDict()  # delivered ids above the floor
         self.stale = False  # disconnected since the last catch-up: hold live pushes
-        self.held: deque[api.ChannelMessage] = deque()
+        self.held: deque[tuple[int, api.ChannelMessage]] = deque()  # (epoch, push)
         self.held_overflow = False
 
     def seen(self, message_id: int) -> bool:
@@ -180,6 +180,8 @@ class CatchUp:
         self._channels: OrderedDict[int, _Channel] = OrderedDict()
         self._dirty: dict[int, _Channel] = {}
         self._batch_full = trio.Event()
+        self._lock = trio.Lock()  # one catch-up run at a time
+        self._epoch = 0  # disconnects so far; held pushes are tagged with it
         self._forgotten = 0
         self._runs = 0
         self._pages = 0
@@ -231,6 +233,7 @@ class CatchUp:
 
     def disconnected(self) -> None:
         """The socket dropped: every watched channel holds its live pushes until caught up."""
+        self._epoch += 1
         for ch in self._channels.values():
             ch.stale = True
 
@@ -257,16 +260,21 @@ class CatchUp:
         Call it once the channels are joined again.  Failures are logged and counted, never
         raised: a channel whose history cannot be read releases its held pushes and goes on.
         Cancelling it leaves the unfinished channels stale (the next call resumes them).
+        Calls run one after the other.  A channel whose socket dropped again during its
+        catch-up delivers what it fetched and the pushes of the connection that ended, and
+        stays stale for the next call (made after the next reconnect).
         """
-        stale = [ch for ch in self._channels.values() if ch.stale]
-        if not stale:
-            return
-        self._runs += 1
-        async with trio.open_nursery() as nursery:
-            for ch in stale:
-                nursery.start_soon(self._catch_up_channel, ch, name=f"mezon-catch-up:{ch.channel_id}")
+        async with self._lock:
+            stale = [ch for ch in self._channels.values() if ch.stale]
+            if not stale:
+                return
+            self._runs += 1
+            async with trio.open_nursery() as nursery:
+                for ch in stale:
+                    nursery.start_soon(self._catch_up_channel, ch, name=f"mezon-catch-up:{ch.channel_id}")
 
     async def _catch_up_channel(self, ch: _Channel) -> None:
+        epoch = self._epoch
         for _ in range(_MAX_PASSES):
             ch.held_overflow = False
             try:
@@ -276,7 +284,8 @@ class CatchUp:
                 log.warning("catch-up: channel %d is gone (%s); no longer watched", ch.channel_id, exc)
                 if self._channels.get(ch.channel_id) is ch:
                     del self._channels[ch.channel_id]
-                break
+                self._release(ch)
+                return
             except MezonError as exc:
                 self._failures += 1
                 log.warning(
@@ -288,7 +297,10 @@ class CatchUp:
                 break
             if not ch.held_overflow:
                 break
-        self._release(ch)
+        if self._epoch == epoch:
+            self._release(ch)
+        else:  # disconnected meanwhile: only the pushes of the connections that ended are due
+            self._release(ch, before_epoch=self._epoch)
 
     async def _page(self, ch: _Channel) -> None:
         """Fetch what *ch* missed (newest first, down to its cursor) and deliver it oldest first."""
@@ -335,11 +347,16 @@ class CatchUp:
             if message.channel_id == ch.channel_id and in_history(message):
                 self._deliver_one(ch, message, caught_up=True)
 
-    def _release(self, ch: _Channel) -> None:
-        """End the catch-up of *ch*: deliver its held pushes in arrival order."""
-        ch.stale = False
+    def _release(self, ch: _Channel, *, before_epoch: int | None = None) -> None:
+        """End the catch-up of *ch*: deliver its held pushes in arrival order.  With
+        *before_epoch*, only those that arrived before that disconnect, and *ch* stays stale."""
         held, ch.held = ch.held, deque()
-        for message in held:
+        if before_epoch is None:
+            ch.stale = False
+        else:
+            while held and held[-1][0] >= before_epoch:
+                ch.held.appendleft(held.pop())
+        for _, message in held:
             if in_history(message):
                 self._deliver_one(ch, message, caught_up=False)
             else:
@@ -362,7 +379,7 @@ class CatchUp:
 
     def _hold(self, ch: _Channel, message: api.ChannelMessage) -> None:
         if len(ch.held) < self._config.max_held:
-            ch.held.append(message)
+            ch.held.append((self._epoch, message))
             self._held += 1
         else:
             ch.held_overflow = True  # in the history: the next pass fetches it

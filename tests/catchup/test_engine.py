@@ -269,3 +269,39 @@ def test_config_is_checked() -> None:
     for bad in ({"page_size": 0}, {"page_size": 101}, {"max_pages": 0}, {"flush_interval": 0}):
         with pytest.raises(ConfigurationError):
             CatchUpConfig(**bad)  # type: ignore[arg-type]
+
+
+async def test_disconnect_during_a_catch_up_keeps_the_channel_stale_for_the_next_one() -> None:
+    with trio.fail_after(30):
+        async with open_sandbox() as sb, trio.open_nursery() as nursery:
+            client = MezonClient(**client_kwargs(sb))
+            async with client:
+                spy = _Spy(client)  # history calls take 20 ms
+                bot = EngineBot(client)
+                bot.engine = CatchUp(spy, bot._deliver)
+                await nursery.start(bot.run)
+                first = await post(sb, sb.channel_id, 1, "first")
+                await bot.wait_texts(sb.channel_id, 1)
+                bot.engine.disconnected()  # drop 1
+                one = await post(sb, sb.channel_id, 3, "one")  # held (epoch 1)
+                await until(lambda: bot.engine.statistics().held == 3)
+                done = trio.Event()
+
+                async def run_catch_up() -> None:
+                    await bot.engine.catch_up()
+                    done.set()
+
+                nursery.start_soon(run_catch_up)
+                await until(lambda: spy.in_flight == 1)
+                bot.engine.disconnected()  # drop 2, in the middle of the catch-up
+                two = await post(sb, sb.channel_id, 2, "two")  # pushes of the next connection: held
+                await until(lambda: bot.engine.statistics().held == 5)
+                await done.wait()
+                assert bot.engine.statistics().stale_channels == 1
+                delivered = [i for i, _ in bot.delivered[sb.channel_id]]
+                assert delivered[: 1 + 3] == first + one
+                assert set(delivered) <= set(first + one + two)
+                await bot.engine.catch_up()  # after the next reconnect
+                nursery.cancel_scope.cancel()
+            assert [i for i, _ in bot.delivered[sb.channel_id]] == first + one + two
+            assert bot.engine.statistics().stale_channels == 0
