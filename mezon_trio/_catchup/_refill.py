@@ -16,10 +16,11 @@ given up, logged and counted).  The fetch runs in the consumer's task: a slow
 consumer pays for its own lag, nothing runs in the background, and cancelling the
 receive loses nothing (the ids stay recorded until their messages are buffered).
 
-Pushes with no history of their own (edits, removals, ephemeral messages) that
-arrive while the buffer is full are dropped and counted (``unrecoverable``); a
-refetched message carries its current (edited) content anyway, and a deleted one
-is not refetched.
+Pushes with no history of their own (edits, removals, ephemeral messages) are kept
+as they are in the channel's record, in their place (they are rare; they count
+against ``max_recorded`` like ids).  A refetched message carries its current (edited)
+content; a deleted one is not refetched (counted in ``missing``).  Only items that
+are not chat messages at all are dropped when the buffer is full (``unrecoverable``).
 
 The hub calls this through two hooks: :meth:`GapRefill.offer` in ``publish`` (for
 every item that passed the subscription's filter) and :meth:`GapRefill.fetch` in the
@@ -30,9 +31,12 @@ from __future__ import annotations
 
 import logging
 from array import array
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Generic, TypeVar, final
+
+import trio
 
 from .._proto.mezon import api
 from ..errors import MezonError
@@ -62,19 +66,32 @@ class RefillStatistics:
     fetch_failures: int
 
 
-class _Gap:
-    __slots__ = ("clan_id", "ids", "start")
+_KEPT: Final = 0  # in a gap's ids: the next kept item (message ids are never 0 in the history)
+
+
+class _Gap(Generic[T]):
+    __slots__ = ("clan_id", "ids", "kept", "start")
 
     def __init__(self, clan_id: int) -> None:
         self.clan_id = clan_id
-        self.ids = array("q")
+        self.ids = array("Q")  # message ids to refetch, or _KEPT
+        self.kept: deque[T] = deque()  # items kept as they are (no history of their own)
         self.start = 0  # ids[:start] are done (compacted now and then)
 
     def __len__(self) -> int:
         return len(self.ids) - self.start
 
+    def head_kept(self) -> bool:
+        return self.ids[self.start] == _KEPT
+
     def take(self, n: int) -> list[int]:
-        return list(self.ids[self.start : self.start + n])
+        """The leading message ids (up to *n*, stopping at a kept item)."""
+        out: list[int] = []
+        for message_id in self.ids[self.start : self.start + n]:
+            if message_id == _KEPT:
+                break
+            out.append(message_id)
+        return out
 
     def consume(self, n: int) -> None:
         self.start += n
@@ -95,6 +112,8 @@ class GapRefill(Generic[T]):
         capacity: the subscription's buffer size (a fetch starts when the buffer is at half).
         max_recorded: ids recorded at most; beyond, a channel's oldest gap is given up (logged).
         keep: the subscription's filter, applied to refetched items too (None: all).
+        retry_delay: seconds a fetch waits after a failed history call before returning
+            nothing (so a receive loop retrying at once does not hammer the server).
     """
 
     def __init__(
@@ -107,6 +126,7 @@ class GapRefill(Generic[T]):
         capacity: int,
         max_recorded: int = 100_000,
         keep: Callable[[T], bool] | None = None,
+        retry_delay: float = 1.0,
     ) -> None:
         self._source = source
         self._budget = budget
@@ -115,7 +135,8 @@ class GapRefill(Generic[T]):
         self._low_water = capacity // 2
         self._max_recorded = max_recorded
         self._keep = keep
-        self._gaps: dict[int, _Gap] = {}  # channel id -> gap, oldest gap first
+        self._retry_delay = retry_delay
+        self._gaps: dict[int, _Gap[T]] = {}  # channel id -> gap, oldest gap first
         self._pending = 0
         self._recorded = 0
         self._refilled = 0
@@ -132,24 +153,28 @@ class GapRefill(Generic[T]):
         (recorded, or dropped and counted) and the hub must not buffer it; False: buffer it
         (*room* is whether the buffer has space)."""
         raw = self._raw_of(item)
-        if raw is None or not in_history(raw):
+        if raw is None:
             if room:
                 return False
             self._unrecoverable += 1
             return True
+        if room and raw.channel_id not in self._gaps:
+            return False
+        if self._pending >= self._max_recorded:
+            self._give_up_oldest()
         gap = self._gaps.get(raw.channel_id)
         if gap is None:
-            if room:
-                return False
             gap = self._gaps[raw.channel_id] = _Gap(raw.clan_id)
             log.info(
                 "subscriber behind: recording channel %d from message %d", raw.channel_id, raw.message_id
             )
-        if self._pending >= self._max_recorded:
-            self._give_up_oldest()
-        gap.ids.append(raw.message_id)
+        if in_history(raw):
+            gap.ids.append(raw.message_id)
+            self._recorded += 1
+        else:
+            gap.ids.append(_KEPT)
+            gap.kept.append(item)
         self._pending += 1
-        self._recorded += 1
         return True
 
     def _give_up_oldest(self) -> None:
@@ -181,12 +206,21 @@ class GapRefill(Generic[T]):
         recorded first; return their items, oldest first, to append to the buffer.
 
         Called by the consumer's receive; if cancelled, nothing is lost.  A failed history
-        call is logged and counted and returns nothing (the next receive tries again); the
-        messages no longer in the history (deleted) are counted in ``missing``.
+        call is logged and counted, and returns nothing after ``retry_delay`` (the next
+        receive tries again); messages no longer in the history (deleted) are counted in
+        ``missing``.
         """
         if not self._gaps or room < 1:
             return []
         channel_id, gap = next(iter(self._gaps.items()))
+        if gap.head_kept():  # kept items first, as they came: no history call
+            kept: list[T] = []
+            while len(gap) and gap.head_kept() and len(kept) < room:
+                kept.append(gap.kept.popleft())
+                gap.consume(1)
+            self._settle(channel_id, gap, len(kept))
+            await trio.lowlevel.cancel_shielded_checkpoint()  # they are taken: a cancel must not lose them
+            return kept
         wanted = gap.take(min(room, PAGE_MAX))
         want = set(wanted)
         oldest = wanted[0]
@@ -209,14 +243,13 @@ class GapRefill(Generic[T]):
         except MezonError as exc:
             self._fetch_failures += 1
             log.warning("could not refill channel %d from history: %s", channel_id, exc)
+            await trio.sleep(self._retry_delay)
             return []
         # Synchronous from here on: the ids leave the record exactly when their items are returned.
         if self._gaps.get(channel_id) is not gap:  # given up meanwhile
             return []
         gap.consume(len(wanted))
-        self._pending -= len(wanted)
-        if not len(gap):
-            del self._gaps[channel_id]
+        self._settle(channel_id, gap, len(wanted))
         items: list[T] = []
         keep = self._keep
         for message_id in wanted:
@@ -230,6 +263,11 @@ class GapRefill(Generic[T]):
             items.append(item)
         self._refilled += len(items)
         return items
+
+    def _settle(self, channel_id: int, gap: _Gap[T], done: int) -> None:
+        self._pending -= done
+        if not len(gap):
+            del self._gaps[channel_id]
 
     def statistics(self) -> RefillStatistics:
         return RefillStatistics(

@@ -32,10 +32,10 @@ async def post(sb: Sandbox, channel_id: int, n: int, prefix: str) -> list[int]:
 
 async def test_reconnect_catches_up_each_channel_in_order_once() -> None:
     with trio.fail_after(30):
-        async with open_sandbox() as sb, trio.open_nursery() as nursery:
+        async with open_sandbox() as sb:
             general, rand = sb.channel_id, sb.channel_ids["random"]
             client = MezonClient(**client_kwargs(sb, reconnect=_FAST))
-            async with client:
+            async with client, trio.open_nursery() as nursery:
                 bot = EngineBot(client)
                 await nursery.start(bot.run)
                 live = {c: await post(sb, c, 3, "live") for c in (general, rand)}
@@ -66,9 +66,9 @@ async def test_reconnect_catches_up_each_channel_in_order_once() -> None:
 
 async def test_message_both_live_and_from_history_is_delivered_once() -> None:
     with trio.fail_after(30):
-        async with open_sandbox() as sb, trio.open_nursery() as nursery:
+        async with open_sandbox() as sb:
             client = MezonClient(**client_kwargs(sb))
-            async with client:
+            async with client, trio.open_nursery() as nursery:
                 bot = EngineBot(client)
                 await nursery.start(bot.run)
                 first = await post(sb, sb.channel_id, 1, "first")
@@ -86,9 +86,9 @@ async def test_message_both_live_and_from_history_is_delivered_once() -> None:
 
 async def test_held_pushes_overflow_is_fetched_from_history() -> None:
     with trio.fail_after(30):
-        async with open_sandbox() as sb, trio.open_nursery() as nursery:
+        async with open_sandbox() as sb:
             client = MezonClient(**client_kwargs(sb))
-            async with client:
+            async with client, trio.open_nursery() as nursery:
                 bot = EngineBot(client, config=CatchUpConfig(max_held=3))
                 await nursery.start(bot.run)
                 first = await post(sb, sb.channel_id, 1, "first")
@@ -105,9 +105,9 @@ async def test_held_pushes_overflow_is_fetched_from_history() -> None:
 async def test_too_far_behind_stops_with_a_counted_logged_gap(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="mezon_trio.catchup")
     with trio.fail_after(30):
-        async with open_sandbox() as sb, trio.open_nursery() as nursery:
+        async with open_sandbox() as sb:
             client = MezonClient(**client_kwargs(sb, reconnect=_FAST))
-            async with client:
+            async with client, trio.open_nursery() as nursery:
                 bot = EngineBot(client, config=CatchUpConfig(max_pages=2, page_size=10))
                 await nursery.start(bot.run)
                 first = await post(sb, sb.channel_id, 1, "first")
@@ -130,9 +130,9 @@ async def test_too_far_behind_stops_with_a_counted_logged_gap(caplog: pytest.Log
 
 async def test_429_pauses_and_retries_history_calls() -> None:
     with trio.fail_after(30):
-        async with open_sandbox() as sb, trio.open_nursery() as nursery:
+        async with open_sandbox() as sb:
             client = MezonClient(**client_kwargs(sb))
-            async with client:
+            async with client, trio.open_nursery() as nursery:
                 bot = EngineBot(client)
                 await nursery.start(bot.run)
                 first = await post(sb, sb.channel_id, 1, "first")
@@ -158,9 +158,9 @@ async def test_429_pauses_and_retries_history_calls() -> None:
 
 async def test_429_beyond_the_attempts_is_a_counted_failure_and_releases_held() -> None:
     with trio.fail_after(30):
-        async with open_sandbox() as sb, trio.open_nursery() as nursery:
+        async with open_sandbox() as sb:
             client = MezonClient(**client_kwargs(sb))
-            async with client:
+            async with client, trio.open_nursery() as nursery:
                 budget = RateBudget(max_attempts=2, backoff=0.05)
                 bot = EngineBot(client)
                 bot.engine = CatchUp(client, bot._deliver, budget=budget)
@@ -273,9 +273,9 @@ def test_config_is_checked() -> None:
 
 async def test_disconnect_during_a_catch_up_keeps_the_channel_stale_for_the_next_one() -> None:
     with trio.fail_after(30):
-        async with open_sandbox() as sb, trio.open_nursery() as nursery:
+        async with open_sandbox() as sb:
             client = MezonClient(**client_kwargs(sb))
-            async with client:
+            async with client, trio.open_nursery() as nursery:
                 spy = _Spy(client)  # history calls take 20 ms
                 bot = EngineBot(client)
                 bot.engine = CatchUp(spy, bot._deliver)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import collections
 import logging
+import os
+import resource
 from typing import Any, TypeVar
 
 import betterproto2
@@ -25,6 +27,12 @@ from mezon_trio.testing import Sandbox, open_sandbox
 from ._harness import client_kwargs, text, until
 
 M = TypeVar("M", bound=betterproto2.Message)
+
+_LONG = pytest.mark.skipif(os.environ.get("MEZON_STRESS") != "1", reason="long variant: nox -s stress")
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 class _Buffer:
@@ -49,8 +57,7 @@ class _Buffer:
                 self.buf.extend(items)
                 self.peak = max(self.peak, len(self.buf))
                 if not items and not self.buf:
-                    await trio.sleep(0.01)  # a failed fetch: try again shortly
-                    continue
+                    continue  # a failed fetch (it waited its retry_delay): try again
             if self.buf:
                 await trio.lowlevel.checkpoint()
                 return self.buf.popleft()
@@ -84,13 +91,17 @@ async def _post_burst(sb: Sandbox, channels: list[int], n: int) -> dict[int, lis
     return posted
 
 
-async def test_burst_into_a_slow_consumer_arrives_whole_and_in_order() -> None:
-    n, capacity = 2_000, 64
-    with trio.fail_after(60):
-        async with open_sandbox() as sb, trio.open_nursery() as nursery:
+@pytest.mark.parametrize(
+    "n", [pytest.param(2_000, id="ci"), pytest.param(10_000, id="long", marks=[pytest.mark.slow, _LONG])]
+)
+async def test_burst_into_a_slow_consumer_arrives_whole_and_in_order(n: int) -> None:
+    capacity = 64
+    rss_before = _peak_rss_mib()
+    with trio.fail_after(60 if n <= 2_000 else 300):
+        async with open_sandbox() as sb:
             channels = [sb.channel_id, sb.channel_ids["random"]]
             client = MezonClient(**client_kwargs(sb))
-            async with client:
+            async with client, trio.open_nursery() as nursery:
                 refill = _refill(client, capacity)
                 buffer = _Buffer(refill, capacity)
                 await nursery.start(_forward, client, buffer)
@@ -107,26 +118,58 @@ async def test_burst_into_a_slow_consumer_arrives_whole_and_in_order() -> None:
             assert stats.refilled == stats.recorded
             assert (stats.missing, stats.pending, stats.given_up, stats.fetch_failures) == (0, 0, 0, 0)
             assert buffer.peak <= capacity
+            print(  # noqa: T201
+                f"\nburst of {n}: {stats.recorded} recorded and refilled in {stats.fetches} fetches; "
+                f"peak RSS {_peak_rss_mib():.0f} MiB (before: {rss_before:.0f} MiB; sandbox in-process)"
+            )
 
 
-async def test_deleted_while_recorded_is_counted_missing_and_the_rest_keeps_order() -> None:
+async def test_failed_history_call_is_retried_after_a_delay() -> None:
     with trio.fail_after(30):
-        async with open_sandbox() as sb, trio.open_nursery() as nursery:
+        async with open_sandbox() as sb:
             client = MezonClient(**client_kwargs(sb))
-            async with client:
+            async with client, trio.open_nursery() as nursery:
+                refill = _refill(client, 4, retry_delay=0.05)
+                buffer = _Buffer(refill, 4)
+                await nursery.start(_forward, client, buffer)
+                posted = (await _post_burst(sb, [sb.channel_id], 12))[sb.channel_id]
+                await until(lambda: refill.pending == 8)
+                sb.faults.rpc_status["ListChannelMessages"] = (503, None)
+                got = [(await buffer.receive()).id for _ in range(4)]
+
+                async def lift() -> None:
+                    await until(lambda: refill.statistics().fetch_failures >= 2)
+                    del sb.faults.rpc_status["ListChannelMessages"]
+
+                nursery.start_soon(lift)
+                got += [(await buffer.receive()).id for _ in range(8)]
+                nursery.cancel_scope.cancel()
+            assert got == posted
+            assert refill.statistics().fetch_failures >= 2
+
+
+async def test_deleted_while_recorded_is_counted_missing_and_its_removal_kept_in_place() -> None:
+    with trio.fail_after(30):
+        async with open_sandbox() as sb:
+            client = MezonClient(**client_kwargs(sb))
+            async with client, trio.open_nursery() as nursery:
                 refill = _refill(client, 4)
                 buffer = _Buffer(refill, 4)
                 await nursery.start(_forward, client, buffer)
                 posted = (await _post_burst(sb, [sb.channel_id], 20))[sb.channel_id]
-                await until(lambda: refill.statistics().recorded >= 16)
+                await until(lambda: refill.statistics().recorded == 16)
                 gone = posted[10]
                 await sb._core.delete_message(sb.human.id, rt.ChannelMessageRemove(message_id=gone))
-                got = [(await buffer.receive()).id for _ in range(19)]
+                await sb.post_message(sb.human.id, sb.channel_id, "after the removal")
+                await until(lambda: refill.pending == 18)  # 16 ids, the removal, one more id
+                got = [await buffer.receive() for _ in range(21)]
                 nursery.cancel_scope.cancel()
-            assert got == [m for m in posted if m != gone]
+            assert [m.id for m in got[:19]] == [m for m in posted if m != gone]
+            assert (got[19].id, got[19].raw.code) == (gone, 2)  # the removal push, in its place
+            assert got[20].text == "after the removal"
             stats = refill.statistics()
             assert stats.missing == 1
-            assert stats.unrecoverable == 1  # the removal push arrived while the buffer was full
+            assert stats.unrecoverable == 0
 
 
 async def test_beyond_max_recorded_the_oldest_gap_is_given_up_and_logged(
@@ -134,10 +177,10 @@ async def test_beyond_max_recorded_the_oldest_gap_is_given_up_and_logged(
 ) -> None:
     caplog.set_level(logging.WARNING, logger="mezon_trio.catchup")
     with trio.fail_after(30):
-        async with open_sandbox() as sb, trio.open_nursery() as nursery:
+        async with open_sandbox() as sb:
             general, rand = sb.channel_id, sb.channel_ids["random"]
             client = MezonClient(**client_kwargs(sb))
-            async with client:
+            async with client, trio.open_nursery() as nursery:
                 refill = _refill(client, 2, max_recorded=10)
                 buffer = _Buffer(refill, 2)
                 await nursery.start(_forward, client, buffer)
@@ -167,9 +210,9 @@ class _SlowSource:
 
 async def test_cancelling_a_receive_during_a_fetch_loses_nothing() -> None:
     with trio.fail_after(30):
-        async with open_sandbox() as sb, trio.open_nursery() as nursery:
+        async with open_sandbox() as sb:
             client = MezonClient(**client_kwargs(sb))
-            async with client:
+            async with client, trio.open_nursery() as nursery:
                 refill: GapRefill[Message] = GapRefill(
                     _SlowSource(client),
                     RateBudget(),
@@ -197,7 +240,7 @@ async def test_cancelling_a_receive_during_a_fetch_loses_nothing() -> None:
             assert [text(m) for m in sb.messages(sb.channel_id)][-10:] == [f"b{i}" for i in range(10)]
 
 
-def test_items_without_history_pass_when_there_is_room() -> None:
+def test_offer_records_behind_a_gap_and_keeps_pushes_without_history() -> None:
     refill: GapRefill[Any] = GapRefill(
         _SlowSource(None),  # type: ignore[arg-type]
         RateBudget(),
@@ -206,14 +249,14 @@ def test_items_without_history_pass_when_there_is_room() -> None:
         capacity=4,
     )
     assert refill.offer(object(), room=True) is False
-    assert refill.offer(object(), room=False) is True  # dropped, counted
-    edit = api.ChannelMessage(channel_id=1, message_id=5, code=1)
-    assert refill.offer(edit, room=True) is False
-    new = api.ChannelMessage(channel_id=1, message_id=6)
-    assert refill.offer(new, room=False) is True  # recorded
-    assert refill.offer(api.ChannelMessage(channel_id=1, message_id=7), room=True) is True  # behind its gap
-    assert refill.offer(api.ChannelMessage(channel_id=2, message_id=8), room=True) is False  # other channel
+    assert refill.offer(object(), room=False) is True  # not a message: dropped, counted
+    assert refill.offer(api.ChannelMessage(channel_id=1, message_id=5, code=1), room=True) is False
+    assert refill.offer(api.ChannelMessage(channel_id=1, message_id=6), room=False) is True  # recorded
+    edit = api.ChannelMessage(channel_id=1, message_id=6, code=1)
+    assert refill.offer(edit, room=True) is True  # behind its channel's gap: kept in place
+    assert refill.offer(api.ChannelMessage(channel_id=1, message_id=7), room=True) is True
+    assert refill.offer(api.ChannelMessage(channel_id=2, message_id=8), room=True) is False  # no gap there
     stats = refill.statistics()
-    assert (stats.unrecoverable, stats.recorded, stats.pending) == (1, 2, 2)
+    assert (stats.unrecoverable, stats.recorded, stats.pending) == (1, 2, 3)
     assert refill.wants_fetch(2)
     assert not refill.wants_fetch(3)
