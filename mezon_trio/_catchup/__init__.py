@@ -23,6 +23,7 @@ from ._history import HistorySource as HistorySource
 from ._history import fetch_older as fetch_older
 from ._history import in_history as in_history
 from ._refill import GapRefill as GapRefill
+from ._refill import RefillHook as RefillHook
 from ._refill import RefillStatistics as RefillStatistics
 from ._sqlite import SQLiteCursorStore as SQLiteCursorStore
 
@@ -38,6 +39,7 @@ __all__ = [
     "HistorySource",
     "MemoryCursorStore",
     "RateBudget",
+    "RefillHook",
     "RefillStatistics",
     "SQLiteCursorStore",
     "fetch_older",

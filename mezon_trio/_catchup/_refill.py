@@ -34,7 +34,7 @@ from array import array
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final, Generic, TypeVar, final
+from typing import Any, Final, Generic, Protocol, TypeVar, final
 
 import trio
 
@@ -43,7 +43,7 @@ from ..errors import MezonError
 from ._budget import RateBudget
 from ._history import PAGE_MAX, HistorySource, fetch_older, in_history
 
-__all__ = ["GapRefill", "RefillStatistics"]
+__all__ = ["GapRefill", "RefillHook", "RefillStatistics"]
 
 log = logging.getLogger("mezon_trio.catchup")
 
@@ -51,6 +51,22 @@ T = TypeVar("T")
 
 #: History pages read per fetch looking for the ids wanted (other messages may sit between them).
 _MAX_PAGES_PER_FETCH: Final = 4
+
+
+class RefillHook(Protocol):
+    """What a subscription buffer calls (``mezon_trio._streams``); :class:`GapRefill` is one."""
+
+    def offer(self, item: Any, *, room: bool) -> bool:
+        """In ``publish``, for an item that passed the filter: True when taken (do not buffer it)."""
+        ...
+
+    def wants_fetch(self, buffered: int) -> bool:
+        """In ``receive``, before taking an item from a buffer holding *buffered* items."""
+        ...
+
+    async def fetch(self, room: int) -> list[Any]:
+        """In ``receive`` when :meth:`wants_fetch`: items to append to the buffer (at most *room*)."""
+        ...
 
 
 @final
