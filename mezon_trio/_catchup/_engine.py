@@ -181,6 +181,7 @@ class CatchUp:
         self._dirty: dict[int, _Channel] = {}
         self._batch_full = trio.Event()
         self._lock = trio.Lock()  # one catch-up run at a time
+        self._closed = False  # the store was closed
         self._epoch = 0  # disconnects so far; held pushes are tagged with it
         self._forgotten = 0
         self._runs = 0
@@ -343,9 +344,12 @@ class CatchUp:
                 cursor,
                 collected[0].message_id if collected else 0,
             )
-        for message in collected:  # synchronous from here: one step, in order
+        # Synchronous from here: one step, in order.  A message also pushed on the new socket
+        # (held) is delivered here, in its place, but not marked caught up: it was not missed.
+        pushed = {m.message_id for _, m in ch.held} if ch.held else set()
+        for message in collected:
             if message.channel_id == ch.channel_id and in_history(message):
-                self._deliver_one(ch, message, caught_up=True)
+                self._deliver_one(ch, message, caught_up=message.message_id not in pushed)
 
     def _release(self, ch: _Channel, *, before_epoch: int | None = None) -> None:
         """End the catch-up of *ch*: deliver its held pushes in arrival order.  With
@@ -429,7 +433,7 @@ class CatchUp:
         """Write the cursors that moved since the last write (one batch).  Failures are logged
         and counted; the cursors are written with the next batch."""
         store = self._store
-        if store is None or not self._dirty:
+        if store is None or not self._dirty or self._closed:
             return
         dirty, self._dirty = self._dirty, {}
         self._batch_full = trio.Event()
@@ -465,10 +469,11 @@ class CatchUp:
 
     async def aclose(self) -> None:
         """Write the last cursors and close the store (shielded, bounded)."""
-        if self._store is None:
+        if self._store is None or self._closed:
             return
         with trio.CancelScope(shield=True), trio.move_on_after(5.0):
             await self.flush()
+            self._closed = True
             await self._store.aclose()
 
     def statistics(self) -> CatchUpStatistics:
