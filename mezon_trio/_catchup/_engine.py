@@ -345,11 +345,22 @@ class CatchUp:
                 collected[0].message_id if collected else 0,
             )
         # Synchronous from here: one step, in order.  A message also pushed on the new socket
-        # (held) is delivered here, in its place, but not marked caught up: it was not missed.
-        pushed = {m.message_id for _, m in ch.held} if ch.held else set()
+        # (held) is not missed: it is delivered from the held pushes, after those that came
+        # before it (edits, removals), not marked caught up.
+        held = ch.held
+        pushed = {m.message_id for _, m in held if in_history(m)}
         for message in collected:
-            if message.channel_id == ch.channel_id and in_history(message):
-                self._deliver_one(ch, message, caught_up=message.message_id not in pushed)
+            if message.channel_id != ch.channel_id or not in_history(message):
+                continue
+            if message.message_id not in pushed:
+                self._deliver_one(ch, message, caught_up=True)
+                continue
+            self._duplicates += 1  # it came both ways: the pushed copy is delivered
+            while held:
+                _, push = held.popleft()
+                self._deliver_push(ch, push)
+                if push.message_id == message.message_id and in_history(push):
+                    break
 
     def _release(self, ch: _Channel, *, before_epoch: int | None = None) -> None:
         """End the catch-up of *ch*: deliver its held pushes in arrival order.  With
@@ -361,10 +372,13 @@ class CatchUp:
             while held and held[-1][0] >= before_epoch:
                 ch.held.appendleft(held.pop())
         for _, message in held:
-            if in_history(message):
-                self._deliver_one(ch, message, caught_up=False)
-            else:
-                self._deliver(message, False)
+            self._deliver_push(ch, message)
+
+    def _deliver_push(self, ch: _Channel, message: api.ChannelMessage) -> None:
+        if in_history(message):
+            self._deliver_one(ch, message, caught_up=False)
+        else:
+            self._deliver(message, False)
 
     # ------------------------------------------------------------------ helpers
 

@@ -12,6 +12,7 @@ import trio
 from mezon_trio import MezonClient, ReconnectPolicy
 from mezon_trio._catchup import CatchUp, CatchUpConfig, RateBudget
 from mezon_trio._proto.mezon import api
+from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio.errors import ConfigurationError
 from mezon_trio.testing import Sandbox, open_sandbox
 
@@ -305,3 +306,42 @@ async def test_disconnect_during_a_catch_up_keeps_the_channel_stale_for_the_next
                 nursery.cancel_scope.cancel()
             assert [i for i, _ in bot.delivered[sb.channel_id]] == first + one + two
             assert bot.engine.statistics().stale_channels == 0
+
+
+async def test_pushes_after_the_reconnect_keep_their_order_behind_the_missed_ones() -> None:
+    """Missed (history only) first, then the new socket's pushes as they came, edits included,
+    even when the history page already holds the later messages."""
+    with trio.fail_after(30):
+        async with open_sandbox() as sb:
+            client = MezonClient(**client_kwargs(sb, reconnect=_FAST))
+            async with client, trio.open_nursery() as nursery:
+                spy = _Spy(client)  # the page is fetched 20 ms after the catch-up starts
+                bot = EngineBot(client)
+                bot.engine = CatchUp(spy, bot._deliver)
+                await nursery.start(bot.run)
+                first = await post(sb, sb.channel_id, 1, "first")
+                await bot.wait_texts(sb.channel_id, 1)
+                with sb.offline(sb.bot.id):
+                    await sb.wait_disconnected(sb.bot.id)
+                    missed = await post(sb, sb.channel_id, 2, "missed")
+                await sb.wait_connected(sb.bot.id)
+                await client.wait_ready()
+                update = rt.ChannelMessageUpdate(
+                    clan_id=sb.clan_id,
+                    channel_id=sb.channel_id,
+                    message_id=first[0],
+                    content='{"t":"edited"}',
+                )
+                await sb._core.update_message(sb.human.id, update)
+                later = await post(sb, sb.channel_id, 1, "later")
+                await bot.wait_texts(sb.channel_id, 5)
+                await trio.sleep(0.1)
+                nursery.cancel_scope.cancel()
+            assert bot.texts[sb.channel_id] == ["first0", "missed0", "missed1", "edited", "later0"]
+            assert bot.delivered[sb.channel_id] == [
+                (first[0], False),
+                (missed[0], True),
+                (missed[1], True),
+                (first[0], False),
+                (later[0], False),
+            ]
