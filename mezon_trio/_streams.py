@@ -42,6 +42,7 @@ from typing import Any, Final, Generic, TypeVar, cast, final, get_args
 import betterproto2
 import trio
 
+from ._models.message import Message
 from ._proto.mezon import api
 from ._proto.mezon import realtime as rt
 from .errors import ClientClosed, ConfigurationError, StreamOverflow
@@ -54,7 +55,6 @@ from .events import (
     Overflow,
     SubscriptionStatistics,
 )
-from .models import Message
 
 __all__ = ["EventHub", "Subscription"]
 

@@ -33,9 +33,9 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Generic, Literal, NamedTuple, TypeAlias, TypeVar, cast, final
 
+from ._models.message import Message
 from ._proto.mezon import realtime as _rt
 from .errors import ProtocolError
-from .models import Message
 
 __all__ = [
     "LIFECYCLE_EVENTS",

@@ -23,8 +23,8 @@ from .._content.mentions import Mention
 from .._content.message import Content
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
+from .._protocol.enums import FriendState
 from ..errors import ContentError
-from .enums import FriendState
 
 __all__ = [
     "AddTxResponse",

@@ -1,11 +1,26 @@
-"""The official SDK's integer enums (``mezon.constants``), plus the routing rules that use them."""
+"""Protocol enums (the official SDKs' ``mezon.constants``) and the routing rules that use them.
+
+Every protocol fact about channel types and stream modes lives here, once
+(docs/protocol.md §5.1, §5.12, §7.4).
+"""
 
 from __future__ import annotations
 
 from enum import IntEnum
 from typing import Final
 
-__all__ = ["ChannelStreamMode", "ChannelType", "FriendState", "TypeMessage", "mode_for_type", "type_for_mode"]
+__all__ = [
+    "DM_CHANNEL_TYPE",
+    "DM_MODE",
+    "THREAD_CHANNEL_TYPE",
+    "VOICE_CHANNEL_TYPE",
+    "ChannelStreamMode",
+    "ChannelType",
+    "FriendState",
+    "TypeMessage",
+    "mode_for_type",
+    "type_for_mode",
+]
 
 
 class ChannelType(IntEnum):
@@ -66,10 +81,19 @@ class FriendState(IntEnum):
     BLOCKED = 3
 
 
+#: The stream mode of direct messages.
+DM_MODE: Final = ChannelStreamMode.STREAM_MODE_DM
+#: The channel type of a one-to-one DM channel.
+DM_CHANNEL_TYPE: Final = ChannelType.CHANNEL_TYPE_DM
+#: The channel type of threads (joined when a thread the bot is in opens, §4.3).
+THREAD_CHANNEL_TYPE: Final = ChannelType.CHANNEL_TYPE_THREAD
+#: The channel type ``ListChannelUsers`` asks for by default (voice rooms, §7.2).
+VOICE_CHANNEL_TYPE: Final = ChannelType.CHANNEL_TYPE_GMEET_VOICE
+
 # §5.1 client decision: 1, 5, 8, 9, 10 (and 4, 6) -> channel; 2 -> group; 3 -> DM; 7 -> thread.
 _MODE_BY_TYPE: Final = {2: 3, 3: 4, 7: 6}
-# §5.1, TS rule for join-and-retry: 4 -> DM, 3 -> group, 6 -> thread, else text channel.
-_TYPE_BY_MODE: Final = {4: 3, 3: 2, 6: 7}
+# §5.1, the inverse: 2 -> channel, 3 -> group, 4 -> DM, 6 -> thread.
+_TYPE_BY_MODE: Final = {2: 1, 3: 2, 4: 3, 6: 7}
 
 
 def mode_for_type(channel_type: int) -> int:
@@ -77,6 +101,12 @@ def mode_for_type(channel_type: int) -> int:
     return _MODE_BY_TYPE.get(channel_type, 2)
 
 
-def type_for_mode(mode: int) -> int:
-    """The channel type implied by a stream mode (TS rule used for joins)."""
-    return _TYPE_BY_MODE.get(mode, 1)
+def type_for_mode(mode: int, *, clan_id: int | None = None) -> int:
+    """The channel type implied by a stream mode (used for joins and for channels seen in pushes).
+
+    An unknown mode means a text channel, or a DM when *clan_id* is 0 (DMs have no clan).
+    """
+    known = _TYPE_BY_MODE.get(mode)
+    if known is not None:
+        return known
+    return 3 if clan_id == 0 else 1
