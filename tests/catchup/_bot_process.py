@@ -32,7 +32,9 @@ async def main(host: str, port: str, bot_id: str, api_key: str, db: str) -> None
         out.write(f"{message.channel_id} {message.message_id} {int(caught_up)}\n")
         out.flush()
 
-    engine = CatchUp(client, deliver, store=SQLiteCursorStore(db), config=CatchUpConfig(flush_interval=0.1))
+    engine = CatchUp(
+        client.raw, deliver, store=SQLiteCursorStore(db), config=CatchUpConfig(flush_interval=0.1)
+    )
     await engine.load()
     # Subscribed before connecting: nothing pushed after the first connect is missed.
     sub = client.subscribe(Events.CHANNEL_MESSAGE, Events.DISCONNECTED, Events.RECONNECTED, buffer=1_000_000)

@@ -41,7 +41,7 @@ class EngineBot:
         self.client = client
         self.delivered: dict[int, list[tuple[int, bool]]] = collections.defaultdict(list)
         self.texts: dict[int, list[str]] = collections.defaultdict(list)
-        self.engine = CatchUp(client, self._deliver, config=config, store=store)
+        self.engine = CatchUp(client.raw, self._deliver, config=config, store=store)
         self.catch_ups = 0
         self.caught_up_done = trio.Event()
         self._changed = trio.Event()

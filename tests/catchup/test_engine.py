@@ -164,7 +164,7 @@ async def test_429_beyond_the_attempts_is_a_counted_failure_and_releases_held() 
             async with client, trio.open_nursery() as nursery:
                 budget = RateBudget(max_attempts=2, backoff=0.05)
                 bot = EngineBot(client)
-                bot.engine = CatchUp(client, bot._deliver, budget=budget)
+                bot.engine = CatchUp(client.raw, bot._deliver, budget=budget)
                 await nursery.start(bot.run)
                 first = await post(sb, sb.channel_id, 1, "first")
                 await bot.wait_texts(sb.channel_id, 1)
@@ -194,7 +194,7 @@ class _Spy:
         self.peak = max(self.peak, self.in_flight)
         try:
             await trio.sleep(0.02)
-            return await self.client.rpc(method, request, response_type)
+            return await self.client.raw.rpc(method, request, response_type)
         finally:
             self.in_flight -= 1
 
@@ -235,7 +235,7 @@ async def test_channel_watched_before_any_message_catches_up_from_the_watch_time
                 delivered: list[int] = []
                 watch_time = sb.state.find_message(old[-1]).create_time_seconds + 1  # type: ignore[union-attr]
                 engine = CatchUp(
-                    client, lambda m, c: delivered.append(m.message_id), clock=lambda: watch_time
+                    client.raw, lambda m, c: delivered.append(m.message_id), clock=lambda: watch_time
                 )
                 engine.watch(sb.clan_id, sb.channel_id)
                 engine.disconnected()
@@ -255,7 +255,9 @@ async def test_max_channels_forgets_the_least_recently_active() -> None:
             async with client:
                 delivered: list[int] = []
                 engine = CatchUp(
-                    client, lambda m, c: delivered.append(m.channel_id), config=CatchUpConfig(max_channels=2)
+                    client.raw,
+                    lambda m, c: delivered.append(m.channel_id),
+                    config=CatchUpConfig(max_channels=2),
                 )
                 a, b, c = sb.channel_id, sb.channel_ids["random"], sb.channel_ids["lobby"]
                 for channel in (a, b, a, c):

@@ -66,10 +66,10 @@ class _Buffer:
 
 def _refill(client: MezonClient, capacity: int, **kw: Any) -> GapRefill[Message]:
     return GapRefill(
-        client,
+        client.raw,
         RateBudget(),
         raw_of=lambda m: m.raw,
-        make=lambda raw: Message(raw, client=client),
+        make=lambda raw: Message(raw),
         capacity=capacity,
         **kw,
     )
@@ -205,7 +205,7 @@ class _SlowSource:
 
     async def rpc(self, method: str, request: betterproto2.Message, response_type: type[M]) -> M:
         await trio.sleep(0.2)
-        return await self.client.rpc(method, request, response_type)
+        return await self.client.raw.rpc(method, request, response_type)
 
 
 async def test_cancelling_a_receive_during_a_fetch_loses_nothing() -> None:
@@ -217,7 +217,7 @@ async def test_cancelling_a_receive_during_a_fetch_loses_nothing() -> None:
                     _SlowSource(client),
                     RateBudget(),
                     raw_of=lambda m: m.raw,
-                    make=lambda raw: Message(raw, client=client),
+                    make=lambda raw: Message(raw),
                     capacity=2,
                 )
                 buffer = _Buffer(refill, 2)

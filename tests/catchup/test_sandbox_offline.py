@@ -78,7 +78,7 @@ async def test_history_pages_backwards_without_gaps_or_overlap() -> None:
                     request = api.ListChannelMessagesRequest(
                         clan_id=sb.clan_id, channel_id=sb.channel_id, message_id=anchor, limit=100
                     )
-                    page = await client.rpc("ListChannelMessages", request, api.ChannelMessageList)
+                    page = await client.raw.rpc("ListChannelMessages", request, api.ChannelMessageList)
                     ids = [m.message_id for m in page.messages]
                     sizes.append(len(ids))
                     assert ids == sorted(ids, reverse=True)  # newest first
@@ -95,7 +95,7 @@ async def test_history_pages_backwards_without_gaps_or_overlap() -> None:
                 one = api.ListChannelMessagesRequest(
                     channel_id=sb.channel_id, message_id=posted[10] + 1, limit=1
                 )
-                page = await client.rpc("ListChannelMessages", one, api.ChannelMessageList)
+                page = await client.raw.rpc("ListChannelMessages", one, api.ChannelMessageList)
                 assert [m.message_id for m in page.messages] == [posted[10]]
                 assert page.last_sent_message is not None
                 assert page.last_sent_message.id == stored[-1]
