@@ -32,6 +32,7 @@ import trio
 
 from . import _receiving, _sending
 from ._cache import Cache
+from ._catchup import CatchUpConfig, CursorStore
 from ._connection.config import DEFAULT_RECONNECT, ClientConfig
 from ._connection.rawapi import RawApi
 from ._connection.supervisor import ReconnectPolicy
@@ -94,6 +95,13 @@ class MezonClient:
         ws_connect: ``ws_connect(nursery, url)`` replacing the WebSocket connect (tests).
         ignore_own_messages: drop chat messages sent by this bot (a server may echo them), so an
             echo bot cannot loop; counted in ``statistics().own_messages_dropped``.
+        catch_up: after every reconnect, deliver the chat messages posted meanwhile in the
+            watched channels, fetched from history and marked ``caught_up``; and let a
+            ``channel_messages()`` loop or handler that falls behind refill from history
+            instead of losing messages.  True (default), False, or a ``CatchUpConfig``.
+        cursor_store: keep the per-channel cursors across restarts (e.g.
+            ``SQLiteCursorStore("bot.db")``), so a restarted bot gets what was posted while it
+            was stopped: at-least-once across crashes, exactly-once otherwise.
 
     Raises:
         InvalidArgument: an argument is invalid.
@@ -125,6 +133,8 @@ class MezonClient:
         http_transport: httpx.AsyncBaseTransport | None = None,
         ws_connect: WsConnect | None = None,
         ignore_own_messages: bool = True,
+        catch_up: bool | CatchUpConfig = True,
+        cursor_store: CursorStore | None = None,
     ) -> None:
         self._config = ClientConfig(
             client_id=as_id(client_id, "client_id", allow_zero=False),
@@ -148,6 +158,8 @@ class MezonClient:
             http_transport=http_transport,
             ws_connect=ws_connect,
             ignore_own_messages=ignore_own_messages,
+            catch_up=CatchUpConfig() if catch_up is True else None if catch_up is False else catch_up,
+            cursor_store=cursor_store,
         )
         if enable_logging:
             _enable_logging(log_level)
@@ -350,6 +362,7 @@ class MezonClient:
             internal_dropped=inbound.internal_dropped,
             duplicates_dropped=inbound.duplicates_dropped,
             own_messages_dropped=inbound.own_messages_dropped,
+            catch_up=inbound.catchup.statistics() if inbound.catchup is not None else None,
         )
 
 

@@ -465,7 +465,8 @@ class CatchUp:
             self._writes += 1
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        """Write cursors in batches until cancelled (then once more, shielded, bounded).
+        """Write cursors in batches until cancelled; then write the last ones and close the
+        store (:meth:`aclose`: shielded, bounded).
 
         Runs in the client's nursery; returns at once without a store.
         """
@@ -478,8 +479,7 @@ class CatchUp:
                     await self._batch_full.wait()
                 await self.flush()
         finally:
-            with trio.CancelScope(shield=True), trio.move_on_after(5.0):
-                await self.flush()
+            await self.aclose()
 
     async def aclose(self) -> None:
         """Write the last cursors and close the store (shielded, bounded)."""

@@ -1,4 +1,7 @@
-"""A bot process for the kill -9 test: ``python _bot_process.py HOST PORT BOT_ID API_KEY DB``.
+"""A bot process for the kill -9 test: ``python _bot_process.py HOST PORT BOT_ID API_KEY DB [MODE]``.
+
+MODE ``engine`` (default) drives a :class:`CatchUp` itself; ``client`` uses the client's own
+catch-up (``MezonClient(cursor_store=SQLiteCursorStore(DB))`` and ``channel_messages()``).
 
 Prints ``ready`` once connected, then one line ``<channel> <message> <caught_up>`` per
 message the catch-up engine delivers (flushed at once), until killed.
@@ -15,7 +18,10 @@ from mezon_trio._catchup import CatchUp, CatchUpConfig, SQLiteCursorStore
 from mezon_trio._proto.mezon import api
 
 
-async def main(host: str, port: str, bot_id: str, api_key: str, db: str) -> None:
+async def main(host: str, port: str, bot_id: str, api_key: str, db: str, mode: str = "engine") -> None:
+    if mode == "client":
+        await client_main(host, port, bot_id, api_key, db)
+        return
     client = MezonClient(
         bot_id,
         api_key,
@@ -25,6 +31,7 @@ async def main(host: str, port: str, bot_id: str, api_key: str, db: str) -> None
         api_rate_limit=10_000.0,
         api_burst=10_000,
         reconnect=ReconnectPolicy(initial_delay=0.02, max_delay=0.1),
+        catch_up=False,  # this script drives its own CatchUp
     )
     out = sys.stdout
 
@@ -52,5 +59,28 @@ async def main(host: str, port: str, bot_id: str, api_key: str, db: str) -> None
                 nursery.start_soon(engine.catch_up)
 
 
+async def client_main(host: str, port: str, bot_id: str, api_key: str, db: str) -> None:
+    client = MezonClient(
+        bot_id,
+        api_key,
+        host=host,
+        port=port,
+        use_ssl=False,
+        api_rate_limit=10_000.0,
+        api_burst=10_000,
+        reconnect=ReconnectPolicy(initial_delay=0.02, max_delay=0.1),
+        cursor_store=SQLiteCursorStore(db),
+        catch_up=CatchUpConfig(flush_interval=0.1),
+    )
+    out = sys.stdout
+    async with client:
+        messages = client.channel_messages()  # the stored channels catch up once someone listens
+        out.write("ready\n")
+        out.flush()
+        async for message in messages:
+            out.write(f"{message.channel_id} {message.id} {int(message.caught_up)}\n")
+            out.flush()
+
+
 if __name__ == "__main__":
-    trio.run(main, *sys.argv[1:6])
+    trio.run(main, *sys.argv[1:7])

@@ -21,9 +21,11 @@ from mezon_trio._proto.mezon import api
 
 
 def client_kwargs(sb: Any, **overrides: Any) -> dict[str, Any]:
-    """The sandbox's kwargs for the seeded bot, without client-side rate limits."""
+    """The sandbox's kwargs for the seeded bot, without client-side rate limits, and without
+    the client's own catch-up (the engine tests drive a :class:`CatchUp` themselves)."""
     kwargs: dict[str, Any] = sb.client_kwargs()
     kwargs.update(api_rate_limit=10_000.0, api_burst=10_000, ws_rate_limit=100_000.0, timeout=10_000)
+    kwargs.update(catch_up=False)
     kwargs.update(overrides)
     return kwargs
 

@@ -21,8 +21,17 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 
 
 class _Proc:
-    def __init__(self, sb: Sandbox, db: Path) -> None:
-        self.args = [sys.executable, _SCRIPT, sb.host, str(sb.port), str(sb.bot.id), sb.bot.api_key, str(db)]
+    def __init__(self, sb: Sandbox, db: Path, mode: str) -> None:
+        self.args = [
+            sys.executable,
+            _SCRIPT,
+            sb.host,
+            str(sb.port),
+            str(sb.bot.id),
+            sb.bot.api_key,
+            str(db),
+            mode,
+        ]
         self.lines: list[tuple[int, int, bool]] = []
         self.ready = trio.Event()
         self.changed = trio.Event()
@@ -59,13 +68,14 @@ class _Proc:
             await self.changed.wait()
 
 
-async def test_kill_9_mid_run_loses_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["engine", "client"])
+async def test_kill_9_mid_run_loses_nothing(tmp_path: Path, mode: str) -> None:
     db = tmp_path / "bot.db"
     posted: dict[int, list[int]] = collections.defaultdict(list)
     with trio.fail_after(60):
         async with open_sandbox() as sb, trio.open_nursery() as nursery:
             channels = (sb.channel_id, sb.channel_ids["random"])
-            first = _Proc(sb, db)
+            first = _Proc(sb, db, mode)
             proc = await nursery.start(first.run)
             with trio.fail_after(20):
                 await first.ready.wait()
@@ -86,7 +96,7 @@ async def test_kill_9_mid_run_loses_nothing(tmp_path: Path) -> None:
             killed_at = len(first.lines)
             await sb.wait_disconnected(sb.bot.id)
             await done.wait()
-            second = _Proc(sb, db)
+            second = _Proc(sb, db, mode)
             await nursery.start(second.run)
             with trio.fail_after(20):
                 await second.wait_has({posted[c][-1] for c in channels})
