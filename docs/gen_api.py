@@ -32,6 +32,7 @@ MODULES = (
 HANDED_OUT = (
     ("mezon_trio._streams", "Subscription"),
     ("mezon_trio._client", "ClientStatistics"),
+    ("mezon_trio._catchup", "CatchUpStatistics"),
     ("mezon_trio._cache", "CacheStatistics"),
     ("mezon_trio._session", "Session"),
 )
