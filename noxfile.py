@@ -1,7 +1,7 @@
 """Developer tasks. Each session installs what it needs into its own venv.
 
 nox -s tests                 # the test suite (what CI runs)
-nox -s lint typecheck        # ruff, mypy --strict
+nox -s lint typecheck        # ruff; mypy --strict and the layer contract (lint-imports)
 nox -s codegen               # regenerate mezon_trio/_proto from proto/
 nox -s codegen -- --check    # fail if the committed bindings are stale
 nox -s bench                 # benchmarks against the sandbox and the official SDK
@@ -42,9 +42,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on mezon_trio (generated code excluded)."""
+    """mypy --strict on mezon_trio (generated code excluded), and the layer contract (import-linter)."""
     session.install("-e", ".[dev]")
     session.run("mypy")
+    session.run("lint-imports")
 
 
 @nox.session

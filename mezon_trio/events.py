@@ -37,6 +37,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Generic, Literal, NamedTuple, TypeAlias, TypeVar, cast, final
 
+from ._models.agent_events import RoomSummaryDone, SessionEnded, SessionStarted
 from ._models.message import Message
 from ._proto.mezon import realtime as _rt
 from .errors import ProtocolError
@@ -182,6 +183,11 @@ class Events(StrEnum):
     HANDLER_ERROR = "handler_error"
     PROTOCOL_ERROR = "protocol_error"
 
+    # AI-agent events, from the agent event stream (``agent_event_url``), not the socket.
+    AGENT_SESSION_STARTED = "session_started"
+    AGENT_SESSION_ENDED = "session_ended"
+    AGENT_ROOM_SUMMARY_DONE = "room_summary_done"
+
 
 #: The events that are not ``Envelope`` variants.
 LIFECYCLE_EVENTS: frozenset[Events] = frozenset(
@@ -193,6 +199,9 @@ LIFECYCLE_EVENTS: frozenset[Events] = frozenset(
         Events.RECONNECTED,
         Events.HANDLER_ERROR,
         Events.PROTOCOL_ERROR,
+        Events.AGENT_SESSION_STARTED,
+        Events.AGENT_SESSION_ENDED,
+        Events.AGENT_ROOM_SUMMARY_DONE,
     }
 )
 
@@ -360,6 +369,9 @@ def _payload_types() -> dict[Events, type[Any]]:
     types[Events.RECONNECTED] = Reconnected
     types[Events.HANDLER_ERROR] = HandlerError
     types[Events.PROTOCOL_ERROR] = ProtocolErrorEvent
+    types[Events.AGENT_SESSION_STARTED] = SessionStarted
+    types[Events.AGENT_SESSION_ENDED] = SessionEnded
+    types[Events.AGENT_ROOM_SUMMARY_DONE] = RoomSummaryDone
     return types
 
 

@@ -56,6 +56,8 @@ class ClientConfig:
     http_transport: httpx.AsyncBaseTransport | None = None
     ws_connect: WsConnect | None = None
     ignore_own_messages: bool = True
+    agent_event_url: str = ""
+    media_url: str = "https://stn.mezon.ai/api/playmedia"
     catch_up: CatchUpConfig | None = DEFAULT_CATCH_UP
     cursor_store: CursorStore | None = None
 

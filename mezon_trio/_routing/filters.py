@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, final
 
 from .._proto.mezon import realtime as rt
+from .._protocol.enums import DM_MODE
 from ..models import Message
 
 __all__ = [
@@ -27,7 +28,7 @@ __all__ = [
     "mentions_bot",
 ]
 
-_DM_MODE = 4
+_DM_MODE = DM_MODE
 
 
 class _HasUserId(Protocol):
