@@ -19,7 +19,10 @@ Guarantees, per channel: messages are delivered in id order, each at most once p
 process; with a :class:`CursorStore` also across restarts, except that a crash
 (``kill -9``) loses the cursors written since the last batch (``flush_interval``),
 so those messages are delivered again after the restart: at-least-once across
-crashes, exactly-once otherwise.  Edits and deletions made while disconnected are
+crashes, exactly-once otherwise.  A cursor moves when its message is handed to the
+streams, not when a consumer has processed it: messages still buffered in a
+subscription when the process is killed are not delivered again once their cursor is
+written (keep buffers small, or acknowledge in the store yourself, for stricter needs).  Edits and deletions made while disconnected are
 not in the history and are not replayed (the history holds the edited text).
 """
 
