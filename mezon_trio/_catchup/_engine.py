@@ -22,8 +22,9 @@ so those messages are delivered again after the restart: at-least-once across
 crashes, exactly-once otherwise.  A cursor moves when its message is handed to the
 streams, not when a consumer has processed it: messages still buffered in a
 subscription when the process is killed are not delivered again once their cursor is
-written (keep buffers small, or acknowledge in the store yourself, for stricter needs).  Edits and deletions made while disconnected are
-not in the history and are not replayed (the history holds the edited text).
+written (keep buffers small, or acknowledge in the store yourself, for stricter needs).
+Edits and deletions made while disconnected are not in the history and are not
+replayed (the history holds the edited text).
 """
 
 from __future__ import annotations
@@ -258,8 +259,17 @@ class CatchUp:
 
     # ------------------------------------------------------------------ catch-up
 
-    async def catch_up(self) -> None:
+    @property
+    def epoch(self) -> int:
+        """How many times :meth:`disconnected` was called (pass it to :meth:`catch_up`)."""
+        return self._epoch
+
+    async def catch_up(self, *, epoch: int | None = None) -> None:
         """Catch up every stale channel (concurrently, within the budget); returns when done.
+
+        *epoch*: :attr:`epoch` when the socket this catch-up is for became ready (default: now).
+        If the socket dropped since (the epoch moved on), the channels stay stale for the next
+        call, so a catch-up that started late never releases a channel while its socket is down.
 
         Call it once the channels are joined again.  Failures are logged and counted, never
         raised: a channel whose history cannot be read releases its held pushes and goes on.
@@ -273,12 +283,15 @@ class CatchUp:
             if not stale:
                 return
             self._runs += 1
+            if epoch is None:
+                epoch = self._epoch
             async with trio.open_nursery() as nursery:
                 for ch in stale:
-                    nursery.start_soon(self._catch_up_channel, ch, name=f"mezon-catch-up:{ch.channel_id}")
+                    nursery.start_soon(
+                        self._catch_up_channel, ch, epoch, name=f"mezon-catch-up:{ch.channel_id}"
+                    )
 
-    async def _catch_up_channel(self, ch: _Channel) -> None:
-        epoch = self._epoch
+    async def _catch_up_channel(self, ch: _Channel, epoch: int) -> None:
         for _ in range(_MAX_PASSES):
             ch.held_overflow = False
             try:

@@ -44,12 +44,17 @@ class CatchUpTasks:
         self._engine = engine
         self._dm_channels = dm_channels
         self._wake = trio.Event()
+        self._ready_epoch = 0
 
     def on_socket_closed(self) -> None:
         self._engine.disconnected()
 
     def on_ready(self) -> None:
-        self._wake.set()
+        # A socket that dropped during its after-connect sequence is reported ready after its
+        # close hook ran: nothing to catch up for it (the next ready will).
+        if self._core.gateway.ready:
+            self._ready_epoch = self._engine.epoch
+            self._wake.set()
 
     async def start(self, nursery: trio.Nursery) -> None:
         """Load the stored cursors (a failure fails the login), start the writer and the catch-up task."""
@@ -71,7 +76,7 @@ class CatchUpTasks:
                 engine.watch(join.clan_id, join.channel_id)
             for channel_id in self._dm_channels().values():
                 engine.watch(0, channel_id)
-            await engine.catch_up()
+            await engine.catch_up(epoch=self._ready_epoch)
 
 
 def refill_factory(

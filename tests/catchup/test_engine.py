@@ -347,3 +347,27 @@ async def test_pushes_after_the_reconnect_keep_their_order_behind_the_missed_one
                 (first[0], False),
                 (later[0], False),
             ]
+
+
+async def test_a_catch_up_for_a_socket_that_already_dropped_keeps_the_channels_stale() -> None:
+    """The socket became ready at epoch 1, then dropped (epoch 2) before the catch-up ran: the
+    channel must stay stale (held pushes wait) until the catch-up of the next socket."""
+    with trio.fail_after(30):
+        async with open_sandbox() as sb:
+            client = MezonClient(**client_kwargs(sb))
+            async with client, trio.open_nursery() as nursery:
+                bot = EngineBot(client)
+                await nursery.start(bot.run)
+                first = await post(sb, sb.channel_id, 1, "first")
+                await bot.wait_texts(sb.channel_id, 1)
+                bot.engine.disconnected()
+                ready_epoch = bot.engine.epoch
+                bot.engine.disconnected()  # dropped again before its catch-up ran
+                more = await post(sb, sb.channel_id, 3, "more")
+                await until(lambda: bot.engine.statistics().held == 3)
+                await bot.engine.catch_up(epoch=ready_epoch)
+                assert bot.engine.statistics().stale_channels == 1
+                await bot.engine.catch_up()
+                nursery.cancel_scope.cancel()
+            assert [i for i, _ in bot.delivered[sb.channel_id]] == first + more
+            assert bot.engine.statistics().stale_channels == 0
