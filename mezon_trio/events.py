@@ -64,6 +64,15 @@ T_co = TypeVar("T_co", covariant=True)
 
 #: What a subscriber's full buffer does with a new event (see the module docstring).
 Overflow: TypeAlias = Literal["close", "drop_oldest", "drop_newest", "refill"]
+"""What a subscriber's full buffer does with a new event.
+
+* ``"close"``: the stream yields what it buffered, then raises ``StreamOverflow``;
+* ``"drop_oldest"``: the oldest buffered event is dropped to make room;
+* ``"drop_newest"``: the new event is dropped (counted in the statistics);
+* ``"refill"``: chat messages are recorded by id and fetched again from history once the
+  subscriber catches up, in per-channel order (``caught_up``); other events are dropped and
+  counted.  The default of ``channel_messages()`` and of chat-message handlers with catch-up on.
+"""
 
 
 class Events(StrEnum):
@@ -204,6 +213,7 @@ LIFECYCLE_EVENTS: frozenset[Events] = frozenset(
         Events.AGENT_ROOM_SUMMARY_DONE,
     }
 )
+"""The events that are not ``Envelope`` variants: connection lifecycle, handler and protocol errors."""
 
 
 def _variant_field_numbers() -> dict[Events, int]:
@@ -217,6 +227,7 @@ def _variant_field_numbers() -> dict[Events, int]:
 
 #: ``Envelope`` field number of every variant event, in field-number order.
 VARIANT_FIELD_NUMBERS: Mapping[Events, int] = MappingProxyType(_variant_field_numbers())
+"""``Envelope`` field number of every variant event, in field-number order."""
 
 
 @final
@@ -377,3 +388,4 @@ def _payload_types() -> dict[Events, type[Any]]:
 
 #: Payload class of every event.
 PAYLOAD_TYPES: Mapping[Events, type[Any]] = MappingProxyType(_payload_types())
+"""Payload class of every event: what a handler or a stream receives for it."""
