@@ -381,7 +381,8 @@ class MezonClient:
             logins=core.session.logins,
             refreshes=core.session.refreshes,
             internal_dropped=inbound.internal_dropped,
-            duplicates_dropped=inbound.duplicates_dropped,
+            duplicates_dropped=inbound.duplicates_dropped
+            + (inbound.catchup.statistics().duplicates_dropped if inbound.catchup is not None else 0),
             own_messages_dropped=inbound.own_messages_dropped,
             catch_up=inbound.catchup.statistics() if inbound.catchup is not None else None,
         )

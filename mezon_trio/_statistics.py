@@ -28,7 +28,8 @@ class ClientStatistics:
         reconnects: reconnections after unintended disconnects.
         logins, refreshes: logins (incl. re-logins) and session refreshes.
         internal_dropped: automatic joins dropped because their queue was full.
-        duplicates_dropped: chat message pushes delivered twice by the server and dropped.
+        duplicates_dropped: chat message pushes delivered twice by the server and dropped (by the
+            replay filter, or by the catch-up's per-channel de-duplication).
         own_messages_dropped: the bot's own echoed chat messages dropped (``ignore_own_messages``).
         catch_up: the catch-up engine's counters (None: catch-up off).
     """

@@ -69,7 +69,9 @@ class CatchUpConfig:
         concurrency: history calls in flight at once (the API token bucket still applies).
         max_held: live pushes held per stale channel while it catches up; more are left
             to the history (another pass fetches them).
-        dedup_window: message ids remembered per channel to drop one arriving twice.
+        dedup_window: message ids remembered per channel to drop one arriving twice (a push
+            with an older id than the newest delivered is still delivered: out of order, not
+            a duplicate).
         flush_interval: seconds between cursor-store writes (the crash window).
         flush_batch: write sooner when this many channels have new cursors.
     """
@@ -96,7 +98,22 @@ class CatchUpConfig:
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CatchUpStatistics:
-    """A snapshot of the engine's counters."""
+    """A snapshot of the catch-up engine's counters (``client.statistics().catch_up``).
+
+    Attributes:
+        channels, stale_channels: channels watched, and those waiting for a catch-up.
+        channels_forgotten: channels no longer watched (``max_channels``).
+        runs, pages: catch-up runs, and history pages fetched.
+        caught_up: messages delivered from history (missed while disconnected or stopped).
+        duplicates_dropped: pushes of a message already delivered, dropped.
+        arrived_both_ways: messages both pushed and in the history, delivered once.
+        held, held_overflows: pushes held while their channel caught up, and pushes left to
+            the history because the channel's hold was full.
+        gaps: catch-ups stopped at ``max_pages`` (logged with the channel and the ids).
+        failures: channels whose history could not be read (logged).
+        cursor_writes, cursor_write_failures: batches written to the cursor store.
+        budget: the history-call budget's counters.
+    """
 
     channels: int
     stale_channels: int
@@ -105,6 +122,7 @@ class CatchUpStatistics:
     pages: int
     caught_up: int
     duplicates_dropped: int
+    arrived_both_ways: int
     held: int
     held_overflows: int
     gaps: int
@@ -118,7 +136,6 @@ class _Channel:
     __slots__ = (
         "channel_id",
         "clan_id",
-        "floor",
         "held",
         "held_overflow",
         "last_id",
@@ -132,22 +149,21 @@ class _Channel:
         self.channel_id = channel_id
         self.last_id = last_id  # the largest id delivered (the cursor); 0: none yet
         self.since = since  # with no cursor: messages created before this (s) were not missed
-        self.floor = last_id  # ids <= floor count as delivered
-        self.recent: OrderedDict[int, None] = OrderedDict()  # delivered ids above the floor
+        # The last ids delivered: a message arriving twice is dropped.  Not "every id below the
+        # cursor": a push that arrives out of id order is delivered, not taken for a duplicate.
+        self.recent: OrderedDict[int, None] = OrderedDict()
         self.stale = False  # disconnected since the last catch-up: hold live pushes
         self.held: deque[tuple[int, api.ChannelMessage]] = deque()  # (epoch, push)
         self.held_overflow = False
 
     def seen(self, message_id: int) -> bool:
-        return message_id <= self.floor or message_id in self.recent
+        return message_id in self.recent
 
     def mark(self, message_id: int, window: int) -> None:
         recent = self.recent
         recent[message_id] = None
         if len(recent) > window:
-            oldest, _ = recent.popitem(last=False)
-            if oldest > self.floor:
-                self.floor = oldest
+            recent.popitem(last=False)
         if message_id > self.last_id:
             self.last_id = message_id
 
@@ -191,7 +207,8 @@ class CatchUp:
         self._runs = 0
         self._pages = 0
         self._caught_up = 0
-        self._duplicates = 0
+        self._duplicates = 0  # pushes (or history copies) of a message already delivered
+        self._both_ways = 0  # pushed on the new socket and in the history: delivered once
         self._held = 0
         self._held_overflows = 0
         self._gaps = 0
@@ -371,7 +388,7 @@ class CatchUp:
             if message.message_id not in pushed:
                 self._deliver_one(ch, message, caught_up=True)
                 continue
-            self._duplicates += 1  # it came both ways: the pushed copy is delivered
+            self._both_ways += 1  # the pushed copy is delivered, in its place
             while held:
                 _, push = held.popleft()
                 self._deliver_push(ch, push)
@@ -455,7 +472,7 @@ class CatchUp:
             if ch is None:
                 ch = self._add(cursor.clan_id, cursor.channel_id, last_id=cursor.message_id)
             elif cursor.message_id > ch.last_id:
-                ch.last_id = ch.floor = cursor.message_id
+                ch.last_id = cursor.message_id
             ch.stale = True
         return len(cursors)
 
@@ -515,6 +532,7 @@ class CatchUp:
             pages=self._pages,
             caught_up=self._caught_up,
             duplicates_dropped=self._duplicates,
+            arrived_both_ways=self._both_ways,
             held=self._held,
             held_overflows=self._held_overflows,
             gaps=self._gaps,

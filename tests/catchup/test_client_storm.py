@@ -104,6 +104,7 @@ async def test_client_storm_delivers_every_message_once_in_order(drops: int) -> 
         "held_offline": held_offline,
         "messages": total,
         "caught_up": catch_up.caught_up,
+        "arrived_both_ways": catch_up.arrived_both_ways,
         "duplicates_dropped": catch_up.duplicates_dropped,
         "held": catch_up.held,
         "history_pages": catch_up.pages,

@@ -82,7 +82,8 @@ async def test_message_both_live_and_from_history_is_delivered_once() -> None:
                 nursery.cancel_scope.cancel()
             assert [i for i, _ in bot.delivered[sb.channel_id]] == first + both
             assert not any(flag for _, flag in bot.delivered[sb.channel_id])  # pushed: not missed
-            assert bot.engine.statistics().duplicates_dropped == 10
+            assert bot.engine.statistics().arrived_both_ways == 10
+            assert bot.engine.statistics().duplicates_dropped == 0
 
 
 async def test_held_pushes_overflow_is_fetched_from_history() -> None:

@@ -94,6 +94,7 @@ async def test_disconnect_storm_delivers_every_message_once_in_order(drops: int)
         "held_offline": held_offline,
         "messages": total,
         "caught_up": stats.caught_up,
+        "arrived_both_ways": stats.arrived_both_ways,
         "duplicates_dropped": stats.duplicates_dropped,
         "held": stats.held,
         "history_pages": stats.pages,
