@@ -30,16 +30,15 @@ Streams (``client.subscribe(...)``) yield :class:`Event` records; the statistics
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, Generic, Literal, NamedTuple, TypeAlias, TypeVar, cast, final
+from typing import Any, Generic, Literal, NamedTuple, TypeAlias, TypeVar, final
 
 from ._models.agent_events import RoomSummaryDone, SessionEnded, SessionStarted
 from ._models.message import Message
-from ._proto.mezon import realtime as _rt
+from ._proto.hotcodec import ENVELOPE_VARIANTS
 from .errors import ProtocolError
 
 __all__ = [
@@ -217,12 +216,8 @@ LIFECYCLE_EVENTS: frozenset[Events] = frozenset(
 
 
 def _variant_field_numbers() -> dict[Events, int]:
-    numbers: dict[Events, int] = {}
-    for field in dataclasses.fields(_rt.Envelope):
-        meta = field.metadata["betterproto"]
-        if meta.group == "message":
-            numbers[Events(field.name)] = meta.number
-    return numbers
+    # From the generated table: betterproto2's metadata resolves every annotation (~0.3 s at import).
+    return {Events(name): number for name, (number, _) in ENVELOPE_VARIANTS.items()}
 
 
 #: ``Envelope`` field number of every variant event, in field-number order.
@@ -368,10 +363,7 @@ class HubStatistics:
 
 
 def _payload_types() -> dict[Events, type[Any]]:
-    types: dict[Events, type[Any]] = {}
-    cls_by_field: dict[str, type[Any]] = cast(Any, _rt.Envelope)._betterproto.cls_by_field
-    for kind in VARIANT_FIELD_NUMBERS:
-        types[kind] = cls_by_field[kind.value]
+    types: dict[Events, type[Any]] = {Events(name): cls for name, (_, cls) in ENVELOPE_VARIANTS.items()}
     types[Events.CHANNEL_MESSAGE] = Message
     types[Events.READY] = Ready
     types[Events.CONNECTED] = Connected

@@ -34,9 +34,14 @@ import trio_websocket
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from .._protocol.snowflake import SnowflakeGenerator
+from .._surface import plain_interrupt_nursery
+from .._transport.seam import FrameTransport
+from .._transport.urls import redact_url
+from .._transport.websocket import open_websocket
 from . import _wire
 from ._control import ControlAPI, is_loopback
 from ._core import Connection, OpError, SandboxCore, now_s, utf16_len
+from ._extras import require_sandbox_extra
 from ._faults import Faults
 from ._features import FeatureState
 from ._gateway import Gateway
@@ -234,7 +239,7 @@ class Sandbox:
         }
         if self.in_memory:
             kwargs["http_transport"] = self.http_transport()
-            kwargs["ws_connect"] = self.ws_connect
+            kwargs["ws_connect"] = self.frame_connect
         return kwargs
 
     # ------------------------------------------------------------------ in-memory transports
@@ -275,6 +280,30 @@ class Sandbox:
             message_queue_size=message_queue_size,
             max_message_size=max_message_size,
         )
+
+    async def frame_connect(self, url: str, *, max_frame_size: int) -> FrameTransport:
+        """The client's ``ws_connect`` in in-memory mode: its WebSocket over a memory stream pair.
+
+        The client side is the client's own wsproto transport (the same code as over
+        TCP), the server side runs in the sandbox's nursery.
+        """
+        parts = urlsplit(url)
+        resource = parts.path or "/"
+        if parts.query:
+            resource += "?" + parts.query
+        client, server = trio.testing.memory_stream_pair()
+        self._nursery.start_soon(self._gateway.handle_stream, server)
+        try:
+            return await open_websocket(
+                client,
+                host=parts.netloc or "sandbox",
+                resource=resource,
+                max_frame_size=max_frame_size,
+                safe_url=redact_url(url),
+            )
+        except BaseException:
+            await trio.aclose_forcefully(client)
+            raise
 
     # ------------------------------------------------------------------ sessions
 
@@ -802,7 +831,7 @@ async def open_sandbox(
     """Run a sandbox in the caller's task tree (its own nursery inside this context).
 
     Args:
-        in_memory: no sockets: use ``sb.http_transport()`` / ``sb.ws_connect``
+        in_memory: no sockets: use ``sb.http_transport()`` / ``sb.frame_connect``
             (both in ``sb.client_kwargs()``); for ``autojump_clock`` tests.
         state_file: JSON state to load if the file exists (else the default
             seed) and to write back on exit.
@@ -823,6 +852,9 @@ async def open_sandbox(
     Exiting closes every socket with 1000 (bounded by 2 s), stops hypercorn
     gracefully, saves the state file; an exception from the body propagates
     unchanged.
+
+    Raises:
+        ConfigurationError: real sockets asked for without the ``sandbox`` extra (hypercorn).
     """
     if not in_memory and not allow_remote and not is_loopback(host):
         raise ValueError(
@@ -830,6 +862,8 @@ async def open_sandbox(
             "control API let anyone who reaches the port act as any user; pass allow_remote=True "
             "(--allow-remote) to do it anyway"
         )
+    if not in_memory:
+        require_sandbox_extra("open_sandbox()")
     ids = SnowflakeGenerator(datacenter=2, worker=3)
     if state is None:
         # synchronous on purpose: a worker thread would let autojump_clock leap ahead
@@ -849,7 +883,7 @@ async def open_sandbox(
     shutdown = trio.Event()
     http_done = trio.Event()
     body_error: BaseException | None = None
-    async with trio.open_nursery() as nursery:
+    async with plain_interrupt_nursery() as nursery:  # Ctrl-C: a plain KeyboardInterrupt
         if in_memory:
             core.http_port = port or 7350
             core.ws_port = ws_port or (core.http_port + 1)
