@@ -10,6 +10,11 @@ from __future__ import annotations
 
 from . import errors as errors
 from ._cache import Cache as Cache
+from ._catchup import CatchUpConfig as CatchUpConfig
+from ._catchup import Cursor as Cursor
+from ._catchup import CursorStore as CursorStore
+from ._catchup import MemoryCursorStore as MemoryCursorStore
+from ._catchup import SQLiteCursorStore as SQLiteCursorStore
 from ._client import MezonClient as MezonClient
 from ._client import ReconnectPolicy as ReconnectPolicy
 from ._client import connect_mezon as connect_mezon
@@ -27,13 +32,18 @@ del _official_methods
 
 __all__ = [
     "Cache",
+    "CatchUpConfig",
     "Clan",
     "ClientStatistics",
+    "Cursor",
+    "CursorStore",
     "Events",
     "History",
+    "MemoryCursorStore",
     "MezonClient",
     "RawApi",
     "ReconnectPolicy",
+    "SQLiteCursorStore",
     "TextChannel",
     "User",
     "__version__",

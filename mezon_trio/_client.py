@@ -32,6 +32,7 @@ import trio
 
 from . import _receiving, _sending
 from ._cache import Cache
+from ._catchup import CatchUpConfig, CursorStore
 from ._connection.config import DEFAULT_RECONNECT, ClientConfig
 from ._connection.rawapi import RawApi
 from ._connection.supervisor import ReconnectPolicy
@@ -105,6 +106,13 @@ class MezonClient:
         agent_event_url: the AI-agent event stream (server-sent events); when set, its events
             are published like all others (``Events.AGENT_SESSION_STARTED``...).
         media_url: the voice-media endpoint of :meth:`play_media`, used exactly as given.
+        catch_up: after every reconnect, deliver the chat messages posted meanwhile in the
+            watched channels, fetched from history and marked ``caught_up``; and let a
+            ``channel_messages()`` loop or handler that falls behind refill from history
+            instead of losing messages.  True (default), False, or a ``CatchUpConfig``.
+        cursor_store: keep the per-channel cursors across restarts (e.g.
+            ``SQLiteCursorStore("bot.db")``), so a restarted bot gets what was posted while it
+            was stopped: at-least-once across crashes, exactly-once otherwise.
 
     Raises:
         InvalidArgument: an argument is invalid.
@@ -138,6 +146,8 @@ class MezonClient:
         ignore_own_messages: bool = True,
         agent_event_url: str = "",
         media_url: str = DEFAULT_MEDIA_URL,
+        catch_up: bool | CatchUpConfig = True,
+        cursor_store: CursorStore | None = None,
     ) -> None:
         self._config = ClientConfig(
             client_id=as_id(client_id, "client_id", allow_zero=False),
@@ -163,6 +173,8 @@ class MezonClient:
             ignore_own_messages=ignore_own_messages,
             agent_event_url=agent_event_url,
             media_url=media_url,
+            catch_up=CatchUpConfig() if catch_up is True else None if catch_up is False else catch_up,
+            cursor_store=cursor_store,
         )
         if enable_logging:
             _enable_logging(log_level)
@@ -377,8 +389,10 @@ class MezonClient:
             logins=core.session.logins,
             refreshes=core.session.refreshes,
             internal_dropped=inbound.internal_dropped,
-            duplicates_dropped=inbound.duplicates_dropped,
+            duplicates_dropped=inbound.duplicates_dropped
+            + (inbound.catchup.statistics().duplicates_dropped if inbound.catchup is not None else 0),
             own_messages_dropped=inbound.own_messages_dropped,
+            catch_up=inbound.catchup.statistics() if inbound.catchup is not None else None,
         )
 
 

@@ -70,12 +70,21 @@ def channel_messages(
     self: MezonClient,
     *,
     buffer: int = 256,
-    overflow: Overflow = "close",
+    overflow: Overflow | None = None,
     filter: Callable[[Message], bool] | None = None,
 ) -> Subscription[Message]:
-    """Pushed chat messages as :class:`~mezon_trio.models.Message` (``async for msg in ...``)."""
+    """Chat messages as :class:`~mezon_trio.models.Message` (``async for msg in ...``).
+
+    With catch-up on (the default) the overflow policy is ``"refill"``: a loop that falls
+    behind never stops and loses nothing; what did not fit in its buffer is fetched again from
+    history once it has caught up, in per-channel order (``msg.caught_up``).  Otherwise
+    ``"close"``.
+    """
     _require_receiving(self, "channel_messages()")
-    sub: Subscription[Message] = _core(self).hub.stream(
+    hub = _core(self).hub
+    if overflow is None:
+        overflow = "refill" if hub.can_refill else "close"
+    sub: Subscription[Message] = hub.stream(
         Events.CHANNEL_MESSAGE, buffer=buffer, overflow=overflow, filter=filter
     )
     return sub
@@ -88,15 +97,21 @@ def on(
     *,
     concurrency: int = 1,
     buffer: int = 1024,
-    overflow: Overflow = "drop_newest",
+    overflow: Overflow | None = None,
     to_thread: bool = False,
 ) -> None:
     """Run ``handler(payload)`` for each *event_name* event, in the client's nursery.
 
     Sync or async, bounded concurrency; a failing handler is logged and reported as
-    ``Events.HANDLER_ERROR``.  May be called before the client is entered.
+    ``Events.HANDLER_ERROR``.  May be called before the client is entered.  Default overflow:
+    ``"refill"`` for chat messages with catch-up on (a slow handler misses nothing), else
+    ``"drop_newest"``.
     """
-    _core(self).hub.on(
+    hub = _core(self).hub
+    if overflow is None:
+        refill = hub.can_refill and event_name in (Events.CHANNEL_MESSAGE, Events.CHANNEL_MESSAGE.value)
+        overflow = "refill" if refill else "drop_newest"
+    hub.on(
         event_name,
         handler,
         concurrency=concurrency,

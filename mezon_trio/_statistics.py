@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import final
 
+from ._catchup import CatchUpStatistics
 from ._ratelimit import RateLimiterStatistics
 from ._transport.gateway import GatewayStatistics
 from .events import HubStatistics
@@ -27,8 +28,10 @@ class ClientStatistics:
         reconnects: reconnections after unintended disconnects.
         logins, refreshes: logins (incl. re-logins) and session refreshes.
         internal_dropped: automatic joins dropped because their queue was full.
-        duplicates_dropped: chat message pushes delivered twice by the server and dropped.
+        duplicates_dropped: chat message pushes delivered twice by the server and dropped (by the
+            replay filter, or by the catch-up's per-channel de-duplication).
         own_messages_dropped: the bot's own echoed chat messages dropped (``ignore_own_messages``).
+        catch_up: the catch-up engine's counters (None: catch-up off).
     """
 
     state: str
@@ -44,3 +47,4 @@ class ClientStatistics:
     internal_dropped: int
     duplicates_dropped: int = 0
     own_messages_dropped: int = 0
+    catch_up: CatchUpStatistics | None = None

@@ -18,6 +18,11 @@ Overflow policies, per subscriber, chosen at subscription time and visible in :m
     which additionally log a warning (logger ``mezon_trio.client``, once per burst) and publish a
     ``handler_error`` event carrying a :class:`~mezon_trio.errors.StreamOverflow` with the number of
     events the handler missed.
+``"refill"``
+    Chat messages go to a refill hook (``mezon_trio._catchup.GapRefill``, made by the hub's
+    ``refill_factory``): when the buffer is full it records them by id, and the subscriber's own
+    receive fetches them again from history once its buffer is at half, in per-channel order.
+    Other events arriving while the buffer is full are dropped and counted by the hook.
 
 Events are delivered in the order they were published.  A subscription starts receiving when
 :meth:`~EventHub.subscribe` returns (not at the first ``__anext__``), so nothing published in
@@ -37,7 +42,7 @@ import inspect
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any, Final, Generic, TypeVar, cast, final, get_args
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast, final, get_args
 
 import betterproto2
 import trio
@@ -56,6 +61,9 @@ from .events import (
     SubscriptionStatistics,
 )
 
+if TYPE_CHECKING:
+    from ._catchup import RefillHook
+
 __all__ = ["EventHub", "Subscription"]
 
 log = logging.getLogger("mezon_trio.client")
@@ -65,7 +73,15 @@ T = TypeVar("T")
 _CLOSE: Final = 0
 _DROP_OLDEST: Final = 1
 _DROP_NEWEST: Final = 2
-_POLICIES: Final[dict[str, int]] = {"close": _CLOSE, "drop_oldest": _DROP_OLDEST, "drop_newest": _DROP_NEWEST}
+_REFILL: Final = 3
+_POLICIES: Final[dict[str, int]] = {
+    "close": _CLOSE,
+    "drop_oldest": _DROP_OLDEST,
+    "drop_newest": _DROP_NEWEST,
+    "refill": _REFILL,
+}
+#: ``refill_factory(capacity, filter, unwrap)``: the refill hook of a new "refill" subscription.
+RefillFactory = Callable[[int, "Callable[[Any], bool] | None", bool], "RefillHook"]
 assert set(_POLICIES) == set(get_args(Overflow))
 
 # str -> Events member, to give Event.kind the enum member without calling Events(...) per event.
@@ -118,6 +134,7 @@ class _Queue:
         "overflows",
         "policy",
         "policy_name",
+        "refill",
         "unwrap",
         "warn",
         "warned",
@@ -151,6 +168,7 @@ class _Queue:
         self.closed = False  # receives no more events (buffered ones may remain)
         self.detached = False  # gone from the hub for good (closed by its owner or collected)
         self.error: BaseException | None = None  # raised once the buffer is drained
+        self.refill: RefillHook | None = None  # policy "refill": records and refetches chat messages
 
     async def receive(self) -> Any:
         """Next item; raises StopAsyncIteration (or the stored error) once closed and drained."""
@@ -158,6 +176,12 @@ class _Queue:
         parked = False
         while True:
             buf = self.buf
+            refill = self.refill
+            if refill is not None and not self.closed and refill.wants_fetch(len(buf)):
+                buf.extend(await refill.fetch(self.capacity - len(buf)))  # a checkpoint; loses nothing
+                parked = True
+                if not buf:
+                    continue
             if buf:
                 item = buf.popleft()
                 self.delivered += 1
@@ -290,8 +314,14 @@ class EventHub:
             someone listens to ``channel_message``.
     """
 
-    def __init__(self, *, message_factory: Callable[[api.ChannelMessage], Message] = Message) -> None:
+    def __init__(
+        self,
+        *,
+        message_factory: Callable[[api.ChannelMessage], Message] = Message,
+        refill_factory: RefillFactory | None = None,
+    ) -> None:
         self._message_factory = message_factory
+        self._refill_factory = refill_factory
         # kind -> queues listening to it; only non-empty entries; tuples replaced, never mutated,
         # so publish() can iterate one while a subscription is added or removed.
         self._routes: dict[str, tuple[_Queue, ...]] = {}
@@ -355,6 +385,9 @@ class EventHub:
                     self._fail(q, exc)
                     continue
             buf = q.buf
+            refill = q.refill
+            if refill is not None and refill.offer(item, room=len(buf) < q.capacity):
+                continue
             if len(buf) < q.capacity:
                 buf.append(item)
             else:
@@ -446,6 +479,8 @@ class EventHub:
         queue = _Queue(
             names, name="subscription", capacity=buffer, policy_name=overflow, filter=filter, unwrap=unwrap
         )
+        if overflow == "refill":
+            queue.refill = self._make_refill(names, buffer, filter, unwrap)
         self._attach(queue)
         return Subscription(self, queue)
 
@@ -469,6 +504,11 @@ class EventHub:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    @property
+    def can_refill(self) -> bool:
+        """Whether ``channel_message`` subscriptions may use overflow ``"refill"`` (catch-up on)."""
+        return self._refill_factory is not None
 
     def statistics(self) -> HubStatistics:
         """A snapshot: events published and the counters of every live subscription and handler."""
@@ -513,9 +553,9 @@ class EventHub:
             raise ConfigurationError(f"handler must be callable, got {handler!r}")
         _check_size("concurrency", concurrency)
         _check_size("buffer", buffer)
-        if overflow not in ("drop_newest", "drop_oldest"):
+        if overflow not in ("drop_newest", "drop_oldest", "refill"):
             raise ConfigurationError(
-                f"handler overflow must be 'drop_newest' or 'drop_oldest', got {overflow!r}"
+                f"handler overflow must be 'drop_newest', 'drop_oldest' or 'refill', got {overflow!r}"
             )
         if to_thread and inspect.iscoroutinefunction(handler):
             raise ConfigurationError("to_thread=True needs a sync handler")
@@ -530,6 +570,8 @@ class EventHub:
             unwrap=True,
             warn=True,
         )
+        if overflow == "refill":
+            queue.refill = self._make_refill((name,), buffer, None, True)
         entry = _Handler(name, handler, queue, concurrency=concurrency, to_thread=to_thread)
         self._handlers.append(entry)
         self._attach(queue)
@@ -639,6 +681,13 @@ class EventHub:
                 del routes[kind]
         self._wanted = None
         queue.lot.unpark_all()
+
+    def _make_refill(
+        self, kinds: tuple[str, ...], buffer: int, filter: Callable[[Any], bool] | None, unwrap: bool
+    ) -> RefillHook:
+        if self._refill_factory is None or "channel_message" not in kinds:
+            raise ConfigurationError("overflow='refill' needs a client with catch_up and channel_message")
+        return self._refill_factory(buffer, filter, unwrap)
 
     def _detach(self, queue: _Queue) -> None:
         """Remove ``queue`` for good and discard its buffer (owner closed it, or it was collected)."""

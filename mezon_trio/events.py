@@ -22,6 +22,10 @@ Streams (``client.subscribe(...)``) yield :class:`Event` records; the statistics
 * ``"drop_oldest"``: the oldest buffered event makes room for the new one; counted in ``dropped``.
 * ``"drop_newest"``: the new event is discarded; counted in ``dropped`` (default for ``on()`` handlers,
   which also log a warning and report a ``handler_error``).
+* ``"refill"`` (default of ``channel_messages()`` and ``on_channel_message``): chat messages that
+  arrive while the buffer is full are recorded by id and fetched again from the channel's history
+  once the subscriber has caught up, in per-channel order, marked ``caught_up``; nothing is lost
+  and the subscription never ends.  Other events (no history) are dropped and counted.
 """
 
 from __future__ import annotations
@@ -58,12 +62,15 @@ __all__ = [
 T_co = TypeVar("T_co", covariant=True)
 
 #: What a subscriber's full buffer does with a new event (see the module docstring).
-Overflow: TypeAlias = Literal["close", "drop_oldest", "drop_newest"]
+Overflow: TypeAlias = Literal["close", "drop_oldest", "drop_newest", "refill"]
 """What a subscriber's full buffer does with a new event.
 
 * ``"close"``: the stream yields what it buffered, then raises ``StreamOverflow``;
 * ``"drop_oldest"``: the oldest buffered event is dropped to make room;
-* ``"drop_newest"``: the new event is dropped (counted in the statistics).
+* ``"drop_newest"``: the new event is dropped (counted in the statistics);
+* ``"refill"``: chat messages are recorded by id and fetched again from history once the
+  subscriber catches up, in per-channel order (``caught_up``); other events are dropped and
+  counted.  The default of ``channel_messages()`` and of chat-message handlers with catch-up on.
 """
 
 

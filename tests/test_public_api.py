@@ -15,13 +15,18 @@ import pytest
 EXPECTED: dict[str, set[str]] = {
     "mezon_trio": {
         "Cache",
+        "CatchUpConfig",
         "Clan",
         "ClientStatistics",
+        "Cursor",
+        "CursorStore",
         "Events",
         "History",
+        "MemoryCursorStore",
         "MezonClient",
         "RawApi",
         "ReconnectPolicy",
+        "SQLiteCursorStore",
         "TextChannel",
         "User",
         "__version__",

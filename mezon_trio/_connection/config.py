@@ -8,6 +8,7 @@ from typing import Final, final
 
 import httpx
 
+from .._catchup import CatchUpConfig, CursorStore
 from .._transport.gateway import WsConnect
 from .._transport.urls import login_base_url
 from ..errors import InvalidArgument
@@ -16,6 +17,7 @@ from .supervisor import ReconnectPolicy
 __all__ = ["ClientConfig"]
 
 DEFAULT_RECONNECT: Final = ReconnectPolicy()
+DEFAULT_CATCH_UP: Final = CatchUpConfig()
 
 
 def _positive(name: str, value: float) -> None:
@@ -56,6 +58,8 @@ class ClientConfig:
     ignore_own_messages: bool = True
     agent_event_url: str = ""
     media_url: str = "https://stn.mezon.ai/api/playmedia"
+    catch_up: CatchUpConfig | None = DEFAULT_CATCH_UP
+    cursor_store: CursorStore | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.api_key, str) or not self.api_key:
@@ -71,6 +75,13 @@ class ClientConfig:
             raise InvalidArgument("api_burst must be >= 1 and max_frame_size >= 1024")
         if not isinstance(self.reconnect, ReconnectPolicy):
             raise InvalidArgument("reconnect must be a ReconnectPolicy")
+        if self.catch_up is not None and not isinstance(self.catch_up, CatchUpConfig):
+            raise InvalidArgument("catch_up must be True, False or a CatchUpConfig")
+        if self.cursor_store is not None:
+            if self.catch_up is None:
+                raise InvalidArgument("cursor_store needs catch_up")
+            if not isinstance(self.cursor_store, CursorStore):
+                raise InvalidArgument("cursor_store must have async load(), save(cursors) and aclose()")
 
     @property
     def login_url(self) -> str:

@@ -126,6 +126,10 @@ class Supervisor:
         self._retry_nursery: trio.Nursery | None = None
         self._retrying_clans: set[int] = set()
         self.after_reconnect: list[Callable[[], None]] = []
+        #: Run (synchronously, no I/O) each time a socket is ready (the first one included),
+        #: and each time a socket that was up has ended (before any later socket's push).
+        self.on_ready: list[Callable[[], None]] = []
+        self.on_socket_closed: list[Callable[[], None]] = []
         self.closing = False
         self.auto_reconnect = True
         self.login_requested = trio.Event()
@@ -249,6 +253,8 @@ class Supervisor:
                 log.warning("after-connect sequence failed: %s", exc)
             self._core.gateway.set_ready()
             self.login_requested = trio.Event()  # a login() made during the outage is satisfied
+            for hook in self.on_ready:
+                hook()
             if announce_ready:
                 self._core.hub.publish(
                     Events.READY.value, Ready(user_id=self._core.user_id, clan_ids=tuple(self._core.clan_ids))
@@ -274,6 +280,9 @@ class Supervisor:
             if box.error is None:
                 box.error = exc
         finally:
+            if box.status.connected:
+                for hook in self.on_socket_closed:
+                    hook()
             box.status.settled.set()
             scope.cancel()
 

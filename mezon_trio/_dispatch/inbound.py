@@ -7,6 +7,11 @@ recent pushes after a reconnect, docs/protocol.md §9.1), filtered (the bot's ow
 messages), turned into the joins the protocol expects (§4.3: channels the bot is added
 to, clans it joins, threads that open; queued to one worker task, bounded, overflow
 counted) and published to the event hub.  Never blocks, never does I/O.
+
+With catch-up on (``catchup`` set), chat message pushes go through the catch-up engine,
+which de-duplicates them per channel, holds them while their channel catches up after a
+reconnect, and delivers them with :meth:`Inbound.deliver_message` (see
+:mod:`mezon_trio._dispatch.catchup`).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Final, final
 import betterproto2
 import trio
 
+from .._catchup import CatchUp
 from .._connection.core import ConnectionCore
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
@@ -54,7 +60,9 @@ class Inbound:
     """Decode, de-duplicate, handle and publish server pushes (see the module docstring)."""
 
     _core: ConnectionCore
-    _make_message: Callable[[api.ChannelMessage], object]
+    _make_message: Callable[..., object]
+    #: The catch-up engine chat messages go through (None: catch-up off).
+    catchup: CatchUp | None = None
 
     def __init__(self, *, ignore_own_messages: bool) -> None:
         self._ignore_own_messages = ignore_own_messages
@@ -68,7 +76,7 @@ class Inbound:
         self.duplicates_dropped = 0
         self.own_messages_dropped = 0
 
-    def bind(self, core: ConnectionCore, make_message: Callable[[api.ChannelMessage], object]) -> None:
+    def bind(self, core: ConnectionCore, make_message: Callable[..., object]) -> None:
         """Connect to the client's core and message factory (the gateway needs :meth:`on_push` first)."""
         self._core = core
         self._make_message = make_message
@@ -84,6 +92,9 @@ class Inbound:
             if raw is not None:  # the common case, without an Envelope around the message
                 self.pushes_decoded += 1
                 if self._is_replay(raw):
+                    return
+                if self.catchup is not None:
+                    self.catchup.push(raw)  # delivered now, held while catching up, or dropped
                     return
                 if self._ignore_own_messages and raw.sender_id == self._core.user_id:
                     self.own_messages_dropped += 1
@@ -112,6 +123,9 @@ class Inbound:
             message = envelope.channel_message
             if self._is_replay(message):
                 return
+            if self.catchup is not None and message is not None:
+                self.catchup.push(message)
+                return
             if self._ignore_own_messages and message is not None and message.sender_id == self._core.user_id:
                 self.own_messages_dropped += 1
                 return
@@ -123,6 +137,19 @@ class Inbound:
             log.warning("skipped a bad %s push (%d bytes): %r", kind, len(data), exc)
             self.on_protocol_error(
                 ProtocolError(f"could not deliver {kind}: {type(exc).__name__}"), len(data)
+            )
+
+    def deliver_message(self, raw: api.ChannelMessage, caught_up: bool) -> None:
+        """The catch-up engine's delivery of a chat message, live or *caught_up*, to the hub."""
+        if self._ignore_own_messages and raw.sender_id == self._core.user_id:
+            self.own_messages_dropped += 1
+            return
+        try:
+            self._core.hub.publish(_CHANNEL_MESSAGE_KIND, self._make_message(raw, caught_up=caught_up))
+        except Exception as exc:
+            log.warning("skipped a bad channel_message (message %d): %r", raw.message_id, exc)
+            self.on_protocol_error(
+                ProtocolError(f"could not deliver channel_message: {type(exc).__name__}"), 0
             )
 
     def _is_replay(self, message: api.ChannelMessage | None) -> bool:

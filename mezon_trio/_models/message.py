@@ -117,13 +117,26 @@ class Message:
         raw: the pushed message.
         services: the services of the client that received it, used by ``reply``/``update``/
             ``delete``/``react`` (``None`` for a detached message).
+        caught_up: it came from the channel's history, not from a push (see :attr:`caught_up`).
     """
 
-    __slots__ = ("_attachments", "_content", "_mentions", "_raw", "_reactions", "_references", "_services")
+    __slots__ = (
+        "_attachments",
+        "_caught_up",
+        "_content",
+        "_mentions",
+        "_raw",
+        "_reactions",
+        "_references",
+        "_services",
+    )
 
-    def __init__(self, raw: api.ChannelMessage, *, services: Services | None = None) -> None:
+    def __init__(
+        self, raw: api.ChannelMessage, *, services: Services | None = None, caught_up: bool = False
+    ) -> None:
         self._raw = raw
         self._services = services
+        self._caught_up = caught_up
         self._content: dict[str, Any] | None = None
         self._mentions: tuple[api.MessageMention, ...] | None = None
         self._attachments: tuple[api.MessageAttachment, ...] | None = None
@@ -144,6 +157,13 @@ class Message:
     def raw(self) -> api.ChannelMessage:
         """The generated ``api.ChannelMessage`` (do not mutate it)."""
         return self._raw
+
+    @property
+    def caught_up(self) -> bool:
+        """True when the client fetched it from the channel's history instead of receiving it
+        pushed: it was posted while the bot was disconnected or stopped, or while this
+        subscriber was too far behind (its buffer full)."""
+        return self._caught_up
 
     @property
     def id(self) -> int:

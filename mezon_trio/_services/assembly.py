@@ -6,16 +6,20 @@ inbound path for every push, the inbound path needs the core, and entities need 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import final
+from typing import TypeVar, final
 
+import betterproto2
 import trio
 
+from .._catchup import CatchUp, RateBudget
 from .._connection.config import ClientConfig
 from .._connection.core import ConnectionCore
-from .._connection.lifecycle import Runner
+from .._connection.lifecycle import Runner, TaskStarter
 from .._connection.rawapi import RawApi
 from .._connection.supervisor import Supervisor
+from .._dispatch.catchup import CatchUpTasks, refill_factory
 from .._dispatch.inbound import Inbound
 from .._session import SessionManager
 from .._streams import EventHub
@@ -31,6 +35,8 @@ from .tokens import TokenTransfers
 
 __all__ = ["Parts", "assemble"]
 
+M = TypeVar("M", bound=betterproto2.Message)
+
 
 @final
 @dataclass(frozen=True, slots=True)
@@ -45,6 +51,16 @@ class Parts:
     raw: RawApi
 
 
+class _LateRpc:
+    """``rpc`` of a core built after the hub that needs it."""
+
+    def __init__(self, core: Callable[[], ConnectionCore]) -> None:
+        self._core = core
+
+    async def rpc(self, method: str, request: betterproto2.Message, response_type: type[M]) -> M:
+        return await self._core().rpc(method, request, response_type)
+
+
 def assemble(config: ClientConfig) -> Parts:
     """Build every piece of a client from *config* (no I/O, no task started)."""
     rest = RestClient(
@@ -57,7 +73,21 @@ def assemble(config: ClientConfig) -> Parts:
     )
     session = SessionManager(rest, config.client_id, config.api_key, use_ssl=config.use_ssl)
     services: Services
-    hub = EventHub(message_factory=lambda raw: services.directory.make_message(raw))
+    core: ConnectionCore
+    catch_up = config.catch_up
+    history_budget = RateBudget(concurrency=catch_up.concurrency if catch_up is not None else 2)
+    hub = EventHub(
+        message_factory=lambda raw: services.directory.make_message(raw),
+        refill_factory=(
+            refill_factory(
+                _LateRpc(lambda: core),
+                history_budget,
+                lambda raw, caught_up: services.directory.make_message(raw, caught_up=caught_up),
+            )
+            if catch_up is not None
+            else None
+        ),
+    )
     inbound = Inbound(ignore_own_messages=config.ignore_own_messages)
     gateway = Gateway(
         timeout=config.timeout,
@@ -95,10 +125,15 @@ def assemble(config: ClientConfig) -> Parts:
     async def start_joins(nursery: trio.Nursery) -> None:
         await nursery.start(inbound.run_internal_joins, name="mezon-internal-joins")
 
-    runner = Runner(
-        core,
-        supervisor,
-        close_timeout=config.close_timeout,
-        starters=[start_joins, features.start_agent_events],
-    )
+    starters: list[TaskStarter] = [start_joins, features.start_agent_events]
+    if catch_up is not None:
+        engine = CatchUp(
+            core, inbound.deliver_message, config=catch_up, store=config.cursor_store, budget=history_budget
+        )
+        inbound.catchup = engine
+        tasks = CatchUpTasks(core, engine, lambda: directory.dm_channel_ids)
+        supervisor.on_socket_closed.append(tasks.on_socket_closed)
+        supervisor.on_ready.append(tasks.on_ready)
+        starters.append(tasks.start)
+    runner = Runner(core, supervisor, close_timeout=config.close_timeout, starters=starters)
     return Parts(core, services, inbound, supervisor, runner, RawApi(core))

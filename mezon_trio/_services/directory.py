@@ -104,9 +104,10 @@ class DirectoryService:
 
     # ------------------------------------------------------------------ hot path
 
-    def make_message(self, raw: api.ChannelMessage) -> Message:
-        """A pushed chat message as a :class:`Message`, with the caches refreshed (no I/O)."""
-        message = Message(raw, services=self._services)
+    def make_message(self, raw: api.ChannelMessage, *, caught_up: bool = False) -> Message:
+        """A chat message as a :class:`Message` (pushed, or *caught_up* from history), with the
+        caches refreshed (no I/O)."""
+        message = Message(raw, services=self._services, caught_up=caught_up)
         self.observe_message(message)
         return message
 

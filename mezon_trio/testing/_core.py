@@ -90,6 +90,7 @@ class SandboxCore:
         self._api_buckets: dict[int, TokenBucket] = {}
         self._ephemeral: dict[int, tuple[int, list[int]]] = {}  # id -> (channel id, receivers)
         self.follows: dict[int, set[int]] = {}
+        self.held_offline: dict[int, float] = {}  # user id -> until (trio time): timed holds
         self.features = FeatureState()  # uploads, agent streams, media plays, polls
 
     # ------------------------------------------------------------------ urls
@@ -228,6 +229,18 @@ class SandboxCore:
     async def wait_disconnected(self, user_id: int | None = None) -> None:
         while self.connection_count(user_id):
             await self._conn_changed.wait()
+
+    def refuses_socket(self, user_id: int) -> bool:
+        """Whether *user_id* is held offline (see ``Sandbox.hold_offline``)."""
+        if user_id in self.faults.offline_users:
+            return True
+        until = self.held_offline.get(user_id)
+        if until is None:
+            return False
+        if trio.current_time() < until:
+            return True
+        del self.held_offline[user_id]
+        return False
 
     def online(self, user_id: int) -> bool:
         return any(c.user_id == user_id for c in self.connections)

@@ -140,8 +140,8 @@ class Gateway:
             core.recorder.add(0, "ws", "connect_rejected", 0, {"path": url.path, **query})
             await request.reject(401, body=b'{"code":16,"message":"invalid or expired session token"}')
             return None
-        if user.id in core.faults.offline_users:  # held offline by a test or the console
-            core.recorder.add(user.id, "ws", "connect_rejected", 0, {"path": url.path, **query})
+        if core.refuses_socket(user.id):  # held offline by a test or the console
+            core.recorder.add(user.id, "ws", "connect_refused", 0, query)
             await request.reject(503, body=b'{"code":14,"message":"held offline by the sandbox"}')
             return None
         subprotocol = "protobuf" if "protobuf" in request.proposed_subprotocols else None

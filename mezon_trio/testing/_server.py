@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, final
 
@@ -404,6 +405,19 @@ class Sandbox:
             conn.request_close(code, reason)
         return len(conns)
 
+    def release_offline(self, user_id: int) -> None:
+        """Accept *user_id*'s sockets again (its client reconnects at its next attempt)."""
+        self.hold_offline(user_id, False)
+
+    @contextmanager
+    def offline(self, user_id: int) -> Iterator[None]:
+        """``with sb.offline(bot_id): ...``: :meth:`hold_offline` for the block."""
+        self.hold_offline(user_id)
+        try:
+            yield
+        finally:
+            self.release_offline(user_id)
+
     async def click_button(
         self, user_id: int, message_id: int, button_id: str, extra_data: str = "{}"
     ) -> rt.MessageButtonClicked:
@@ -466,13 +480,20 @@ class Sandbox:
         )
         return await self._core.delete_message(user_id, remove)
 
-    def hold_offline(self, user_id: int, offline: bool = True) -> int:
-        """Keep *user_id* offline (drop its sockets abruptly, refuse upgrades with 503) or let it
-        back (``offline=False``). Returns how many sockets were dropped."""
+    def hold_offline(self, user_id: int, offline: bool = True, *, seconds: float | None = None) -> int:
+        """Keep *user_id* offline (drop its sockets abruptly, refuse upgrades with 503), for
+        *seconds* when given, or let it back (``offline=False``; see also :meth:`offline`).
+        Other users keep posting and the history keeps growing; the REST API still answers it.
+        Returns how many sockets were dropped."""
+        core = self._core
         if not offline:
-            self._core.faults.offline_users.discard(user_id)
+            core.faults.offline_users.discard(user_id)
+            core.held_offline.pop(user_id, None)
             return 0
-        self._core.faults.offline_users.add(user_id)
+        if seconds is None:
+            core.faults.offline_users.add(user_id)
+        else:
+            core.held_offline[user_id] = trio.current_time() + seconds
         return self.drop_connections(user_id)
 
     def fail_next(

@@ -217,7 +217,7 @@ async def test_slow_subscriber_does_not_stop_heartbeats_or_others(
 ) -> None:
     with trio.fail_after(300):
         async with open_sandbox(in_memory=True) as sb, MezonClient(**client_kwargs(sb)) as client:
-            slow = client.channel_messages(buffer=4)  # never read until the end
+            slow = client.channel_messages(buffer=4, overflow="close")  # never read until the end
             fast = client.channel_messages(buffer=100)
             pings_before = len([r for r in sb.received if r.kind == "ping"])
             for i in range(50):

@@ -155,21 +155,22 @@ async def test_a_subscriber_that_never_reads_stays_bounded(scale: Scale, figures
     chunk = 2_000
     with trio.fail_after(scale.pick(120, 600)):
         async with open_sandbox() as sb, MezonClient(**client_kwargs(sb)) as client:
-            # Never read: default policy (closes at overflow), drop_oldest, a stuck handler.
-            stuck_close = client.channel_messages()
+            # Never read: "close" (closes at overflow), drop_oldest, a stuck handler (drop_newest).
+            # (The default of both is "refill" now; tests/catchup covers it.)
+            stuck_close = client.channel_messages(overflow="close")
             stuck_drop = client.subscribe(Events.CHANNEL_MESSAGE, overflow="drop_oldest", buffer=256)
             never = trio.Event()
 
             async def stuck_handler(_: object) -> None:
                 await never.wait()
 
-            client.on(Events.CHANNEL_MESSAGE, stuck_handler)
+            client.on(Events.CHANNEL_MESSAGE, stuck_handler, overflow="drop_newest")
             delivered = 0
             done = trio.Event()
 
             async def reader() -> None:  # one healthy reader, to know when the flood arrived
                 nonlocal delivered
-                async with client.channel_messages(buffer=chunk * 2) as messages:
+                async with client.channel_messages(buffer=chunk * 2, overflow="close") as messages:
                     async for _ in messages:
                         delivered += 1
                         if delivered == total:
