@@ -1,27 +1,57 @@
-"""Event names and event records.
+"""Typed events, event names and event records.
 
-Every server push is an :class:`~mezon_trio._proto.mezon.realtime.Envelope` whose one set
-``message`` variant names the event (docs/protocol.md §9.1).  :class:`Events` names all 99 variants
-by their field name, keeping the member names of the official SDK (``Events.CHANNEL_MESSAGE``,
-``Events.TOKEN_SEND``, ``Events.QUICK_MENU``...; §9.3) and naming every other variant by its field
-name in upper case (``Events.CHANNEL_PRESENCE_EVENT``).  The client adds lifecycle events
-(``ready``, ``connected``, ``disconnected``, ``reconnecting``, ``reconnected``) and two error
-reports (``handler_error``, ``protocol_error``), whose payloads are the frozen records below.
+**Typed events** are what applications subscribe to: frozen, slotted classes with plain Python
+fields and the value models of :mod:`mezon_trio.models`, one per thing a bot reacts to::
 
-Payloads: a variant's payload is the generated message of that field (e.g.
-``rt.MessageButtonClicked``), except ``channel_message``, delivered as :class:`mezon_trio.models.Message`.
-:data:`PAYLOAD_TYPES` maps each event to its payload class.
+    async with client.stream(MessageCreated) as messages:
+        async for event in messages:          # event: MessageCreated
+            print(event.message.text)
 
-Streams (``client.subscribe(...)``) yield :class:`Event` records; the statistics of a hub are
-:class:`HubStatistics`.  Overflow policies (:data:`Overflow`) are documented in
-:mod:`mezon_trio._streams` and repeated here:
+=====================================================  ============================================
+messages                                               :class:`MessageCreated`, :class:`MessageEdited`,
+                                                       :class:`MessageDeleted` (split by the chat
+                                                       message's ``code``, docs/protocol.md §5.12)
+reactions                                              :class:`ReactionAdded`, :class:`ReactionRemoved`
+components and menus                                   :class:`ButtonClicked` (:class:`FormSubmitted`
+                                                       for a form's button), :class:`DropdownSelected`,
+                                                       :class:`QuickMenuAction`
+tokens                                                 :class:`TokensReceived`, :class:`CoffeeGiven`
+channels                                               :class:`ChannelCreated`, :class:`ChannelUpdated`,
+                                                       :class:`ChannelDeleted`
+membership                                             :class:`UserAddedToChannel`,
+                                                       :class:`UserRemovedFromChannel`,
+                                                       :class:`UserAddedToClan`,
+                                                       :class:`UserRemovedFromClan`
+roles, clan events, notifications                      :class:`RoleChanged`, :class:`RoleAssigned`,
+                                                       :class:`ClanEventCreated`, :class:`Notification`
+voice                                                  :class:`VoiceStarted`, :class:`VoiceEnded`,
+                                                       :class:`VoiceJoined`, :class:`VoiceLeft`
+lifecycle                                              :class:`Connected`, :class:`Disconnected`,
+                                                       :class:`Reconnecting`, :class:`Reconnected`,
+                                                       :class:`Ready`, :class:`SessionRefreshed`,
+                                                       :class:`HandlerError`, :class:`ProtocolErrorEvent`
+=====================================================  ============================================
+
+Every other ``Envelope`` variant is a raw event (:mod:`mezon_trio.raw`).  A typed event is made
+from the wire payload in the subscriber's task, when it receives it; the chat message inside
+``MessageCreated`` decodes its content and lists on first access.
+
+**Event names** (:class:`Events`, compat): every server push is an ``Envelope`` whose one set
+``message`` variant names the event (docs/protocol.md §9.1).  :class:`Events` names all 99
+variants by their field name, keeping the member names of the official SDK
+(``Events.CHANNEL_MESSAGE``, ``Events.TOKEN_SEND``...; §9.3), plus the client's lifecycle and
+error names.  Subscribing by name yields the payloads (the generated message of that field,
+except ``channel_message``: a :class:`mezon_trio.models.Message`; :data:`PAYLOAD_TYPES`) or
+:class:`Event` records for several names.
+
+Overflow policies (:data:`Overflow`) are documented in :mod:`mezon_trio._streams` and repeated here:
 
 * ``"close"`` (default for streams): when a subscriber's buffer is full, its subscription ends.
-  The iterator first yields every buffered event, then raises :class:`~mezon_trio.errors.StreamOverflow`.
+  It first yields every buffered event, then raises :class:`~mezon_trio.errors.StreamOverflow`.
   Nothing is dropped silently.
 * ``"drop_oldest"``: the oldest buffered event makes room for the new one; counted in ``dropped``.
 * ``"drop_newest"``: the new event is discarded; counted in ``dropped`` (default for ``on()`` handlers,
-  which also log a warning and report a ``handler_error``).
+  which also log a warning and report a :class:`HandlerError`).
 """
 
 from __future__ import annotations
@@ -33,26 +63,98 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Generic, Literal, NamedTuple, TypeAlias, TypeVar, cast, final
 
+from ._events.base import BaseEvent, Selector
+from ._events.directory import (
+    ChannelCreated,
+    ChannelDeleted,
+    ChannelUpdated,
+    ClanEventCreated,
+    Notification,
+    RoleAssigned,
+    RoleChanged,
+    UserAddedToChannel,
+    UserAddedToClan,
+    UserRemovedFromChannel,
+    UserRemovedFromClan,
+)
+from ._events.interactions import (
+    JSON,
+    ButtonClicked,
+    CoffeeGiven,
+    DropdownSelected,
+    FormSubmitted,
+    QuickMenuAction,
+    TokensReceived,
+)
+from ._events.lifecycle import (
+    Connected,
+    Disconnected,
+    HandlerError,
+    ProtocolErrorEvent,
+    Ready,
+    Reconnected,
+    Reconnecting,
+    SessionRefreshed,
+)
+from ._events.messages import (
+    MessageCreated,
+    MessageDeleted,
+    MessageEdited,
+    ReactionAdded,
+    ReactionRemoved,
+    message_event,
+)
+from ._events.voice import VoiceEnded, VoiceJoined, VoiceLeft, VoiceStarted
 from ._proto.mezon import realtime as _rt
-from .errors import ProtocolError
 from .models import Message
 
 __all__ = [
+    "JSON",
     "LIFECYCLE_EVENTS",
     "PAYLOAD_TYPES",
     "VARIANT_FIELD_NUMBERS",
+    "BaseEvent",
+    "ButtonClicked",
+    "ChannelCreated",
+    "ChannelDeleted",
+    "ChannelUpdated",
+    "ClanEventCreated",
+    "CoffeeGiven",
     "Connected",
     "Disconnected",
+    "DropdownSelected",
     "Event",
     "Events",
+    "FormSubmitted",
     "HandlerError",
     "HubStatistics",
+    "MessageCreated",
+    "MessageDeleted",
+    "MessageEdited",
+    "Notification",
     "Overflow",
     "ProtocolErrorEvent",
+    "QuickMenuAction",
+    "ReactionAdded",
+    "ReactionRemoved",
     "Ready",
     "Reconnected",
     "Reconnecting",
+    "RoleAssigned",
+    "RoleChanged",
+    "Selector",
+    "SessionRefreshed",
     "SubscriptionStatistics",
+    "TokensReceived",
+    "UserAddedToChannel",
+    "UserAddedToClan",
+    "UserRemovedFromChannel",
+    "UserRemovedFromClan",
+    "VoiceEnded",
+    "VoiceJoined",
+    "VoiceLeft",
+    "VoiceStarted",
+    "message_event",
 ]
 
 T_co = TypeVar("T_co", covariant=True)
@@ -216,78 +318,6 @@ class Event(NamedTuple, Generic[T_co]):
 
     kind: str
     payload: T_co
-
-
-@final
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Ready:
-    """The client is authenticated, connected and has joined its clans."""
-
-    user_id: int
-    clan_ids: tuple[int, ...]
-
-
-@final
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Connected:
-    """The socket is open (``attempt`` is 0 for the first connection)."""
-
-    attempt: int
-
-
-@final
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Disconnected:
-    """The socket closed; ``intentional`` is True when the application closed it."""
-
-    code: int | None
-    reason: str
-    error: BaseException | None
-    intentional: bool
-
-
-@final
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Reconnecting:
-    """Reconnect attempt ``attempt`` (1-based) starts after ``delay`` seconds."""
-
-    attempt: int
-    delay: float
-
-
-@final
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Reconnected:
-    """The connection is back after ``attempt`` attempts and ``downtime`` seconds."""
-
-    attempt: int
-    downtime: float
-
-
-@final
-@dataclass(frozen=True, kw_only=True, slots=True)
-class HandlerError:
-    """An ``on()`` handler raised (or fell behind and events were dropped).
-
-    Attributes:
-        event: the event name the handler was registered for.
-        handler: the handler's qualified name.
-        error: the exception it raised; a :class:`~mezon_trio.errors.StreamOverflow`
-            (with ``dropped``) when events were dropped because the handler fell behind.
-    """
-
-    event: str
-    handler: str
-    error: Exception
-
-
-@final
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ProtocolErrorEvent:
-    """A received frame could not be decoded and was skipped."""
-
-    error: ProtocolError
-    frame_size: int
 
 
 @final
