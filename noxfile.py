@@ -42,9 +42,14 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on mezon_trio (generated code excluded)."""
+    """mypy --strict on mezon_trio (generated code excluded), then on the type tests.
+
+    tests/type_tests/check_*.py pin inferred types with ``assert_type``; the cases that must fail
+    to type-check run as pytest tests (tests/type_tests/test_type_errors.py).
+    """
     session.install("-e", ".[dev]")
     session.run("mypy")
+    session.run("mypy", "tests/type_tests")
 
 
 @nox.session

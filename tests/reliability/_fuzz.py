@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 import betterproto2
+import trio
 
 from mezon_trio import Events, MezonClient
 from mezon_trio._proto.mezon import api
@@ -356,8 +357,9 @@ class ReceiveHarness:
     (``Gateway._on_frame``: 0xFF routing and chunk reassembly, the cid/variant
     peek, replies to pending requests, pushes) and, for pushes, the client's
     ``_on_push`` (skip or decode, the replay filter, internal handling, the
-    hub).  One subscription to every variant reads every ``Message`` property
-    inside its filter (synchronously, in the publisher), like a consumer would.
+    hub).  One subscription to every variant is drained after each frame
+    (``receive_nowait``, synchronously) and its filter reads every ``Message``
+    property, like a consumer would.
     Eight 0xFF requests stay pending so chunk sequences reach the assembler.
     """
 
@@ -368,7 +370,9 @@ class ReceiveHarness:
         self.delivered: collections.Counter[str] = collections.Counter()
         self.raw_answers: collections.Counter[str] = collections.Counter()
         kinds = [*VARIANT_FIELD_NUMBERS, Events.PROTOCOL_ERROR]
-        self.subscription = self.client.subscribe(*kinds, buffer=1, overflow="drop_newest", filter=self._read)
+        self.subscription = self.client.subscribe(
+            *kinds, buffer=64, overflow="drop_newest", filter=self._read
+        )
         self._pending: dict[int, _Waiter] = {}
         self._arm()
 
@@ -405,6 +409,11 @@ class ReceiveHarness:
 
     def feed(self, frame: bytes) -> None:
         self.gateway._on_frame(frame)
+        while True:  # the filter reads each event and keeps none
+            try:
+                self.subscription.receive_nowait()
+            except trio.WouldBlock:
+                break
         self._arm()
 
 
