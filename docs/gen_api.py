@@ -22,6 +22,7 @@ MODULES = (
     "mezon_trio",
     "mezon_trio.errors",
     "mezon_trio.events",
+    "mezon_trio.raw",
     "mezon_trio.models",
     "mezon_trio.content",
     "mezon_trio.bot",

@@ -49,21 +49,58 @@ EXPECTED: dict[str, set[str]] = {
         "UnknownCommand",
     },
     "mezon_trio.events": {
+        "BaseEvent",
+        "ButtonClicked",
+        "ChannelCreated",
+        "ChannelDeleted",
+        "ChannelUpdated",
+        "ClanEventCreated",
+        "CoffeeGiven",
         "Connected",
         "Disconnected",
+        "DropdownSelected",
         "Event",
         "Events",
+        "FormSubmitted",
         "HandlerError",
         "HubStatistics",
+        "JSON",
         "LIFECYCLE_EVENTS",
+        "MessageCreated",
+        "MessageDeleted",
+        "MessageEdited",
+        "Notification",
         "Overflow",
         "PAYLOAD_TYPES",
         "ProtocolErrorEvent",
+        "QuickMenuAction",
+        "ReactionAdded",
+        "ReactionRemoved",
         "Ready",
         "Reconnected",
         "Reconnecting",
+        "RoleAssigned",
+        "RoleChanged",
+        "Selector",
+        "SessionRefreshed",
         "SubscriptionStatistics",
+        "TokensReceived",
+        "UserAddedToChannel",
+        "UserAddedToClan",
+        "UserRemovedFromChannel",
+        "UserRemovedFromClan",
         "VARIANT_FIELD_NUMBERS",
+        "VoiceEnded",
+        "VoiceJoined",
+        "VoiceLeft",
+        "VoiceStarted",
+        "message_event",
+    },
+    "mezon_trio.raw": {
+        "RawEvent",
+        "of",
+        "of_kind",
+        "variant_names",
     },
     "mezon_trio.models": {
         "AddTxResponse",
@@ -177,7 +214,7 @@ def test_private_modules_stay_private() -> None:
     import mezon_trio
 
     public = {m.name for m in pkgutil.iter_modules(mezon_trio.__path__) if not m.name.startswith("_")}
-    assert public == {"bot", "content", "errors", "events", "models", "testing"}
+    assert public == {"bot", "content", "errors", "events", "models", "raw", "testing"}
 
 
 def test_errors_form_one_tree() -> None:
