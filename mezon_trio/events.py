@@ -4,7 +4,7 @@
 fields and the value models of :mod:`mezon_trio.models`, one per thing a bot reacts to::
 
     async with client.stream(MessageCreated) as messages:
-        async for event in messages:          # event: MessageCreated
+        async for event in messages:  # event: MessageCreated
             print(event.message.text)
 
 =====================================================  ============================================

@@ -12,7 +12,7 @@ with it.
     from mezon_trio._proto.mezon import realtime as rt
 
     async with client.stream(raw.of(rt.MessageTypingEvent)) as typing:
-        async for ev in typing:          # ev: RawEvent[rt.MessageTypingEvent]
+        async for ev in typing:  # ev: RawEvent[rt.MessageTypingEvent]
             print(ev.payload.sender_id, "is typing")
 
 ``raw.of(cls)`` selects the variant whose payload is *cls*; ``raw.of_kind(name)`` selects one by
