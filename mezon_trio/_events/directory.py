@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import final
 
+from .._models.proto import channel_info_from_proto, role_from_proto, user_profile_from_proto
 from .._models.values import ChannelInfo, Role, UserProfile, _int_id
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
@@ -247,13 +248,13 @@ def _user_added_to_channel(kind: str, p: object) -> UserAddedToChannel | None:
         return None
     desc = p.channel_desc
     channel = (
-        ChannelInfo.from_proto(desc) if desc is not None else ChannelInfo(channel_id=0, clan_id=p.clan_id)
+        channel_info_from_proto(desc) if desc is not None else ChannelInfo(channel_id=0, clan_id=p.clan_id)
     )
     return UserAddedToChannel(
         channel=channel,
-        users=tuple(UserProfile.from_proto(u) for u in p.users),
+        users=tuple(user_profile_from_proto(u) for u in p.users),
         clan_id=p.clan_id or channel.clan_id,
-        added_by=UserProfile.from_proto(p.caller) if p.caller is not None else None,
+        added_by=user_profile_from_proto(p.caller) if p.caller is not None else None,
         status=p.status,
         active=p.active,
         create_time_seconds=p.create_time_seconds,
@@ -274,7 +275,7 @@ def _user_removed_from_channel(kind: str, p: object) -> UserRemovedFromChannel |
 def _user_added_to_clan(kind: str, p: object) -> UserAddedToClan | None:
     if not isinstance(p, rt.AddClanUserEvent):
         return None
-    user = UserProfile.from_proto(p.user) if p.user is not None else UserProfile(user_id=0)
+    user = user_profile_from_proto(p.user) if p.user is not None else UserProfile(user_id=0)
     return UserAddedToClan(clan_id=p.clan_id, user=user, invited_by=_int_id(p.invitor))
 
 
@@ -288,7 +289,7 @@ def _role_changed(kind: str, p: object) -> RoleChanged | None:
     if not isinstance(p, rt.RoleEvent):
         return None
     return RoleChanged(
-        role=Role.from_proto(p.role) if p.role is not None else Role(id=0),
+        role=role_from_proto(p.role) if p.role is not None else Role(id=0),
         status=p.status,
         user_id=p.user_id,
         added_user_ids=tuple(p.user_add_ids),

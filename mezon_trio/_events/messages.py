@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import final
 
+from .._models.proto import reaction_from_proto
 from .._models.values import Reaction
 from .._proto.mezon import api
 from .._protocol.enums import DELETE_CODES, EDIT_CODES
@@ -145,13 +146,13 @@ def message_event(
 
 def _reaction_added(kind: str, payload: object) -> ReactionAdded | None:
     if isinstance(payload, api.MessageReaction) and not payload.action:
-        return ReactionAdded(reaction=Reaction.from_proto(payload))
+        return ReactionAdded(reaction=reaction_from_proto(payload))
     return None
 
 
 def _reaction_removed(kind: str, payload: object) -> ReactionRemoved | None:
     if isinstance(payload, api.MessageReaction) and payload.action:
-        return ReactionRemoved(reaction=Reaction.from_proto(payload))
+        return ReactionRemoved(reaction=reaction_from_proto(payload))
     return None
 
 

@@ -1,8 +1,9 @@
 """The value models: one frozen, slotted class per concept, with plain Python fields.
 
 These are the types the content builders take, entities return, send methods accept and typed
-events carry (exported from :mod:`mezon_trio.models`).  Each converts to and from its generated
-protobuf message with ``to_proto()`` / ``from_proto()``; ids are ``int``, repeated fields
+events carry (exported from :mod:`mezon_trio.models`).  The conversions to and from the generated
+protobuf messages are functions of :mod:`mezon_trio._models.proto` (no public signature here
+names a generated type); ids are ``int``, repeated fields
 tuples, and the ``mode`` / ``code`` / channel-type fields are the open enums of
 :mod:`mezon_trio._protocol.enums` (an unnamed value becomes an ``UNKNOWN_<n>`` member, never an
 error).
@@ -20,14 +21,15 @@ The official SDK's ``Api*`` names are compat shims over these (``ApiMessageMenti
 from __future__ import annotations
 
 from dataclasses import KW_ONLY, dataclass
-from typing import Self, TypeVar, final
+from typing import TYPE_CHECKING, final
 
 from .._content.utf16 import py_index
 from .._content.wire import check_id, check_int32
-from .._proto.mezon import api
-from .._proto.mezon import realtime as rt
 from .._protocol.enums import ChannelType, FriendState, MessageCode, StreamMode, stream_mode_for_type
 from ..errors import ContentError
+
+if TYPE_CHECKING:
+    from .._proto.mezon import api
 
 __all__ = [
     "Attachment",
@@ -45,17 +47,6 @@ __all__ = [
     "UserProfile",
     "VoiceChannelUsers",
 ]
-
-_V = TypeVar("_V")
-
-
-def _unchecked(cls: type[_V], **fields: object) -> _V:
-    """Build a frozen slotted value without running ``__post_init__`` (for decoded server data)."""
-    obj = object.__new__(cls)
-    for name, value in fields.items():
-        object.__setattr__(obj, name, value)
-    return obj
-
 
 # --------------------------------------------------------------------------- message parts
 
@@ -104,33 +95,13 @@ class Mention:
         """
         return text[py_index(text, self.s) : py_index(text, self.e)]
 
+    # Transition: _models/official.py still calls these; phase 2 of issue 11 switches it to
+    # mezon_trio._models.proto and removes them (they name a generated type).
     def to_proto(self) -> api.MessageMention:
-        """The generated ``MessageMention`` (every wire field)."""
-        return api.MessageMention(
-            id=self.id,
-            user_id=self.user_id,
-            username=self.username,
-            role_id=self.role_id,
-            rolename=self.rolename,
-            create_time_seconds=self.create_time_seconds,
-            s=self.s,
-            e=self.e,
-        )
+        """The generated message (deprecated here: use ``mezon_trio._models.proto``)."""
+        from .proto import mention_to_proto
 
-    @classmethod
-    def from_proto(cls, message: api.MessageMention) -> Self:
-        """A received mention, as sent (not range-checked)."""
-        return _unchecked(
-            cls,
-            user_id=message.user_id,
-            username=message.username,
-            role_id=message.role_id,
-            rolename=message.rolename,
-            s=message.s,
-            e=message.e,
-            id=message.id,
-            create_time_seconds=message.create_time_seconds,
-        )
+        return mention_to_proto(self)
 
 
 @final
@@ -167,32 +138,10 @@ class Attachment:
             check_int32(getattr(self, name), name)
 
     def to_proto(self) -> api.MessageAttachment:
-        """The generated ``MessageAttachment`` (all eight fields)."""
-        return api.MessageAttachment(
-            filename=self.filename,
-            size=self.size,
-            url=self.url,
-            filetype=self.filetype,
-            width=self.width,
-            height=self.height,
-            thumbnail=self.thumbnail,
-            duration=self.duration,
-        )
+        """The generated message (transition, as :meth:`Mention.to_proto`)."""
+        from .proto import attachment_to_proto
 
-    @classmethod
-    def from_proto(cls, message: api.MessageAttachment) -> Self:
-        """A received attachment, as sent (not range-checked)."""
-        return _unchecked(
-            cls,
-            url=message.url,
-            filename=message.filename,
-            filetype=message.filetype,
-            size=message.size,
-            width=message.width,
-            height=message.height,
-            thumbnail=message.thumbnail,
-            duration=message.duration,
-        )
+        return attachment_to_proto(self)
 
 
 @final
@@ -220,47 +169,6 @@ class Reaction:
     id: int = 0
     emoji_recent_id: int = 0
 
-    def to_proto(self) -> api.MessageReaction:
-        return api.MessageReaction(
-            id=self.id,
-            emoji_id=self.emoji_id,
-            emoji=self.emoji,
-            sender_id=self.sender_id,
-            sender_name=self.sender_name,
-            sender_avatar=self.sender_avatar,
-            action=self.removed,
-            count=self.count,
-            channel_id=self.channel_id,
-            message_id=self.message_id,
-            clan_id=self.clan_id,
-            mode=int(self.mode),
-            message_sender_id=self.message_sender_id,
-            is_public=self.is_public,
-            topic_id=self.topic_id,
-            emoji_recent_id=self.emoji_recent_id,
-        )
-
-    @classmethod
-    def from_proto(cls, message: api.MessageReaction) -> Self:
-        return cls(
-            emoji=message.emoji,
-            emoji_id=message.emoji_id,
-            message_id=message.message_id,
-            channel_id=message.channel_id,
-            clan_id=message.clan_id,
-            mode=StreamMode(message.mode),
-            is_public=message.is_public,
-            sender_id=message.sender_id,
-            sender_name=message.sender_name,
-            sender_avatar=message.sender_avatar,
-            removed=message.action,
-            count=message.count,
-            message_sender_id=message.message_sender_id,
-            topic_id=message.topic_id,
-            id=message.id,
-            emoji_recent_id=message.emoji_recent_id,
-        )
-
 
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -277,35 +185,6 @@ class MessageRef:
     message_sender_avatar: str = ""
     message_sender_clan_nick: str = ""
     message_sender_display_name: str = ""
-
-    def to_proto(self) -> api.MessageRef:
-        return api.MessageRef(
-            message_id=self.message_id,
-            message_ref_id=self.message_ref_id,
-            content=self.content,
-            has_attachment=self.has_attachment,
-            ref_type=self.ref_type,
-            message_sender_id=self.message_sender_id,
-            message_sender_username=self.message_sender_username,
-            message_sender_avatar=self.message_sender_avatar,
-            message_sender_clan_nick=self.message_sender_clan_nick,
-            message_sender_display_name=self.message_sender_display_name,
-        )
-
-    @classmethod
-    def from_proto(cls, message: api.MessageRef) -> Self:
-        return cls(
-            message_ref_id=message.message_ref_id,
-            message_id=message.message_id,
-            content=message.content,
-            has_attachment=message.has_attachment,
-            ref_type=message.ref_type,
-            message_sender_id=message.message_sender_id,
-            message_sender_username=message.message_sender_username,
-            message_sender_avatar=message.message_sender_avatar,
-            message_sender_clan_nick=message.message_sender_clan_nick,
-            message_sender_display_name=message.message_sender_display_name,
-        )
 
 
 @final
@@ -331,40 +210,6 @@ class SendAck:
     clan_logo: str = ""
     category_name: str = ""
 
-    @classmethod
-    def from_proto(
-        cls, message: rt.ChannelMessageAck, *, clan_id: int = 0, mode: int = 2, is_public: bool = False
-    ) -> Self:
-        """The wire ack plus the request's routing fields."""
-        return cls(
-            message_id=message.message_id,
-            channel_id=message.channel_id,
-            clan_id=clan_id,
-            mode=StreamMode(mode),
-            is_public=is_public,
-            code=MessageCode(message.code),
-            username=message.username,
-            create_time_seconds=message.create_time_seconds,
-            update_time_seconds=message.update_time_seconds,
-            persistent=message.persistent,
-            clan_logo=message.clan_logo,
-            category_name=message.category_name,
-        )
-
-    def to_proto(self) -> rt.ChannelMessageAck:
-        """The wire ack (the routing fields are not part of it)."""
-        return rt.ChannelMessageAck(
-            channel_id=self.channel_id,
-            message_id=self.message_id,
-            code=int(self.code),
-            username=self.username,
-            create_time_seconds=self.create_time_seconds,
-            update_time_seconds=self.update_time_seconds,
-            persistent=self.persistent,
-            clan_logo=self.clan_logo,
-            category_name=self.category_name,
-        )
-
 
 # --------------------------------------------------------------------------- channels and clans
 
@@ -378,27 +223,6 @@ class MessageHeader:
     timestamp_seconds: int = 0
     sender_id: int = 0
     content: str = ""
-
-    @classmethod
-    def from_proto(cls, message: api.ChannelMessageHeader) -> Self:
-        return cls(
-            id=message.id,
-            timestamp_seconds=message.timestamp_seconds,
-            sender_id=message.sender_id,
-            content=message.content,
-        )
-
-    def to_proto(self) -> api.ChannelMessageHeader:
-        return api.ChannelMessageHeader(
-            id=self.id,
-            timestamp_seconds=self.timestamp_seconds,
-            sender_id=self.sender_id,
-            content=self.content,
-        )
-
-
-def _header(message: api.ChannelMessageHeader | None) -> MessageHeader | None:
-    return None if message is None else MessageHeader.from_proto(message)
 
 
 @final
@@ -452,42 +276,6 @@ class ChannelInfo:
         """True for a DM or a group DM."""
         return self.type in (ChannelType.CHANNEL_TYPE_DM, ChannelType.CHANNEL_TYPE_GROUP)
 
-    @classmethod
-    def from_proto(cls, message: api.ChannelDescription) -> Self:
-        return cls(
-            channel_id=message.channel_id,
-            clan_id=message.clan_id,
-            type=ChannelType(message.type or ChannelType.CHANNEL_TYPE_CHANNEL),
-            label=message.channel_label,
-            parent_id=message.parent_id,
-            category_id=message.category_id,
-            category_name=message.category_name,
-            creator_id=message.creator_id,
-            creator_name=message.creator_name,
-            private=message.channel_private != 0,
-            active=message.active,
-            topic=message.topic,
-            user_ids=tuple(message.user_ids),
-            usernames=tuple(message.usernames),
-            display_names=tuple(message.display_names),
-            avatars=tuple(message.avatars),
-            onlines=tuple(message.onlines),
-            last_sent_message=_header(message.last_sent_message),
-            last_seen_message=_header(message.last_seen_message),
-            last_pin_message=message.last_pin_message,
-            meeting_code=message.meeting_code,
-            count_mess_unread=message.count_mess_unread,
-            create_time_seconds=message.create_time_seconds,
-            update_time_seconds=message.update_time_seconds,
-            channel_avatar=message.channel_avatar,
-            clan_name=message.clan_name,
-            app_id=message.app_id,
-            is_mute=message.is_mute,
-            age_restricted=message.age_restricted,
-            e2ee=message.e2ee,
-            member_count=message.member_count,
-        )
-
 
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -513,29 +301,6 @@ class ClanInfo:
     prevent_anonymous: bool = False
     has_unread_message: bool = False
 
-    @classmethod
-    def from_proto(cls, message: api.ClanDesc) -> Self:
-        return cls(
-            clan_id=message.clan_id,
-            name=message.clan_name,
-            creator_id=message.creator_id,
-            logo=message.logo,
-            banner=message.banner,
-            status=message.status,
-            badge_count=message.badge_count,
-            welcome_channel_id=message.welcome_channel_id,
-            is_onboarding=message.is_onboarding,
-            onboarding_banner=message.onboarding_banner,
-            clan_order=message.clan_order,
-            is_community=message.is_community,
-            community_banner=message.community_banner,
-            description=message.description,
-            about=message.about,
-            short_url=message.short_url,
-            prevent_anonymous=message.prevent_anonymous,
-            has_unread_message=message.has_unread_message,
-        )
-
 
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -560,30 +325,6 @@ class Role:
     user_ids: tuple[int, ...] = ()
     permission_ids: tuple[int, ...] = ()
 
-    @classmethod
-    def from_proto(cls, message: api.Role) -> Self:
-        users = message.role_user_list.role_users if message.role_user_list is not None else []
-        perms = message.permission_list.permissions if message.permission_list is not None else []
-        return cls(
-            id=message.id,
-            clan_id=message.clan_id,
-            title=message.title,
-            color=message.color,
-            role_icon=message.role_icon,
-            slug=message.slug,
-            description=message.description,
-            creator_id=message.creator_id,
-            active=message.active,
-            display_online=message.display_online,
-            allow_mention=message.allow_mention,
-            role_channel_active=message.role_channel_active,
-            channel_ids=tuple(message.channel_ids),
-            max_level_permission=message.max_level_permission,
-            order_role=message.order_role,
-            user_ids=tuple(u.id for u in users),
-            permission_ids=tuple(p.id for p in perms),
-        )
-
 
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -599,31 +340,6 @@ class QuickMenu:
     action_msg: str = ""
     menu_type: int = 0
 
-    @classmethod
-    def from_proto(cls, message: api.QuickMenuAccess) -> Self:
-        return cls(
-            id=message.id,
-            bot_id=message.bot_id,
-            clan_id=message.clan_id,
-            channel_id=message.channel_id,
-            menu_name=message.menu_name,
-            background=message.background,
-            action_msg=message.action_msg,
-            menu_type=message.menu_type,
-        )
-
-    def to_proto(self) -> api.QuickMenuAccess:
-        return api.QuickMenuAccess(
-            id=self.id,
-            bot_id=self.bot_id,
-            clan_id=self.clan_id,
-            channel_id=self.channel_id,
-            menu_name=self.menu_name,
-            background=self.background,
-            action_msg=self.action_msg,
-            menu_type=self.menu_type,
-        )
-
 
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -634,15 +350,6 @@ class VoiceChannelUsers:
     user_ids: tuple[int, ...] = ()
     room_name: str = ""
     share_screen_ids: tuple[int, ...] = ()
-
-    @classmethod
-    def from_proto(cls, message: api.VoiceChannelUser) -> Self:
-        return cls(
-            channel_id=message.channel_id,
-            user_ids=tuple(_int_id(u) for u in message.user_ids),
-            room_name=message.room_name,
-            share_screen_ids=tuple(_int_id(u) for u in message.share_screen_ids),
-        )
 
 
 # --------------------------------------------------------------------------- users and friends
@@ -664,21 +371,6 @@ class UserProfile:
     joined_clans: tuple[int, ...] = ()
     create_time_seconds: int = 0
 
-    @classmethod
-    def from_proto(cls, message: rt.UserProfileRedis) -> Self:
-        return cls(
-            user_id=message.user_id,
-            username=message.username,
-            display_name=message.display_name,
-            avatar=message.avatar,
-            online=message.online,
-            is_bot=message.is_bot,
-            status=message.status,
-            user_status=message.user_status,
-            joined_clans=tuple(message.joined_clans),
-            create_time_seconds=message.create_time_second,
-        )
-
 
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -693,20 +385,6 @@ class Friend:
     state: FriendState = FriendState.FRIEND
     update_time_seconds: int = 0
     source_id: int = 0
-
-    @classmethod
-    def from_proto(cls, message: api.Friend) -> Self:
-        user = message.user or api.User()
-        return cls(
-            id=user.id,
-            username=user.username,
-            display_name=user.display_name,
-            avatar_url=user.avatar_url,
-            online=user.online,
-            state=FriendState(message.state),
-            update_time_seconds=message.update_time_seconds,
-            source_id=message.source_id,
-        )
 
 
 @final
