@@ -25,6 +25,9 @@ log = logging.getLogger("mezon_trio.client")
 T = TypeVar("T")
 
 
+_SKIP: Final = object()  # a buffered item that gives no event for this subscriber
+
+
 class _Owner(Protocol):
     def _detach(self, queue: _Queue, /) -> None: ...
 
@@ -280,26 +283,10 @@ class Subscription(trio.abc.ReceiveChannel[T]):
                     if queue.detached:
                         raise trio.ClosedResourceError("this subscription was closed") from None
                     raise trio.EndOfChannel from None
-                convert = self._convert
-                if convert is not None:
-                    converted = convert(item)
-                    if converted is None:
-                        continue
-                    if type(converted) is tuple:
-                        self._pending.extend(cast("tuple[T, ...]", converted[1:]))
-                        item = converted[0]
-                    else:
-                        item = converted
-            event = cast(T, item)
-            check = self._filter
-            if check is not None:
-                try:
-                    if not check(event):
-                        continue
-                except BaseException:
-                    self._hub._detach(queue)
-                    raise
-            return event
+                if self._convert is not None:
+                    item = self._converted(item)
+            if item is not _SKIP and (self._filter is None or self._accepts(item)):
+                return cast(T, item)
 
     def receive_nowait(self) -> T:
         """The next buffered event without waiting (no checkpoint).
@@ -323,26 +310,32 @@ class Subscription(trio.abc.ReceiveChannel[T]):
                     raise trio.EndOfChannel
                 item = queue.buf.popleft()
                 queue.delivered += 1
-                convert = self._convert
-                if convert is not None:
-                    converted = convert(item)
-                    if converted is None:
-                        continue
-                    if type(converted) is tuple:
-                        self._pending.extend(cast("tuple[T, ...]", converted[1:]))
-                        item = converted[0]
-                    else:
-                        item = converted
-            event = cast(T, item)
-            check = self._filter
-            if check is not None:
-                try:
-                    if not check(event):
-                        continue
-                except BaseException:
-                    self._hub._detach(queue)
-                    raise
-            return event
+                if self._convert is not None:
+                    item = self._converted(item)
+            if item is not _SKIP and (self._filter is None or self._accepts(item)):
+                return cast(T, item)
+
+    def _converted(self, item: object) -> object:
+        """The typed event of a buffered item (the rest of a multi-event push is kept); _SKIP if none."""
+        assert self._convert is not None
+        converted = self._convert(item)
+        if converted is None:
+            return _SKIP
+        if type(converted) is tuple:
+            self._pending.extend(cast("tuple[T, ...]", converted[1:]))
+            return converted[0]
+        return converted
+
+    def _accepts(self, item: object) -> bool:
+        """The user's filter (a filter that raises closes the subscription)."""
+        check = self._filter
+        if check is None:
+            return True
+        try:
+            return check(cast(T, item))
+        except BaseException:
+            self._hub._detach(self._queue)
+            raise
 
     async def aclose(self) -> None:
         """Unsubscribe now and discard buffered events (idempotent).

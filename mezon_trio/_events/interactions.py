@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeAlias, final
 
 from .._proto.mezon import api
@@ -142,17 +143,10 @@ class CoffeeGiven(BaseEvent):
 
 def _click(payload: rt.MessageButtonClicked) -> ButtonClicked:
     values = _form_values(payload.extra_data)
-    if values is not None:
-        return FormSubmitted(
-            button_id=payload.button_id,
-            message_id=payload.message_id,
-            channel_id=payload.channel_id,
-            user_id=payload.user_id,
-            sender_id=payload.sender_id,
-            extra_data=payload.extra_data,
-            values=values,
-        )
-    return ButtonClicked(
+    make: Callable[..., ButtonClicked] = (
+        ButtonClicked if values is None else partial(FormSubmitted, values=values)
+    )
+    return make(
         button_id=payload.button_id,
         message_id=payload.message_id,
         channel_id=payload.channel_id,

@@ -24,34 +24,8 @@ __all__ = ["MessageCreated", "MessageDeleted", "MessageEdited", "ReactionAdded",
 _NOT_NEW = EDIT_CODES | DELETE_CODES
 
 
-@final
 @dataclass(frozen=True, slots=True, kw_only=True)
-class MessageCreated(BaseEvent):
-    """A new message was posted (any code that neither edits nor deletes).
-
-    Attributes:
-        message: the message (``message.code`` tells chat from buzz, poll, ephemeral...).
-        caught_up: True when it was fetched from history after a reconnect rather than pushed.
-    """
-
-    message: Message
-    caught_up: bool = False
-
-
-@final
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MessageEdited(BaseEvent):
-    """A message was edited; ``message`` is its new version (same id)."""
-
-    message: Message
-    caught_up: bool = False
-
-
-@final
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MessageDeleted(BaseEvent):
-    """A message was deleted; ``message`` carries its ids (its content is usually empty)."""
-
+class _MessageEvent(BaseEvent):
     message: Message
     caught_up: bool = False
 
@@ -66,9 +40,29 @@ class MessageDeleted(BaseEvent):
 
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ReactionAdded(BaseEvent):
-    """Someone reacted to a message (``reaction.sender_id`` is who)."""
+class MessageCreated(_MessageEvent):
+    """A new message was posted (any code that neither edits nor deletes).
 
+    Attributes:
+        message: the message (``message.code`` tells chat from buzz, poll, ephemeral...).
+        caught_up: True when it was fetched from history after a reconnect rather than pushed.
+    """
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageEdited(_MessageEvent):
+    """A message was edited; ``message`` is its new version (same id)."""
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageDeleted(_MessageEvent):
+    """A message was deleted; ``message`` carries its ids (its content is usually empty)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _ReactionEvent(BaseEvent):
     reaction: Reaction
 
     @property
@@ -81,7 +75,7 @@ class ReactionAdded(BaseEvent):
 
     @property
     def user_id(self) -> int:
-        """Who reacted."""
+        """Who reacted (or took the reaction back)."""
         return self.reaction.sender_id
 
     @property
@@ -91,27 +85,14 @@ class ReactionAdded(BaseEvent):
 
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ReactionRemoved(BaseEvent):
-    """Someone took a reaction back (``reaction.sender_id`` is who)."""
+class ReactionAdded(_ReactionEvent):
+    """Someone reacted to a message (:attr:`user_id` is who)."""
 
-    reaction: Reaction
 
-    @property
-    def message_id(self) -> int:
-        return self.reaction.message_id
-
-    @property
-    def channel_id(self) -> int:
-        return self.reaction.channel_id
-
-    @property
-    def user_id(self) -> int:
-        """Who took the reaction back."""
-        return self.reaction.sender_id
-
-    @property
-    def emoji(self) -> str:
-        return self.reaction.emoji
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReactionRemoved(_ReactionEvent):
+    """Someone took a reaction back (:attr:`user_id` is who)."""
 
 
 def _created(kind: str, payload: object) -> MessageCreated | None:
