@@ -49,7 +49,8 @@ import betterproto2
 import trio
 
 from ._events.base import BaseEvent, Selector, selector_of
-from ._events.lifecycle import callable_name
+from ._events.lifecycle import HandlerError, callable_name
+from ._events.names import VARIANT_FIELD_NUMBERS, Event, Events, HubStatistics, Overflow
 from ._proto.mezon import api
 from ._proto.mezon import realtime as rt
 from ._subscription import (
@@ -63,14 +64,6 @@ from ._subscription import (
     _Typed,
 )
 from .errors import ClientClosed, ConfigurationError, StreamOverflow
-from .events import (
-    VARIANT_FIELD_NUMBERS,
-    Event,
-    Events,
-    HandlerError,
-    HubStatistics,
-    Overflow,
-)
 from .models import Message
 
 if TYPE_CHECKING:

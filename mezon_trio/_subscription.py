@@ -15,8 +15,8 @@ from typing import Any, Final, Protocol, TypeVar, cast, final, get_args
 import trio
 
 from ._events.base import BaseEvent, Selector, selector_of
+from ._events.names import Event, Events, Overflow, SubscriptionStatistics
 from .errors import ConfigurationError, StreamOverflow
-from .events import Event, Events, Overflow, SubscriptionStatistics
 
 __all__ = ["Subscription"]
 

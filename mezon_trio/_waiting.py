@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, final, overlo
 import trio
 
 from ._events.base import BaseEvent, Selector
+from ._events.names import Events, Overflow
 from .errors import ClientClosed, ConfigurationError
-from .events import Events, Overflow
 
 if TYPE_CHECKING:
     from ._streams import Subscription

@@ -83,6 +83,7 @@ EXPECTED: dict[str, set[str]] = {
         "RoleChanged",
         "Selector",
         "SessionRefreshed",
+        "Subscription",
         "SubscriptionStatistics",
         "TokensReceived",
         "UserAddedToChannel",
@@ -94,6 +95,7 @@ EXPECTED: dict[str, set[str]] = {
         "VoiceJoined",
         "VoiceLeft",
         "VoiceStarted",
+        "Waiter",
         "message_event",
     },
     "mezon_trio.raw": {
