@@ -77,12 +77,10 @@ class Driver:
         async with client:
             elapsed = time.perf_counter() - t0
             self.client = client
-            async with trio.open_nursery() as nursery:
-                sub = client.channel_messages()
+            async with client.channel_messages() as sub, trio.open_nursery() as nursery:
                 nursery.start_soon(self.consume, sub)
                 task_status.started(elapsed)
                 await self._logout.wait()
-                sub.close()
                 nursery.cancel_scope.cancel()
         self.client = None
         self._closed.set()
