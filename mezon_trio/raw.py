@@ -17,6 +17,8 @@ with it.
 
 ``raw.of(cls)`` selects the variant whose payload is *cls*; ``raw.of_kind(name)`` selects one by
 its ``Envelope`` field name (for the few payload classes shared by several variants).
+:func:`message_payload` gives the generated chat message under a
+:class:`~mezon_trio.models.Message`, for wire fields the model does not surface.
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ from typing import Any, Generic, TypeVar, cast, final
 import betterproto2
 
 from ._events.base import BaseEvent, Selector
+from ._proto.mezon import api as _api
 from ._proto.mezon import realtime as _rt
 from .errors import ConfigurationError
+from .models import Message
 
-__all__ = ["RawEvent", "of", "of_kind", "variant_names"]
+__all__ = ["RawEvent", "message_payload", "of", "of_kind", "variant_names"]
 
 P = TypeVar("P", bound=betterproto2.Message)
 
@@ -95,3 +99,8 @@ def _selector(kind: str, payload_cls: type[P]) -> Selector[RawEvent[P]]:
         return None
 
     return Selector(f"RawEvent[{kind}]", (kind,), convert)
+
+
+def message_payload(message: Message) -> _api.ChannelMessage:
+    """The generated ``ChannelMessage`` a :class:`~mezon_trio.models.Message` wraps (do not mutate it)."""
+    return message.raw

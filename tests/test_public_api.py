@@ -100,6 +100,7 @@ EXPECTED: dict[str, set[str]] = {
     },
     "mezon_trio.raw": {
         "RawEvent",
+        "message_payload",
         "of",
         "of_kind",
         "variant_names",

@@ -393,3 +393,8 @@ async def test_typed_events_over_the_sandbox() -> None:
             # The edit never reached the MessageCreated stream.
             with pytest.raises(trio.WouldBlock):
                 created.receive_nowait()
+
+
+def test_message_payload_is_the_wrapped_generated_message() -> None:
+    wire = api.ChannelMessage(message_id=3, referenced_message=b"\x01")
+    assert raw.message_payload(Message(wire)) is wire
