@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, cast, final, overload
 import betterproto2
 import trio
 
-from ._events.base import BaseEvent, Selector, selector_of
+from ._events.base import BaseEvent, HandlerDecorator, Selector, selector_of
 from ._events.lifecycle import HandlerError, callable_name
 from ._events.names import VARIANT_FIELD_NUMBERS, Event, Events, HubStatistics, Overflow
 from ._proto.mezon import api
@@ -421,7 +421,7 @@ class EventHub:
         buffer: int = 1024,
         overflow: Overflow = "drop_newest",
         to_thread: bool = False,
-    ) -> Callable[[Callable[[E], object]], Callable[[E], object]]: ...
+    ) -> HandlerDecorator[E]: ...
     @overload
     def on(
         self,

@@ -60,7 +60,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, cast
 
-from ._events.base import BaseEvent, Selector
+from ._events.base import BaseEvent, HandlerDecorator, Selector
 from ._events.directory import (
     ChannelCreated,
     ChannelDeleted,
@@ -134,6 +134,7 @@ __all__ = [
     "Event",
     "Events",
     "FormSubmitted",
+    "HandlerDecorator",
     "HandlerError",
     "HubStatistics",
     "MessageCreated",

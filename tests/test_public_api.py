@@ -62,6 +62,7 @@ EXPECTED: dict[str, set[str]] = {
         "Event",
         "Events",
         "FormSubmitted",
+        "HandlerDecorator",
         "HandlerError",
         "HubStatistics",
         "JSON",

@@ -11,9 +11,9 @@ itself) to the typed event, or ``None`` when the payload is not that event (an e
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final, Generic, TypeVar, final
+from typing import Final, Generic, Protocol, TypeVar, final
 
-__all__ = ["BaseEvent", "Selector", "register", "selector_of"]
+__all__ = ["BaseEvent", "HandlerDecorator", "Selector", "register", "selector_of"]
 
 
 class BaseEvent:
@@ -24,6 +24,13 @@ class BaseEvent:
 
 E = TypeVar("E", bound=BaseEvent)
 E_co = TypeVar("E_co", bound=BaseEvent, covariant=True)
+R = TypeVar("R")
+
+
+class HandlerDecorator(Protocol[E]):
+    """What ``on(EventType)`` returns: registers a handler of ``EventType`` and returns it unchanged."""
+
+    def __call__(self, func: Callable[[E], R], /) -> Callable[[E], R]: ...
 
 
 @final

@@ -65,6 +65,13 @@ def handlers(hub: EventHub) -> None:
     async def on_tokens(event: TokensReceived) -> None:
         assert_type(event.amount, int)
 
+    # The decorator keeps the handler's own return type.
+    @hub.on(ButtonClicked)
+    def on_click(event: ButtonClicked) -> str:
+        return event.button_id
+
+    assert_type(on_click(ButtonClicked(button_id="b", message_id=1, channel_id=2, user_id=3)), str)
+
     def on_error(event: HandlerError) -> None:
         assert_type(event.error, Exception)
         assert_type(event.handler_name, str)
