@@ -21,7 +21,6 @@ from mezon_trio import Events, MezonClient
 from mezon_trio.bot import CommandContext, CommandRouter, MentionedUser
 from mezon_trio.content import ButtonBuilder, ButtonMessageStyle, Content, TextBuilder
 from mezon_trio.errors import MezonError, TokenTransferError
-from mezon_trio.models import ApiSentTokenRequest
 
 log = logging.getLogger("tipping_bot")
 
@@ -43,9 +42,8 @@ def build_router(received: Counter[str]) -> CommandRouter:
             return
         if amount > CONFIRM_ABOVE and not await confirm(ctx, f"Send {amount} tokens to @{to.username}?"):
             return
-        request = ApiSentTokenRequest(receiver_id=to.id, amount=amount, note=note)
         try:
-            result = await ctx.client.send_token(request)
+            result = await ctx.client.send_token(to.id, amount, note)
         except TokenTransferError as exc:  # service down, insufficient balance, rejected transaction...
             await ctx.reply(f"Transfer failed: {exc}")
             return
@@ -67,8 +65,8 @@ def build_router(received: Counter[str]) -> CommandRouter:
 
 async def edit(ctx: CommandContext, message_id: int, text: str) -> None:
     """Edit one of the bot's messages in the command's channel (here: the question, buttons gone)."""
-    m = ctx.message
-    await ctx.client.update_message(m.clan_id, m.channel_id, m.mode, m.is_public, message_id, text)
+    channel = await ctx.client.channels.fetch(ctx.message.channel_id)
+    await channel.update_message(message_id, text)
 
 
 async def confirm(ctx: CommandContext, question: str) -> bool:

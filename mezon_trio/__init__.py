@@ -1,8 +1,9 @@
 """mezon-trio: a trio-native, structured-concurrency SDK for Mezon bots.
 
 Public modules: :mod:`mezon_trio.errors`, :mod:`mezon_trio.events`,
-:mod:`mezon_trio.models`, :mod:`mezon_trio.content` and
-:mod:`mezon_trio.testing` (the local sandbox server).
+:mod:`mezon_trio.models`, :mod:`mezon_trio.content`, :mod:`mezon_trio.bot`,
+:mod:`mezon_trio.testing` (the local sandbox server) and :mod:`mezon_trio.compat`
+(the official SDK's names, for bots moving over).
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from ._cache import Cache as Cache
 from ._client import MezonClient as MezonClient
 from ._client import ReconnectPolicy as ReconnectPolicy
 from ._client import connect_mezon as connect_mezon
+from ._connection.rawapi import RawApi as RawApi
+from ._official import methods as _official_methods  # registers the deprecated official names
+from ._statistics import ClientStatistics as ClientStatistics
 from ._structures.channel import History as History
 from ._structures.channel import TextChannel as TextChannel
 from ._structures.clan import Clan as Clan
@@ -19,12 +23,16 @@ from ._structures.user import User as User
 from ._version import __version__ as __version__
 from .events import Events as Events
 
+del _official_methods
+
 __all__ = [
     "Cache",
     "Clan",
+    "ClientStatistics",
     "Events",
     "History",
     "MezonClient",
+    "RawApi",
     "ReconnectPolicy",
     "TextChannel",
     "User",

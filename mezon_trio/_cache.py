@@ -15,6 +15,7 @@ from typing import Generic, TypeVar, final
 
 import trio
 
+from ._protocol.ids import INT64_MAX, as_id
 from .errors import ConfigurationError
 
 __all__ = ["Cache", "CacheStatistics"]
@@ -57,6 +58,9 @@ class Cache(Generic[K, V]):
             None makes :meth:`fetch` raise ``KeyError`` on a miss.
         max_size: the most entries kept; the least recently used go first.
         name: shown in reprs and errors.
+        id_keys: the keys are Mezon ids: lookups also take a decimal ``str`` (as the
+            official SDKs pass ids) and refuse anything else with ``InvalidId`` naming
+            this parameter name (e.g. ``"channel_id"``).
 
     Raises:
         ConfigurationError: ``max_size < 1``.
@@ -68,6 +72,7 @@ class Cache(Generic[K, V]):
         "_fetcher",
         "_fetches",
         "_hits",
+        "_id_keys",
         "_max",
         "_misses",
         "_name",
@@ -80,12 +85,14 @@ class Cache(Generic[K, V]):
         *,
         max_size: int = 10_000,
         name: str = "cache",
+        id_keys: str | None = None,
     ) -> None:
         if max_size < 1:
             raise ConfigurationError(f"{name}: max_size must be >= 1")
         self._fetcher = fetcher
         self._max = max_size
         self._name = name
+        self._id_keys = id_keys
         self._data: OrderedDict[K, V] = OrderedDict()
         self._pending: dict[K, _Pending[V]] = {}
         self._hits = self._misses = self._fetches = self._evictions = 0
@@ -95,8 +102,14 @@ class Cache(Generic[K, V]):
 
     # ------------------------------------------------------------------ sync access (no I/O)
 
-    def get(self, key: K) -> V | None:
+    def _key(self, key: object) -> K:
+        if self._id_keys is not None and not (type(key) is int and 0 <= key <= INT64_MAX):
+            key = as_id(key, self._id_keys)
+        return key  # type: ignore[return-value]
+
+    def get(self, key: K | str) -> V | None:
         """The cached value, or None (never does I/O; marks the entry recently used)."""
+        key = self._key(key)
         data = self._data
         value = data.get(key)
         if value is None:
@@ -106,9 +119,9 @@ class Cache(Generic[K, V]):
         data.move_to_end(key)
         return value
 
-    def peek(self, key: K) -> V | None:
+    def peek(self, key: K | str) -> V | None:
         """Like :meth:`get` without touching the LRU order or the counters."""
-        return self._data.get(key)
+        return self._data.get(self._key(key))
 
     def set(self, key: K, value: V) -> V:
         """Store *value* (evicting the least recently used entry when full) and return it."""
@@ -120,17 +133,17 @@ class Cache(Generic[K, V]):
             self._evictions += 1
         return value
 
-    def delete(self, key: K) -> V | None:
+    def delete(self, key: K | str) -> V | None:
         """Remove *key*; return the value it had (None if absent)."""
-        return self._data.pop(key, None)
+        return self._data.pop(self._key(key), None)
 
     def clear(self) -> None:
         """Remove every entry (fetches in flight still store their result)."""
         self._data.clear()
 
-    def has(self, key: K) -> bool:
+    def has(self, key: K | str) -> bool:
         """Whether *key* is cached (no I/O, no LRU change)."""
-        return key in self._data
+        return self._key(key) in self._data
 
     __contains__ = has
 
@@ -189,7 +202,7 @@ class Cache(Generic[K, V]):
 
     # ------------------------------------------------------------------ fetch
 
-    async def fetch(self, key: K) -> V:
+    async def fetch(self, key: K | str) -> V:
         """The cached value, or load it with the fetcher and cache it.
 
         Concurrent calls for one key share a single fetcher call: the first
@@ -204,6 +217,7 @@ class Cache(Generic[K, V]):
             Whatever the fetcher raises (e.g. ``NotFound``), to every caller
             waiting on that fetch.
         """
+        key = self._key(key)
         value = self.get(key)
         if value is not None:
             return value

@@ -26,7 +26,6 @@ from . import Events, MezonClient
 from .bot import CommandContext, CommandRouter, ComponentContext, ComponentRouter, MentionedUser
 from .content import ButtonBuilder, ButtonMessageStyle, Content, TextBuilder
 from .errors import MezonError, TokenTransferError
-from .models import ApiSentTokenRequest
 
 __all__ = ["DEMO_TIMEOUT", "main", "run_demo_bot"]
 
@@ -87,9 +86,7 @@ def build_routers() -> tuple[CommandRouter, ComponentRouter]:
             await ctx.reply("The amount must be positive.")
             return
         try:
-            tx = await ctx.client.send_token(
-                ApiSentTokenRequest(receiver_id=who.id, amount=amount, note=note)
-            )
+            tx = await ctx.client.send_token(who.id, amount, note)
         except TokenTransferError as exc:
             await ctx.reply(f"Transfer failed: {exc}")
             return

@@ -43,7 +43,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Final, TypeVar, cast, final, overload
+from typing import Any, Final, TypeVar, cast, final, overload
 
 import betterproto2
 import trio
@@ -51,6 +51,7 @@ import trio
 from ._events.base import BaseEvent, HandlerDecorator, Selector, selector_of
 from ._events.lifecycle import HandlerError, callable_name
 from ._events.names import VARIANT_FIELD_NUMBERS, Event, Events, HubStatistics, Overflow
+from ._models.message import Message
 from ._proto.mezon import api
 from ._proto.mezon import realtime as rt
 from ._subscription import (
@@ -64,10 +65,6 @@ from ._subscription import (
     _Typed,
 )
 from .errors import ClientClosed, ConfigurationError, StreamOverflow
-from .models import Message
-
-if TYPE_CHECKING:
-    from ._waiting import Waiter
 
 __all__ = ["EventHub", "Subscription"]
 
@@ -379,35 +376,6 @@ class EventHub:
         return HubStatistics(
             published=self._published, subscriptions=tuple(q.statistics() for q in self._queues)
         )
-
-    # -------------------------------------------------------------------- waiting
-
-    async def wait_for(
-        self,
-        kind: EventKey[E],
-        predicate: Callable[[E], bool] | None = None,
-        *,
-        timeout: float | None = None,  # noqa: ASYNC109  (asked for by issue 5; fail_after works too)
-    ) -> E:
-        """The next *kind* event matching *predicate* (subscribed from this call on).
-
-        See :meth:`mezon_trio._waiting.WaitingMixin.wait_for`.
-        """
-        from ._waiting import Waiter
-
-        return await Waiter(self, kind, predicate, 256).wait_once(timeout)
-
-    def expect(
-        self,
-        kind: EventKey[E],
-        predicate: Callable[[E], bool] | None = None,
-        *,
-        buffer: int = 256,
-    ) -> Waiter[E]:
-        """A :class:`~mezon_trio._waiting.Waiter` for *kind* events; subscribes on ``async with``."""
-        from ._waiting import Waiter
-
-        return Waiter(self, kind, predicate, buffer)
 
     # -------------------------------------------------------------------- handlers
 

@@ -25,18 +25,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, final, overload
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, final
 
 import trio
 
-from ._events.base import BaseEvent, Selector
-from ._events.names import Events, Overflow
+from ._events.base import BaseEvent
+from ._events.names import Overflow
 from .errors import ClientClosed, ConfigurationError
 
 if TYPE_CHECKING:
     from ._streams import Subscription
 
-__all__ = ["Waiter", "WaitingMixin"]
+__all__ = ["Waiter", "check_timeout"]
 
 T = TypeVar("T")
 E = TypeVar("E", bound=BaseEvent)
@@ -53,7 +53,7 @@ class _StreamSource(Protocol):
     ) -> Subscription[Any]: ...
 
 
-def _check_timeout(timeout: float | None) -> None:
+def check_timeout(timeout: float | None) -> None:
     if timeout is not None and (not isinstance(timeout, (int, float)) or timeout < 0):
         raise ConfigurationError(f"timeout must be None or >= 0 seconds, got {timeout!r}")
 
@@ -140,7 +140,7 @@ class Waiter(Generic[T]):
             ConfigurationError: the waiter was not entered (use ``async with``).
             Exception: whatever a predicate raised.
         """
-        _check_timeout(timeout)
+        check_timeout(timeout)
         sub = self._sub
         if sub is None:
             raise ConfigurationError("use `async with client.expect(...) as waiter:` before waiter.wait()")
@@ -157,86 +157,6 @@ class Waiter(Generic[T]):
 
     async def wait_once(self, timeout: float | None) -> T:  # noqa: ASYNC109
         """Enter, wait for one event, leave (``wait_for``)."""
-        _check_timeout(timeout)
+        check_timeout(timeout)
         async with self:
             return await self.wait(timeout=timeout)
-
-
-class WaitingMixin:
-    """Adds :meth:`wait_for` and :meth:`expect` to :class:`~mezon_trio.MezonClient`."""
-
-    __slots__ = ()
-
-    @overload
-    def expect(
-        self,
-        kind: type[E] | Selector[E],
-        predicate: Callable[[E], bool] | None = None,
-        *,
-        buffer: int = 256,
-    ) -> Waiter[E]: ...
-    @overload
-    def expect(
-        self,
-        kind: str | Events,
-        predicate: Callable[[Any], bool] | None = None,
-        *,
-        buffer: int = 256,
-    ) -> Waiter[Any]: ...
-    def expect(
-        self,
-        kind: object,
-        predicate: Callable[[Any], bool] | None = None,
-        *,
-        buffer: int = 256,
-    ) -> Waiter[Any]:
-        """A :class:`Waiter` for *kind* events matching *predicate*; subscribes on ``async with``.
-
-        Enter it *before* triggering the action whose answer you wait for (module docstring).
-        *kind* is a typed event class (the predicate gets the typed event) or, for compat, an
-        event name (the predicate gets the payload).
-        """
-        return Waiter(_source(self), kind, predicate, buffer)
-
-    @overload
-    async def wait_for(
-        self,
-        kind: type[E] | Selector[E],
-        predicate: Callable[[E], bool] | None = None,
-        *,
-        timeout: float | None = None,  # noqa: ASYNC109
-    ) -> E: ...
-    @overload
-    async def wait_for(
-        self,
-        kind: str | Events,
-        predicate: Callable[[Any], bool] | None = None,
-        *,
-        timeout: float | None = None,  # noqa: ASYNC109
-    ) -> Any: ...
-    async def wait_for(
-        self,
-        kind: object,
-        predicate: Callable[[Any], bool] | None = None,
-        *,
-        timeout: float | None = None,  # noqa: ASYNC109  (asked for by issue 5; fail_after works too)
-    ) -> Any:
-        """Wait for the next *kind* event matching *predicate* (subscribed from this call on).
-
-        Events published before the call are not seen: to wait for the answer to an action,
-        use :meth:`expect` around the action instead.  Cancellation leaves nothing behind.
-
-        Raises:
-            trio.TooSlowError: *timeout* (seconds) expired.
-            ClientClosed: the client closed first.
-            ConfigurationError: unknown kind or bad timeout.
-            Exception: whatever *predicate* raised.
-        """
-        _check_timeout(timeout)
-        return await Waiter(_source(self), kind, predicate, 256).wait_once(timeout)
-
-
-def _source(obj: object) -> _StreamSource:
-    if not hasattr(obj, "stream"):
-        raise ConfigurationError(f"{type(obj).__name__} has no stream() to wait on")
-    return obj

@@ -8,9 +8,14 @@ caught or translated.
 ::
 
     MezonError
-    ├── ConfigurationError          bad argument or misuse (e.g. client used outside its scope)
+    ├── ConfigurationError          bad argument or misuse; catch one of its two families:
+    │   ├── InvalidArgument         a bad argument (also a ValueError), raised before any I/O
+    │   │   ├── InvalidId(parameter)  an id that is not a decimal int64 (int or str)
+    │   │   └── ContentError        message content invalid (e.g. over 4000 UTF-16 units)
+    │   └── ClientNotRunning        the call needs a running client (also a RuntimeError)
     ├── TransportError              the network failed            [retriable]
     │   ├── ConnectionLost          socket closed under a pending request, or while waiting
+    │   │                           (outcome_unknown: the request was written; then not retriable)
     │   ├── HandshakeError          the WebSocket upgrade or TLS handshake failed
     │   └── RequestTimeout          no reply within the request deadline
     ├── ProtocolError               malformed frame, unexpected reply, frame over the size limit
@@ -20,9 +25,8 @@ caught or translated.
     │   ├── Forbidden               403 / not a member
     │   ├── RateLimited(retry_after)  429 or a socket "rate limited" error   [retriable]
     │   └── ServerError             5xx                            [retriable]
-    ├── ContentError                message content invalid (e.g. over 4000 UTF-16 units)
     ├── StreamOverflow              a subscriber fell behind its bounded buffer
-    ├── ClientClosed                the client was closed while the call waited
+    ├── ClientClosed                the client was closed while the call waited (also a RuntimeError)
     ├── TokenTransferError          MMN/ZK transfer failed (service down, ok:false, bad nonce...)
     ├── CommandError                a chat command could not run (given to the router's error handler)
     │   ├── UnknownCommand(name)    no command of that name
@@ -42,12 +46,15 @@ __all__ = [
     "AuthenticationError",
     "BadArgument",
     "ClientClosed",
+    "ClientNotRunning",
     "CommandError",
     "ConfigurationError",
     "ConnectionLost",
     "ContentError",
     "Forbidden",
     "HandshakeError",
+    "InvalidArgument",
+    "InvalidId",
     "MezonError",
     "MezonInternalError",
     "NotFound",
@@ -70,7 +77,31 @@ class MezonError(Exception):
 
 
 class ConfigurationError(MezonError):
-    """An argument is invalid or the API was used out of order."""
+    """An argument is invalid or the API was used out of order.
+
+    Raised as one of its two families: :class:`InvalidArgument` (a ``ValueError``) or
+    :class:`ClientNotRunning` (a ``RuntimeError``).
+    """
+
+
+class InvalidArgument(ConfigurationError, ValueError):
+    """An argument is invalid; raised before any I/O."""
+
+
+class InvalidId(InvalidArgument):
+    """An id is not a Mezon id: ids are int64, given as an ``int`` or a decimal ``str``.
+
+    Attributes:
+        parameter: the name of the parameter that got it.
+    """
+
+    def __init__(self, message: str, *, parameter: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+class ClientNotRunning(ConfigurationError, RuntimeError):
+    """The call needs a running client (inside ``async with MezonClient(...)``), and this one is not."""
 
 
 class TransportError(MezonError):
@@ -92,14 +123,24 @@ class ConnectionLost(TransportError):
     Attributes:
         code: WebSocket close code when known.
         reason: close reason when known.
+        outcome_unknown: True when the request had been written (the server may have
+            executed it); ``retriable`` is then False, since a retry could post twice.
+            False when the request never left the client (the socket was down on purpose).
     """
 
     def __init__(
-        self, message: str = "connection lost", *, code: int | None = None, reason: str = ""
+        self,
+        message: str = "connection lost",
+        *,
+        code: int | None = None,
+        reason: str = "",
+        outcome_unknown: bool = True,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.reason = reason
+        self.outcome_unknown = outcome_unknown
+        self.retriable = not outcome_unknown
 
 
 class HandshakeError(TransportError):
@@ -181,7 +222,7 @@ class ServerError(APIError):
     retriable = True
 
 
-class ContentError(MezonError):
+class ContentError(InvalidArgument):
     """Message content is invalid (too long, not JSON-serializable, bad ranges)."""
 
 
@@ -197,7 +238,7 @@ class StreamOverflow(MezonError):
         self.dropped = dropped
 
 
-class ClientClosed(MezonError):
+class ClientClosed(MezonError, RuntimeError):
     """The client closed while this call was waiting or before it started."""
 
 

@@ -111,10 +111,10 @@ from ._events.names import (
     SubscriptionStatistics,
 )
 from ._events.voice import VoiceEnded, VoiceJoined, VoiceLeft, VoiceStarted
+from ._models.message import Message
 from ._proto.mezon import realtime as _rt
 from ._subscription import Subscription
 from ._waiting import Waiter
-from .models import Message
 
 __all__ = [
     "JSON",

@@ -69,15 +69,20 @@ def test_readme_offline_quick_start_runs(tmp_path: Path) -> None:
 # Every mezon-trio name the migration table (or the README) points users to.
 MIGRATION_NAMES = {
     "mezon_trio.MezonClient": [
-        "login", "disconnect", "close_socket", "aclose", "on", "off", "on_channel_message",
+        "login", "close_socket", "aclose", "on", "off",
         "channel_messages", "stream", "subscribe", "send_message", "send_dm",
-        "send_ephemeral", "create_dm_channel", "send_token", "get_list_friends",
+        "create_dm_channel", "send_token", "get_list_friends",
         "accept_friend", "add_friend",
-        "remove_friend", "block_friend", "unblock_friend", "add_quick_menu_access",
-        "delete_quick_menu_access",
-        "list_quick_menu_access", "channels", "clans", "users", "get_channel_from_id", "session_manager",
-        "socket_manager", "channel_manager", "api_client", "event_manager",
+        "remove_friend", "block_friend", "unblock_friend", "quick_menus",
+        "channels", "clans", "users", "raw", "dm_channels", "config",
         "wait_for", "expect", "client_id",
+    ],
+    "mezon_trio.compat.MezonClient": [
+        "login", "disconnect", "close_socket", "on_channel_message", "send_ephemeral",
+        "update_message", "delete_message", "react_message",
+        "get_channel_from_id", "get_user_from_id", "session_manager", "add_quick_menu_access",
+        "delete_quick_menu_access", "list_quick_menu_access",
+        "socket_manager", "channel_manager", "api_client", "event_manager",
     ],
     "mezon_trio.models.Message": [
         "reply", "update", "delete", "react", "text", "content", "mentions", "attachments", "references",

@@ -15,9 +15,11 @@ EXPECTED: dict[str, set[str]] = {
     "mezon_trio": {
         "Cache",
         "Clan",
+        "ClientStatistics",
         "Events",
         "History",
         "MezonClient",
+        "RawApi",
         "ReconnectPolicy",
         "TextChannel",
         "User",
@@ -30,12 +32,15 @@ EXPECTED: dict[str, set[str]] = {
         "AuthenticationError",
         "BadArgument",
         "ClientClosed",
+        "ClientNotRunning",
         "CommandError",
         "ConfigurationError",
         "ConnectionLost",
         "ContentError",
         "Forbidden",
         "HandshakeError",
+        "InvalidArgument",
+        "InvalidId",
         "MezonError",
         "MezonInternalError",
         "NotFound",
@@ -218,7 +223,7 @@ def test_private_modules_stay_private() -> None:
     import mezon_trio
 
     public = {m.name for m in pkgutil.iter_modules(mezon_trio.__path__) if not m.name.startswith("_")}
-    assert public == {"bot", "content", "errors", "events", "models", "raw", "testing"}
+    assert public == {"bot", "compat", "content", "errors", "events", "models", "raw", "testing"}
 
 
 def test_errors_form_one_tree() -> None:

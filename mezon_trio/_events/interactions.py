@@ -10,7 +10,7 @@ from typing import TypeAlias, final
 
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
-from .._protocol.enums import StreamMode
+from .._protocol.enums import ChannelStreamMode
 from .base import BaseEvent, register
 
 __all__ = [
@@ -107,7 +107,7 @@ class QuickMenuAction(BaseEvent):
     user_id: int
     clan_id: int = 0
     channel_id: int = 0
-    mode: StreamMode = StreamMode.STREAM_MODE_CHANNEL
+    mode: ChannelStreamMode = ChannelStreamMode.STREAM_MODE_CHANNEL
     is_public: bool = False
     topic_id: int = 0
     content: str = ""
@@ -190,7 +190,7 @@ def _quick_menu(kind: str, payload: object) -> QuickMenuAction | None:
         user_id=payload.sender_id,
         clan_id=message.clan_id,
         channel_id=message.channel_id,
-        mode=StreamMode(message.mode or StreamMode.STREAM_MODE_CHANNEL),
+        mode=ChannelStreamMode(message.mode or ChannelStreamMode.STREAM_MODE_CHANNEL),
         is_public=message.is_public,
         topic_id=message.topic_id,
         content=message.content,

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import final
 
+from .._models.message import Message
 from .._models.proto import reaction_from_proto
 from .._models.values import Reaction
 from .._proto.mezon import api
 from .._protocol.enums import DELETE_CODES, EDIT_CODES
-from ..models import Message
-from .base import BaseEvent, register
+from .base import BaseEvent, Selector, register
 
 __all__ = ["MessageCreated", "MessageDeleted", "MessageEdited", "ReactionAdded", "ReactionRemoved"]
 
@@ -136,6 +136,15 @@ def _reaction_removed(kind: str, payload: object) -> ReactionRemoved | None:
         return ReactionRemoved(reaction=reaction_from_proto(payload))
     return None
 
+
+def _new_message(kind: str, payload: object) -> Message | None:
+    if isinstance(payload, Message) and payload.raw.code not in _NOT_NEW:
+        return payload
+    return None
+
+
+#: New chat messages as bare :class:`Message` objects (``client.channel_messages()``).
+NEW_MESSAGES: Selector[BaseEvent] = Selector("channel_messages", ("channel_message",), _new_message)
 
 register(MessageCreated, "channel_message", _created)
 register(MessageEdited, "channel_message", _edited)

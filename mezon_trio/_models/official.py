@@ -23,8 +23,9 @@ from .._content.mentions import Mention
 from .._content.message import Content
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
+from .._protocol.enums import FriendState
 from ..errors import ContentError
-from .enums import FriendState
+from .proto import attachment_to_proto, mention_to_proto
 
 __all__ = [
     "AddTxResponse",
@@ -290,7 +291,9 @@ def mention_protos(items: Iterable[object] | None) -> list[api.MessageMention]:
     for item in items or ():
         if isinstance(item, api.MessageMention):
             out.append(item)
-        elif isinstance(item, (ApiMessageMention, Mention)):
+        elif isinstance(item, Mention):
+            out.append(mention_to_proto(item))
+        elif isinstance(item, ApiMessageMention):
             out.append(item.to_proto())
         elif isinstance(item, Mapping):
             values = dict(item)
@@ -313,7 +316,9 @@ def attachment_protos(items: Iterable[object] | None) -> list[api.MessageAttachm
     for item in items or ():
         if isinstance(item, api.MessageAttachment):
             out.append(item)
-        elif isinstance(item, (ApiMessageAttachment, Attachment)):
+        elif isinstance(item, Attachment):
+            out.append(attachment_to_proto(item))
+        elif isinstance(item, ApiMessageAttachment):
             out.append(item.to_proto())
         elif isinstance(item, Mapping):
             out.append(_from_mapping(ApiMessageAttachment, item, "attachment").to_proto())

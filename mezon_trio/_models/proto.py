@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
-from .._protocol.enums import ChannelType, FriendState, MessageCode, StreamMode
+from .._protocol.enums import ChannelStreamMode, ChannelType, FriendState, TypeMessage
 from .values import (
     Attachment,
     ChannelInfo,
@@ -129,7 +129,7 @@ def reaction_from_proto(message: api.MessageReaction) -> Reaction:
         message_id=message.message_id,
         channel_id=message.channel_id,
         clan_id=message.clan_id,
-        mode=StreamMode(message.mode),
+        mode=ChannelStreamMode(message.mode),
         is_public=message.is_public,
         sender_id=message.sender_id,
         sender_name=message.sender_name,
@@ -181,9 +181,9 @@ def send_ack_from_proto(
         message_id=message.message_id,
         channel_id=message.channel_id,
         clan_id=clan_id,
-        mode=StreamMode(mode),
+        mode=ChannelStreamMode(mode),
         is_public=is_public,
-        code=MessageCode(message.code),
+        code=TypeMessage(message.code),
         username=message.username,
         create_time_seconds=message.create_time_seconds,
         update_time_seconds=message.update_time_seconds,

@@ -20,16 +20,12 @@ The official SDK's ``Api*`` names are compat shims over these (``ApiMessageMenti
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass
-from typing import TYPE_CHECKING, final
+from dataclasses import dataclass
+from typing import final
 
-from .._content.utf16 import py_index
-from .._content.wire import check_id, check_int32
-from .._protocol.enums import ChannelType, FriendState, MessageCode, StreamMode, stream_mode_for_type
-from ..errors import ContentError
-
-if TYPE_CHECKING:
-    from .._proto.mezon import api
+from .._content.attachments import Attachment
+from .._content.mentions import Mention
+from .._protocol.enums import ChannelStreamMode, ChannelType, FriendState, TypeMessage, mode_for_type
 
 __all__ = [
     "Attachment",
@@ -53,99 +49,6 @@ __all__ = [
 
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Mention:
-    """A user or role mention: ``text[s:e]`` (UTF-16 offsets) is ``@username`` / ``@rolename``.
-
-    A user mention sets ``user_id``/``username``; a role mention ``role_id``/``rolename``.
-    ``@here`` is not a mention but the message's ``mention_everyone`` flag.  ``id`` and
-    ``create_time_seconds`` are filled by the server on received mentions.
-
-    Raises:
-        ContentError: an id is not a non-negative int64, or ``s``/``e`` is not a valid int32
-            range (``0 <= s <= e``).
-    """
-
-    user_id: int = 0
-    username: str = ""
-    role_id: int = 0
-    rolename: str = ""
-    s: int = 0
-    e: int = 0
-    id: int = 0
-    create_time_seconds: int = 0
-
-    def __post_init__(self) -> None:
-        check_id(self.user_id, "user_id")
-        check_id(self.role_id, "role_id")
-        check_int32(self.s, "s")
-        check_int32(self.e, "e")
-        if not 0 <= self.s <= self.e:
-            raise ContentError(f"mention range s={self.s} e={self.e} is not 0 <= s <= e")
-
-    @property
-    def is_role(self) -> bool:
-        """True for a role mention."""
-        return self.role_id != 0 and self.user_id == 0
-
-    def slice(self, text: str) -> str:
-        """The part of *text* this mention covers (``"@alice"``).
-
-        Raises:
-            ValueError: the range does not lie on code-point boundaries of *text*.
-        """
-        return text[py_index(text, self.s) : py_index(text, self.e)]
-
-    # Transition: _models/official.py still calls these; phase 2 of issue 11 switches it to
-    # mezon_trio._models.proto and removes them (they name a generated type).
-    def to_proto(self) -> api.MessageMention:
-        """The generated message (deprecated here: use ``mezon_trio._models.proto``)."""
-        from .proto import mention_to_proto
-
-        return mention_to_proto(self)
-
-
-@final
-@dataclass(frozen=True, slots=True)
-class Attachment:
-    """A file shown with a message, already hosted at ``url``.
-
-    Attributes:
-        url: where the file is hosted.
-        filename: the name shown to users.
-        filetype: the MIME type (``"image/png"``), which picks the preview.
-        size: bytes.
-        width: pixels (images, videos).
-        height: pixels (images, videos).
-        thumbnail: URL of a preview image.
-        duration: seconds (audio, video).
-
-    Raises:
-        ContentError: a numeric field does not fit the protobuf ``int32``.
-    """
-
-    url: str
-    _: KW_ONLY
-    filename: str = ""
-    filetype: str = ""
-    size: int = 0
-    width: int = 0
-    height: int = 0
-    thumbnail: str = ""
-    duration: int = 0
-
-    def __post_init__(self) -> None:
-        for name in ("size", "width", "height", "duration"):
-            check_int32(getattr(self, name), name)
-
-    def to_proto(self) -> api.MessageAttachment:
-        """The generated message (transition, as :meth:`Mention.to_proto`)."""
-        from .proto import attachment_to_proto
-
-        return attachment_to_proto(self)
-
-
-@final
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Reaction:
     """One reaction on a message (docs/protocol.md §5.6).
 
@@ -157,7 +60,7 @@ class Reaction:
     message_id: int = 0
     channel_id: int = 0
     clan_id: int = 0
-    mode: StreamMode = StreamMode.STREAM_MODE_CHANNEL
+    mode: ChannelStreamMode = ChannelStreamMode.STREAM_MODE_CHANNEL
     is_public: bool = False
     sender_id: int = 0
     sender_name: str = ""
@@ -193,16 +96,16 @@ class SendAck:
     """The server's answer to a send, edit or delete (docs/protocol.md §5.3).
 
     ``clan_id``, ``mode`` and ``is_public`` come from the request (the wire ack lacks them).
-    ``code`` says what was acknowledged (:attr:`MessageCode.CHAT`, ``CHAT_UPDATE``, ``CHAT_REMOVE``,
+    ``code`` says what was acknowledged (:attr:`TypeMessage.CHAT`, ``CHAT_UPDATE``, ``CHAT_REMOVE``,
     ``EPHEMERAL``...).
     """
 
     message_id: int
     channel_id: int
     clan_id: int = 0
-    mode: StreamMode = StreamMode.STREAM_MODE_CHANNEL
+    mode: ChannelStreamMode = ChannelStreamMode.STREAM_MODE_CHANNEL
     is_public: bool = False
-    code: MessageCode = MessageCode.CHAT
+    code: TypeMessage = TypeMessage.CHAT
     username: str = ""
     create_time_seconds: int = 0
     update_time_seconds: int = 0
@@ -267,9 +170,9 @@ class ChannelInfo:
     member_count: int = 0
 
     @property
-    def mode(self) -> StreamMode:
+    def mode(self) -> ChannelStreamMode:
         """The stream mode of this channel's type (docs/protocol.md §5.1)."""
-        return stream_mode_for_type(self.type)
+        return mode_for_type(self.type)
 
     @property
     def is_dm(self) -> bool:

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["API_INDEX", "API_METHODS", "api_index_of"]
+from .._proto.mezon import realtime as _rt
+
+__all__ = ["API_INDEX", "API_METHODS", "OPAQUE", "api_index_of"]
+
+#: Response type for RPCs whose answer no SDK decodes ("not decoded" in docs/protocol.md
+#: Appendix A): an empty message, so any valid protobuf body parses.
+OPAQUE: Final = _rt.Pong
 
 API_METHODS: Final[tuple[str, ...]] = (
     "ListChannelDescs",  # 0

@@ -1,11 +1,11 @@
-"""Integer codes of the wire protocol, and the one table between stream modes and channel types.
+"""Protocol enums (the official SDKs' ``mezon.constants``) and the routing rules that use them.
 
-Every protocol fact about these codes lives here (docs/protocol.md §5.1, §5.12, §7.4); the value
-models, entities and typed events import them from this module.
+Every protocol fact about channel types and stream modes lives here, once
+(docs/protocol.md §5.1, §5.12, §7.4).
 
 The enums are *open*: a value the schema does not name (a newer server) still converts, to a
-member named ``UNKNOWN_<n>`` that compares equal to its integer, so ``StreamMode(99)`` never
-raises and a field can be typed with the enum alone.
+member named ``UNKNOWN_<n>`` that compares equal to its integer, so ``ChannelStreamMode(99)``
+never raises and a field can be typed with the enum alone.
 """
 
 from __future__ import annotations
@@ -14,12 +14,18 @@ from enum import IntEnum
 from typing import Final, Self
 
 __all__ = [
+    "DELETE_CODES",
+    "DM_CHANNEL_TYPE",
+    "DM_MODE",
+    "EDIT_CODES",
+    "THREAD_CHANNEL_TYPE",
+    "VOICE_CHANNEL_TYPE",
+    "ChannelStreamMode",
     "ChannelType",
     "FriendState",
-    "MessageCode",
-    "StreamMode",
-    "channel_type_for_mode",
-    "stream_mode_for_type",
+    "TypeMessage",
+    "mode_for_type",
+    "type_for_mode",
 ]
 
 
@@ -38,7 +44,7 @@ class _OpenIntEnum(IntEnum):
 
 
 class ChannelType(_OpenIntEnum):
-    """``ChannelDescription.type`` (docs/protocol.md §5.1)."""
+    """``api.ChannelDescription.type`` (docs/protocol.md §5.1)."""
 
     CHANNEL_TYPE_CHANNEL = 1
     CHANNEL_TYPE_GROUP = 2
@@ -52,8 +58,8 @@ class ChannelType(_OpenIntEnum):
     CHANNEL_TYPE_MEZON_VOICE = 10
 
 
-class StreamMode(_OpenIntEnum):
-    """The ``mode`` routing field of socket operations and pushes (docs/protocol.md §5.1)."""
+class ChannelStreamMode(_OpenIntEnum):
+    """The ``mode`` routing field of socket operations (docs/protocol.md §5.1)."""
 
     STREAM_MODE_CHANNEL = 2
     STREAM_MODE_GROUP = 3
@@ -62,8 +68,8 @@ class StreamMode(_OpenIntEnum):
     STREAM_MODE_THREAD = 6
 
 
-class MessageCode(_OpenIntEnum):
-    """A chat message's ``code`` (docs/protocol.md §5.12): new, edited, deleted, and special kinds."""
+class TypeMessage(_OpenIntEnum):
+    """Message type codes (``code``, docs/protocol.md §5.12)."""
 
     CHAT = 0
     CHAT_UPDATE = 1
@@ -87,7 +93,7 @@ class MessageCode(_OpenIntEnum):
 
 
 class FriendState(_OpenIntEnum):
-    """``Friend.state`` (docs/protocol.md §7.4)."""
+    """``api.Friend.state`` (docs/protocol.md §7.4)."""
 
     FRIEND = 0
     INVITE_SENT = 1
@@ -95,41 +101,37 @@ class FriendState(_OpenIntEnum):
     BLOCKED = 3
 
 
-#: Codes of a push that edits an existing message (chat and ephemeral).
-EDIT_CODES: Final = frozenset({MessageCode.CHAT_UPDATE.value, MessageCode.UPDATE_EPHEMERAL_MSG.value})
-#: Codes of a push that deletes an existing message (chat and ephemeral).
-DELETE_CODES: Final = frozenset({MessageCode.CHAT_REMOVE.value, MessageCode.DELETE_EPHEMERAL_MSG.value})
+#: The stream mode of direct messages.
+DM_MODE: Final = ChannelStreamMode.STREAM_MODE_DM
+#: The channel type of a one-to-one DM channel.
+DM_CHANNEL_TYPE: Final = ChannelType.CHANNEL_TYPE_DM
+#: The channel type of threads (joined when a thread the bot is in opens, §4.3).
+THREAD_CHANNEL_TYPE: Final = ChannelType.CHANNEL_TYPE_THREAD
+#: The channel type ``ListChannelUsers`` asks for by default (voice rooms, §7.2).
+VOICE_CHANNEL_TYPE: Final = ChannelType.CHANNEL_TYPE_GMEET_VOICE
 
-# docs/protocol.md §5.1, the client's decision: group DM -> group mode, DM -> DM mode, thread ->
-# thread mode; every other type (text, forum, app, announcement, both voice kinds, streaming)
-# talks in channel mode.
-_MODE_BY_TYPE: Final[dict[int, StreamMode]] = {
-    ChannelType.CHANNEL_TYPE_GROUP: StreamMode.STREAM_MODE_GROUP,
-    ChannelType.CHANNEL_TYPE_DM: StreamMode.STREAM_MODE_DM,
-    ChannelType.CHANNEL_TYPE_THREAD: StreamMode.STREAM_MODE_THREAD,
-}
-# The converse, used to join a channel known only from a push: channel mode -> text channel,
-# group -> group DM, DM -> DM, thread -> thread.
-_TYPE_BY_MODE: Final[dict[int, ChannelType]] = {
-    StreamMode.STREAM_MODE_CHANNEL: ChannelType.CHANNEL_TYPE_CHANNEL,
-    StreamMode.STREAM_MODE_GROUP: ChannelType.CHANNEL_TYPE_GROUP,
-    StreamMode.STREAM_MODE_DM: ChannelType.CHANNEL_TYPE_DM,
-    StreamMode.STREAM_MODE_THREAD: ChannelType.CHANNEL_TYPE_THREAD,
-}
+#: Codes of a chat message push that edits an existing message (chat and ephemeral, §5.12).
+EDIT_CODES: Final = frozenset({TypeMessage.CHAT_UPDATE.value, TypeMessage.UPDATE_EPHEMERAL_MSG.value})
+#: Codes of a chat message push that deletes an existing message (chat and ephemeral, §5.12).
+DELETE_CODES: Final = frozenset({TypeMessage.CHAT_REMOVE.value, TypeMessage.DELETE_EPHEMERAL_MSG.value})
+
+# §5.1 client decision: 1, 5, 8, 9, 10 (and 4, 6) -> channel; 2 -> group; 3 -> DM; 7 -> thread.
+_MODE_BY_TYPE: Final = {2: 3, 3: 4, 7: 6}
+# §5.1, the inverse: 2 -> channel, 3 -> group, 4 -> DM, 6 -> thread.
+_TYPE_BY_MODE: Final = {2: 1, 3: 2, 4: 3, 6: 7}
 
 
-def stream_mode_for_type(channel_type: int) -> StreamMode:
-    """The stream mode used to talk in a channel of *channel_type* (docs/protocol.md §5.1)."""
-    return _MODE_BY_TYPE.get(channel_type, StreamMode.STREAM_MODE_CHANNEL)
+def mode_for_type(channel_type: int) -> ChannelStreamMode:
+    """The stream mode for a channel type (docs/protocol.md §5.1, client decision)."""
+    return ChannelStreamMode(_MODE_BY_TYPE.get(channel_type, 2))
 
 
-def channel_type_for_mode(mode: int, *, clan_id: int | None = None) -> ChannelType:
-    """The channel type implied by a stream *mode* (docs/protocol.md §5.1).
+def type_for_mode(mode: int, *, clan_id: int | None = None) -> ChannelType:
+    """The channel type implied by a stream mode (used for joins and for channels seen in pushes).
 
-    A mode that names no channel kind (0, clan mode, unknown) gives a DM when *clan_id* is 0
-    (DMs belong to no clan) and a text channel otherwise.
+    An unknown mode means a text channel, or a DM when *clan_id* is 0 (DMs have no clan).
     """
-    found = _TYPE_BY_MODE.get(mode)
-    if found is not None:
-        return found
+    known = _TYPE_BY_MODE.get(mode)
+    if known is not None:
+        return ChannelType(known)
     return ChannelType.CHANNEL_TYPE_DM if clan_id == 0 else ChannelType.CHANNEL_TYPE_CHANNEL

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import trio
 
+from .._client import MezonClient, services_of
 from ..errors import ConfigurationError
 from ..events import Events, HandlerError, Overflow
-
-if TYPE_CHECKING:
-    from .._client import MezonClient
 
 __all__ = ["check_run_args", "report_failure", "run_stream"]
 
@@ -29,9 +27,9 @@ log = logging.getLogger("mezon_trio.bot")
 def report_failure(client: MezonClient | None, *, event: str, handler: str, error: Exception) -> None:
     """Log a failed handler and publish ``Events.HANDLER_ERROR`` on the client (never raises)."""
     log.error("%s handler %s failed", event, handler, exc_info=error)
-    hub = getattr(client, "_hub", None) if client is not None else None
-    if hub is None:
+    if client is None:
         return
+    hub = services_of(client).core.hub
     try:
         hub.publish(Events.HANDLER_ERROR.value, HandlerError(event=event, handler=handler, error=error))
     except Exception:  # a closed hub: the log line is enough

@@ -10,14 +10,16 @@ import trio
 
 from .._cache import Cache
 from .._content.message import Content
-from .._models.enums import ChannelType, TypeMessage, mode_for_type
+from .._models.message import Message
 from .._models.official import ApiChannelDescription, ApiMessageRef, ChannelMessageAck
 from .._proto.mezon import api
-from ..errors import ConfigurationError
-from ..models import Message
+from .._protocol.enums import ChannelType, TypeMessage, mode_for_type, type_for_mode
+from .._protocol.ids import Id, as_id, as_optional_id
+from ..errors import InvalidArgument
 
 if TYPE_CHECKING:
-    from .._api.mixin import BotApi
+    from .._services.context import Services
+    from .._services.messaging import MessagingService
     from .clan import Clan
 
 __all__ = ["History", "TextChannel"]
@@ -28,11 +30,10 @@ MESSAGES_PER_CHANNEL: Final = 200
 _PAGE: Final = 100  # ListChannelMessages.limit is 1-100 (§10.3)
 
 _DM_TYPES: Final = frozenset({ChannelType.CHANNEL_TYPE_DM, ChannelType.CHANNEL_TYPE_GROUP})
-_TYPE_BY_MODE: Final = {2: 1, 3: 2, 4: 3, 6: 7}
 
 
-def _message_id(message: Message | int) -> int:
-    return message if isinstance(message, int) else message.id
+def _message_id(message: Message | Id) -> int:
+    return message.id if isinstance(message, Message) else as_id(message, "message")
 
 
 @final
@@ -49,7 +50,6 @@ class TextChannel:
         "_category_id",
         "_category_name",
         "_clan_id",
-        "_client",
         "_desc",
         "_id",
         "_last_typing",
@@ -58,11 +58,12 @@ class TextChannel:
         "_name",
         "_parent_id",
         "_private",
+        "_services",
         "_type",
     )
 
-    def __init__(self, client: BotApi, channel_id: int, clan_id: int, channel_type: int) -> None:
-        self._client = client
+    def __init__(self, services: Services, channel_id: int, clan_id: int, channel_type: int) -> None:
+        self._services = services
         self._id = channel_id
         self._clan_id = clan_id
         self._type = channel_type
@@ -75,20 +76,23 @@ class TextChannel:
         self._desc: ApiChannelDescription | None = None
         self._last_typing: float | None = None
         self._messages: Cache[int, Message] = Cache(
-            self._fetch_message, max_size=MESSAGES_PER_CHANNEL, name=f"channel {channel_id} messages"
+            self._fetch_message,
+            max_size=MESSAGES_PER_CHANNEL,
+            name=f"channel {channel_id} messages",
+            id_keys="message_id",
         )
 
     @classmethod
-    def _from_desc(cls, client: BotApi, desc: api.ChannelDescription) -> TextChannel:
-        channel = cls(client, desc.channel_id, desc.clan_id, desc.type or ChannelType.CHANNEL_TYPE_CHANNEL)
+    def _from_desc(cls, services: Services, desc: api.ChannelDescription) -> TextChannel:
+        channel = cls(services, desc.channel_id, desc.clan_id, desc.type or ChannelType.CHANNEL_TYPE_CHANNEL)
         channel._update(desc)
         return channel
 
     @classmethod
-    def _from_message(cls, client: BotApi, raw: api.ChannelMessage) -> TextChannel:
+    def _from_message(cls, services: Services, raw: api.ChannelMessage) -> TextChannel:
         """A channel known only from a pushed message (no I/O; refined when fetched)."""
-        channel_type = _TYPE_BY_MODE.get(raw.mode, 3 if raw.clan_id == 0 else 1)
-        channel = cls(client, raw.channel_id, raw.clan_id, channel_type)
+        channel_type = type_for_mode(raw.mode, clan_id=raw.clan_id)
+        channel = cls(services, raw.channel_id, raw.clan_id, channel_type)
         channel._name = raw.channel_label
         channel._category_name = raw.category_name
         channel._private = not raw.is_public
@@ -105,6 +109,10 @@ class TextChannel:
         self._parent_id = desc.parent_id
         self._meeting_code = desc.meeting_code
         self._desc = ApiChannelDescription.from_proto(desc)
+
+    @property
+    def _messaging(self) -> MessagingService:
+        return self._services.messaging
 
     def __repr__(self) -> str:
         return f"<TextChannel id={self._id} clan_id={self._clan_id} type={self._type} name={self._name!r}>"
@@ -171,7 +179,7 @@ class TextChannel:
         """The channel's clan from the client's cache (no I/O); None for DMs or unknown clans."""
         if not self._clan_id:
             return None
-        return self._client.clans.peek(self._clan_id)
+        return self._services.directory.clans.peek(self._clan_id)
 
     @property
     def messages(self) -> Cache[int, Message]:
@@ -187,7 +195,7 @@ class TextChannel:
         attachments: Iterable[object] | None = None,
         mention_everyone: bool | None = None,
         anonymous_message: bool | None = None,
-        topic_id: int | None = None,
+        topic_id: Id | None = None,
         code: int | None = None,
         *,
         ref: object = None,
@@ -201,7 +209,7 @@ class TextChannel:
             Forbidden: the bot may not post here (not a member); NotFound: no such channel.
             RequestTimeout, ConnectionLost, ClientClosed: as for any socket request.
         """
-        return await self._client.send_message(
+        return await self._messaging.send_message(
             self._clan_id,
             self._id,
             self.mode,
@@ -212,19 +220,19 @@ class TextChannel:
             ref,
             mention_everyone=bool(mention_everyone),
             anonymous_message=bool(anonymous_message),
-            topic_id=topic_id or 0,
+            topic_id=0 if topic_id is None else topic_id,
             code=code or 0,
         )
 
     async def update_message(
         self,
-        message_id: int,
+        message_id: Id,
         content: str | Mapping[str, Any] | Content,
         mentions: Iterable[object] | None = None,
         attachments: Iterable[object] | None = None,
         *,
         hide_editted: bool = False,
-        topic_id: int = 0,
+        topic_id: Id = 0,
     ) -> ChannelMessageAck:
         """Edit one of the bot's messages here by id (API bridge, §5.4); ``ack.code`` is 1.
 
@@ -235,7 +243,7 @@ class TextChannel:
             NotFound: no such message; Forbidden: not the bot's message.
             RequestTimeout, ConnectionLost, ClientClosed: as for any socket request.
         """
-        return await self._client.update_message(
+        return await self._messaging.update_message(
             self._clan_id,
             self._id,
             self.mode,
@@ -248,7 +256,7 @@ class TextChannel:
             topic_id=topic_id,
         )
 
-    async def delete_message(self, message_id: int, *, topic_id: int = 0) -> ChannelMessageAck:
+    async def delete_message(self, message_id: Id, *, topic_id: Id = 0) -> ChannelMessageAck:
         """Delete a message here by id (API bridge, §5.5); ``ack.code`` is 2.
 
         Cancellation: if cancelled after the request was written, the deletion may still happen.
@@ -257,20 +265,20 @@ class TextChannel:
             NotFound: no such message; Forbidden: the bot may not delete it.
             RequestTimeout, ConnectionLost, ClientClosed: as for any socket request.
         """
-        return await self._client.delete_message(
+        return await self._messaging.delete_message(
             self._clan_id, self._id, self.mode, self.is_public, message_id, topic_id=topic_id
         )
 
     async def send_ephemeral(
         self,
-        receiver_ids: int | Sequence[int],
+        receiver_ids: Id | Sequence[Id],
         content: str | Mapping[str, Any] | Content,
-        reference_message_id: int | None = None,
+        reference_message_id: Id | None = None,
         mentions: Iterable[object] | None = None,
         attachments: Iterable[object] | None = None,
         mention_everyone: bool | None = None,
         anonymous_message: bool | None = None,
-        topic_id: int | None = None,
+        topic_id: Id | None = None,
         code: int = TypeMessage.EPHEMERAL,
     ) -> ChannelMessageAck:
         """Send a message only *receiver_ids* can see (§5.7).
@@ -286,13 +294,14 @@ class TextChannel:
                 as for :meth:`send`.
         """
         ref: list[api.MessageRef] | None = None
+        reference_message_id = as_optional_id(reference_message_id, "reference_message_id")
         if reference_message_id:
             cached = self._messages.peek(reference_message_id)
             if cached is not None:
-                ref = [self._client._reference_for(cached)]
+                ref = [self._messaging.reference_for(cached)]
             else:
                 ref = [ApiMessageRef(message_ref_id=reference_message_id).to_proto()]
-        return await self._client.send_ephemeral(
+        return await self._messaging.send_ephemeral(
             self._clan_id,
             self._id,
             self.mode,
@@ -304,14 +313,14 @@ class TextChannel:
             ref,
             mention_everyone=bool(mention_everyone),
             anonymous_message=bool(anonymous_message),
-            topic_id=topic_id or 0,
+            topic_id=0 if topic_id is None else topic_id,
             code=code,
         )
 
     async def update_ephemeral(
         self,
-        message_id: int,
-        receiver_ids: int | Sequence[int],
+        message_id: Id,
+        receiver_ids: Id | Sequence[Id],
         content: str | Mapping[str, Any] | Content,
         mentions: Iterable[object] | None = None,
         attachments: Iterable[object] | None = None,
@@ -324,7 +333,7 @@ class TextChannel:
             ContentError, Forbidden, NotFound, RequestTimeout, ConnectionLost, ClientClosed:
                 as for :meth:`send`.
         """
-        return await self._client.send_ephemeral(
+        return await self._messaging.send_ephemeral(
             self._clan_id,
             self._id,
             self.mode,
@@ -338,7 +347,7 @@ class TextChannel:
         )
 
     async def delete_ephemeral(
-        self, message_id: int, receiver_ids: int | Sequence[int] = ()
+        self, message_id: int, receiver_ids: Id | Sequence[Id] = ()
     ) -> ChannelMessageAck:
         """Remove an ephemeral message for its receivers (code 15, §5.7).
 
@@ -347,7 +356,7 @@ class TextChannel:
         Raises:
             Forbidden, NotFound, RequestTimeout, ConnectionLost, ClientClosed: as for :meth:`send`.
         """
-        return await self._client.send_ephemeral(
+        return await self._messaging.send_ephemeral(
             self._clan_id,
             self._id,
             self.mode,
@@ -375,10 +384,10 @@ class TextChannel:
         if last is not None and now - last < TYPING_INTERVAL:
             return False
         self._last_typing = now
-        await self._client._send_typing(self)
+        await self._messaging.send_typing(self)
         return True
 
-    async def mark_seen(self, message: Message | int) -> None:
+    async def mark_seen(self, message: Message | Id) -> None:
         """Mark *message* (and everything before it) as read by the bot (``last_seen_message_event``).
 
         A server that does not answer in time is tolerated (logged, §12 Q12).
@@ -388,9 +397,9 @@ class TextChannel:
         Raises:
             Forbidden, NotFound: the server refused; ConnectionLost, ClientClosed.
         """
-        await self._client._mark_seen(self, _message_id(message))
+        await self._messaging.mark_seen(self, _message_id(message))
 
-    async def pin(self, message: Message | int) -> None:
+    async def pin(self, message: Message | Id) -> None:
         """Pin *message* in this channel (``last_pin_message_event``, operation 1).
 
         Cancellation: if cancelled after the frame was written, it may still be pinned.
@@ -398,9 +407,9 @@ class TextChannel:
         Raises:
             NotFound: no such message here; Forbidden; ConnectionLost, ClientClosed.
         """
-        await self._client._pin(self, _message_id(message), pin=True)
+        await self._messaging.pin(self, _message_id(message), pin=True)
 
-    async def unpin(self, message: Message | int) -> None:
+    async def unpin(self, message: Message | Id) -> None:
         """Unpin *message* (operation 0).
 
         Cancellation: if cancelled after the frame was written, it may still be unpinned.
@@ -408,7 +417,7 @@ class TextChannel:
         Raises:
             NotFound: no such message here; Forbidden; ConnectionLost, ClientClosed.
         """
-        await self._client._pin(self, _message_id(message), pin=False)
+        await self._messaging.pin(self, _message_id(message), pin=False)
 
     # ------------------------------------------------------------------ history
 
@@ -416,9 +425,9 @@ class TextChannel:
         self,
         *,
         limit: int | None = 100,
-        before: Message | int | None = None,
-        after: Message | int | None = None,
-        topic_id: int = 0,
+        before: Message | Id | None = None,
+        after: Message | Id | None = None,
+        topic_id: Id = 0,
     ) -> History:
         """The channel's stored messages, fetched lazily page by page (``ListChannelMessages``).
 
@@ -431,19 +440,19 @@ class TextChannel:
             ConfigurationError: ``limit`` is negative.
         """
         if limit is not None and limit < 0:
-            raise ConfigurationError("history(limit=...) must be >= 0 or None")
+            raise InvalidArgument("history(limit=...) must be >= 0 or None")
         return History(
             self,
             limit=limit,
             before=None if before is None else _message_id(before),
             after=None if after is None else _message_id(after),
-            topic_id=topic_id,
+            topic_id=as_id(topic_id, "topic_id"),
         )
 
     async def _fetch_message(self, message_id: int) -> Message:
-        return await self._client._fetch_message(self, message_id)
+        return await self._messaging.fetch_message(self, message_id)
 
-    async def message_fetcher(self, message_id: int) -> Message:
+    async def message_fetcher(self, message_id: Id) -> Message:
         """Official-SDK name of ``channel.messages.fetch(message_id)``.
 
         Cancellation: safe (a read).
@@ -515,7 +524,7 @@ class History:
         size = _PAGE if self._remaining is None else max(1, min(_PAGE, self._remaining - len(self._buffer)))
         newer = self._after is not None
         channel = self._channel
-        raws = await channel._client._list_messages(
+        raws = await channel._messaging.list_messages(
             channel, anchor=self._anchor, limit=size, newer=newer, topic_id=self._topic_id
         )
         if len(raws) < size:
@@ -523,12 +532,12 @@ class History:
         if not raws:
             return
         self._anchor = raws[-1].message_id
-        client = channel._client
+        services = channel._services
         for raw in raws:
             if newer and self._before is not None and raw.message_id >= self._before:
                 self._done = True
                 break
-            self._buffer.append(Message(raw, client=client))
+            self._buffer.append(Message(raw, services=services))
 
     async def collect(self) -> list[Message]:
         """Read the rest into a list.

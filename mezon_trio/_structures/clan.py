@@ -7,20 +7,22 @@ from typing import TYPE_CHECKING, Any, Final, final
 
 import trio
 
-from .._api.base import OPAQUE
 from .._cache import Cache
 from .._models.official import ApiClanDesc, ApiRoleListEventResponse, ApiVoiceChannelUserList
 from .._proto.mezon import api
+from .._protocol.api_index import OPAQUE
+from .._protocol.enums import VOICE_CHANNEL_TYPE
+from .._protocol.ids import Id, as_id
 from ..errors import ConfigurationError, NotFound
 
 if TYPE_CHECKING:
-    from .._api.mixin import BotApi
+    from .._services.context import Services
     from .channel import TextChannel
 
 __all__ = ["Clan"]
 
 CHANNELS_PER_CLAN: Final = 5_000
-_VOICE_CHANNEL_TYPE: Final = 4  # ListChannelUsersRequest.channel_type default (§7.2)
+_VOICE_CHANNEL_TYPE: Final = VOICE_CHANNEL_TYPE  # ListChannelUsersRequest.channel_type default (§7.2)
 _ROLE_FIELDS: Final = frozenset(
     {
         "title",
@@ -42,17 +44,20 @@ _ROLE_FIELDS: Final = frozenset(
 class Clan:
     """A clan the bot belongs to; get one from ``client.clans``.  Read-only; no public constructor."""
 
-    __slots__ = ("__weakref__", "_channels", "_client", "_desc", "_id", "_load_lock", "_loaded", "_name")
+    __slots__ = ("__weakref__", "_channels", "_desc", "_id", "_load_lock", "_loaded", "_name", "_services")
 
-    def __init__(self, client: BotApi, clan_id: int, name: str = "") -> None:
-        self._client = client
+    def __init__(self, services: Services, clan_id: int, name: str = "") -> None:
+        self._services = services
         self._id = clan_id
         self._name = name
         self._desc: ApiClanDesc | None = None
         self._loaded = False
         self._load_lock = trio.Lock()
         self._channels: Cache[int, TextChannel] = Cache(
-            self._fetch_channel, max_size=CHANNELS_PER_CLAN, name=f"clan {clan_id} channels"
+            self._fetch_channel,
+            max_size=CHANNELS_PER_CLAN,
+            name=f"clan {clan_id} channels",
+            id_keys="channel_id",
         )
 
     def _update(self, desc: api.ClanDesc) -> None:
@@ -93,7 +98,7 @@ class Clan:
         return self._loaded
 
     async def _fetch_channel(self, channel_id: int) -> TextChannel:
-        channel = await self._client.channels.fetch(channel_id)
+        channel = await self._services.directory.channels.fetch(channel_id)
         if channel.clan_id != self._id:
             raise NotFound(f"channel {channel_id} is not in clan {self._id}", status=404)
         return channel
@@ -113,7 +118,7 @@ class Clan:
             return
         async with self._load_lock:
             if not self._loaded:  # else another caller loaded them while we waited
-                await self._client._load_clan_channels(self)
+                await self._services.directory.load_clan_channels(self)
                 self._loaded = True
 
     async def list_roles(
@@ -130,10 +135,10 @@ class Clan:
         request = api.RoleListEventRequest(
             clan_id=self._id, limit=limit or 0, state=state or 0, cursor=cursor or ""
         )
-        response = await self._client.rpc("ListRoles", request, api.RoleListEventResponse)
+        response = await self._services.core.rpc("ListRoles", request, api.RoleListEventResponse)
         return ApiRoleListEventResponse.from_proto(response)
 
-    async def update_role(self, role_id: int, request: Mapping[str, Any]) -> bool:
+    async def update_role(self, role_id: Id, request: Mapping[str, Any]) -> bool:
         """Change a role (``UpdateRole``); *request* holds the official keys (``title``, ``color``,
         ``role_icon``, ``description``, ``display_online``, ``allow_mention``, ``add_user_ids``,
         ``remove_user_ids``, ``active_permission_ids``, ``remove_permission_ids``,
@@ -152,13 +157,13 @@ class Clan:
         fields: dict[str, Any] = {
             k: (list(v) if isinstance(v, (list, tuple, set)) else v) for k, v in request.items()
         }
-        message = api.UpdateRoleRequest(role_id=role_id, clan_id=self._id, **fields)
-        await self._client.rpc("UpdateRole", message, OPAQUE)
+        message = api.UpdateRoleRequest(role_id=as_id(role_id, "role_id"), clan_id=self._id, **fields)
+        await self._services.core.rpc("UpdateRole", message, OPAQUE)
         return True
 
     async def list_channel_voice_users(
         self,
-        channel_id: int = 0,
+        channel_id: Id = 0,
         channel_type: int | None = None,
         limit: int = 500,
         state: int | None = None,
@@ -176,11 +181,11 @@ class Clan:
             raise ConfigurationError("list_channel_voice_users(limit=...) must be in 1..500")
         request = api.ListChannelUsersRequest(
             clan_id=self._id,
-            channel_id=channel_id,
+            channel_id=as_id(channel_id, "channel_id"),
             channel_type=_VOICE_CHANNEL_TYPE if channel_type is None else channel_type,
             limit=limit,
             state=state or 0,
             cursor=cursor or "",
         )
-        response = await self._client.rpc("ListChannelVoiceUsers", request, api.VoiceChannelUserList)
+        response = await self._services.core.rpc("ListChannelVoiceUsers", request, api.VoiceChannelUserList)
         return ApiVoiceChannelUserList.from_proto(response)

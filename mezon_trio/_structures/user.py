@@ -6,12 +6,12 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, final
 
 from .._content.message import Content
-from .._models.enums import TypeMessage
 from .._models.official import ChannelMessageAck
 from .._proto.mezon import api
+from .._protocol.enums import TypeMessage
 
 if TYPE_CHECKING:
-    from .._api.mixin import BotApi
+    from .._services.context import Services
     from .channel import TextChannel
 
 __all__ = ["User"]
@@ -32,15 +32,15 @@ class User:
         "_avatar",
         "_clan_avatar",
         "_clan_nick",
-        "_client",
         "_display_name",
         "_id",
+        "_services",
         "_username",
     )
 
     def __init__(
         self,
-        client: BotApi,
+        services: Services,
         user_id: int,
         *,
         username: str = "",
@@ -49,7 +49,7 @@ class User:
         avatar: str = "",
         clan_avatar: str = "",
     ) -> None:
-        self._client = client
+        self._services = services
         self._id = user_id
         self._username = username
         self._display_name = display_name
@@ -58,9 +58,9 @@ class User:
         self._clan_avatar = clan_avatar
 
     @classmethod
-    def _from_message(cls, client: BotApi, raw: api.ChannelMessage) -> User:
+    def _from_message(cls, services: Services, raw: api.ChannelMessage) -> User:
         return cls(
-            client,
+            services,
             raw.sender_id,
             username=raw.username,
             display_name=raw.display_name,
@@ -138,7 +138,7 @@ class User:
     @property
     def dm_channel_id(self) -> int:
         """The DM channel with the bot, if known (0 otherwise; no I/O)."""
-        return self._client._known_dm_channel(self._id)
+        return self._services.directory.known_dm_channel(self._id)
 
     async def create_dm_channel(self) -> TextChannel:
         """The DM channel with this user, created (``CreateChannelDesc`` + join) only the first time.
@@ -149,7 +149,7 @@ class User:
             APIError: the server refused (e.g. NotFound for an unknown user).
             RequestTimeout, ConnectionLost, ClientClosed.
         """
-        return await self._client.create_dm_channel(self._id)
+        return await self._services.directory.create_dm_channel(self._id)
 
     async def send_dm(
         self,
@@ -168,7 +168,7 @@ class User:
             APIError: the DM could not be opened or the server refused the message.
             RequestTimeout, ConnectionLost, ClientClosed.
         """
-        return await self._client.send_dm(
+        return await self._services.messaging.send_dm(
             self._id, content, code=code, attachments=attachments, mentions=mentions
         )
 

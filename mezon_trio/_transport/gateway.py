@@ -726,7 +726,7 @@ class Gateway:
             if self._closed:
                 raise ClientClosed("the client is closed")
             if self._unavailable is not None:
-                raise ConnectionLost(self._unavailable)
+                raise ConnectionLost(self._unavailable, outcome_unknown=False)
             conn = self._conn
             if conn is not None and (self._ready or not ready):
                 return conn

@@ -199,6 +199,11 @@ class RestClient:
         #: requests sent (attempts), for statistics and tests.
         self.requests_sent = 0
 
+    @property
+    def http(self) -> httpx.AsyncClient | None:
+        """The open connection pool (None before ``__aenter__`` and after closing)."""
+        return self._http
+
     async def __aenter__(self) -> RestClient:
         self._http = httpx.AsyncClient(
             transport=self._transport,

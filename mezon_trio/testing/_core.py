@@ -29,11 +29,12 @@ import trio_websocket
 
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
+from .._protocol.snowflake import SnowflakeGenerator
 from . import _wire
 from ._faults import Faults, TokenBucket
+from ._features import FeatureState
 from ._jwt import decode_jwt, encode_jwt
 from ._recorder import Recorder
-from ._snowflake import SnowflakeGenerator
 from ._state import Channel, ChannelType, FriendEdge, FriendState, SandboxState, User
 
 if TYPE_CHECKING:
@@ -159,6 +160,7 @@ class SandboxCore:
         self._api_buckets: dict[int, TokenBucket] = {}
         self._ephemeral: dict[int, tuple[int, list[int]]] = {}  # id -> (channel id, receivers)
         self.follows: dict[int, set[int]] = {}
+        self.features = FeatureState()  # uploads, agent streams, media plays, polls
 
     # ------------------------------------------------------------------ urls
 

@@ -30,7 +30,9 @@ from urllib.parse import parse_qs
 
 import betterproto2
 
+from ._agent_sse import AbruptClose
 from ._core import OpError, SandboxCore
+from ._features import route as feature_route
 from ._rpc import METHODS, Outcome, grpc_code, invoke
 
 __all__ = ["SandboxApp"]
@@ -69,6 +71,8 @@ class SandboxApp:
             await self._http(scope, receive, send)
         except _TooLarge:
             await _json(send, 413, {"code": 3, "message": "request body too large"})
+        except AbruptClose:
+            raise  # the server resets the connection (sb.drop_agent_streams(abrupt=True))
         except Exception as exc:
             self.core.report_internal_error(exc)
             await _json(send, 500, {"code": 13, "message": f"internal error: {type(exc).__name__}"})
@@ -106,6 +110,8 @@ class SandboxApp:
             await self._chain(method, "zk_prove", await _body(receive), send)
         elif path in ("/healthcheck", "/readycheck"):
             await _respond(send, 200, b"{}", "application/json")
+        elif await feature_route(self.core, method, path, headers, query, receive, send):
+            pass  # uploads, agent events, media playback (_features.py)
         else:
             await _json(send, 404, {"code": 5, "message": f"no route for {path}"})
 
@@ -289,6 +295,12 @@ def _response_types() -> dict[str, type[betterproto2.Message]]:
         "DeleteChannelMessage": rt.ChannelMessageRemove,
         "CreatePinMessage": api.ChannelMessageHeader,
         "GetPinMessagesList": api.PinMessagesList,
+        "UploadAttachmentFile": api.UploadAttachment,
+        "MultipartUploadAttachmentFileStart": api.MultipartUploadAttachment,
+        "MultipartUploadAttachmentFileFinish": api.UploadAttachment,
+        "CreatePoll": api.CreatePollResponse,
+        "VotePoll": api.VotePollResponse,
+        "GetPoll": api.GetPollResponse,
     }
 
 

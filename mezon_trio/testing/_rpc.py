@@ -579,3 +579,7 @@ async def _list_pins(call: Call, req: api.PinMessageRequest) -> api.PinMessagesL
                 )
             )
     return api.PinMessagesList(pin_messages_list=pins)
+
+
+# The optional features' RPCs (uploads, polls) register themselves in METHODS.
+from . import _feature_rpcs as _feature_rpcs  # noqa: E402

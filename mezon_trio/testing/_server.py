@@ -33,13 +33,14 @@ import trio_websocket
 
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
+from .._protocol.snowflake import SnowflakeGenerator
 from . import _wire
 from ._core import Connection, OpError, SandboxCore, now_s, utf16_len
 from ._faults import Faults
+from ._features import FeatureState
 from ._gateway import Gateway
 from ._http import SandboxApp
 from ._recorder import Received
-from ._snowflake import SnowflakeGenerator
 from ._state import ChannelType, SandboxState, SeedUser, User, default_state
 
 __all__ = ["Sandbox", "SandboxInternalError", "open_sandbox"]
@@ -535,6 +536,59 @@ class Sandbox:
             "notifications", rt.Notifications(notifications=[notification]), [user_id]
         )
 
+    # ------------------------------------------------------------------ optional features
+
+    @property
+    def features(self) -> FeatureState:
+        """Uploads (``.uploads``), agent streams (``.agent``), media plays, polls (docs/features.md)."""
+        return self._core.features
+
+    def emit_agent_event(
+        self,
+        event_type: str,
+        *,
+        room_id: str = "room-1",
+        room_name: str = "",
+        metadata: Mapping[str, Any] | None = None,
+        event_id: str | None = None,
+    ) -> str:
+        """Send an AI-agent event (``room_started``, ``room_ended``, ``room_summary_done``) to
+        every open ``/api/sse/metadata`` stream; return its event id."""
+        return self._core.features.agent.emit(
+            event_type, room_id=room_id, room_name=room_name, metadata=metadata, event_id=event_id
+        )
+
+    async def wait_agent_streams(self, count: int = 1) -> None:
+        """Wait until at least *count* AI-agent event streams are open."""
+        await self._core.features.agent.wait_streams(count)
+
+    async def create_poll(
+        self, user_id: int, channel_id: int, question: str, answers: Sequence[str], *, multiple: bool = False
+    ) -> api.CreatePollResponse:
+        """*user_id* posts a poll in *channel_id* (``CreatePoll``, as over HTTP)."""
+        from ._feature_rpcs import run_as
+
+        request = api.CreatePollRequest(
+            channel_id=channel_id,
+            question=question,
+            answers=list(answers),
+            type=api.PollType.MULTIPLE if multiple else api.PollType.SINGLE,
+        )
+        return await run_as(self._core, user_id, "CreatePoll", request, api.CreatePollResponse)
+
+    async def vote_poll(self, user_id: int, poll_id: int, answers: int | Sequence[int]) -> tuple[int, ...]:
+        """*user_id* votes in poll *poll_id* (``VotePoll``, as over HTTP); returns the recorded choice."""
+        from ._feature_rpcs import run_as
+
+        indices = [answers] if isinstance(answers, int) else list(answers)
+        request = api.VotePollRequest(poll_id=poll_id, answer_indices=indices)
+        answer = await run_as(self._core, user_id, "VotePoll", request, api.VotePollResponse)
+        return tuple(answer.my_answer_indices)
+
+    def drop_agent_streams(self, *, abrupt: bool = False) -> int:
+        """End every open agent stream (``abrupt``: reset the connection); return how many."""
+        return self._core.features.agent.drop_all(abrupt=abrupt)
+
     def save_state(self, path: str | Path) -> None:
         """Write the current state (balances synced from the chain) as a JSON state file."""
         _sync_balances(self._core)
@@ -639,7 +693,7 @@ async def open_sandbox(
     gracefully, saves the state file; an exception from the body propagates
     unchanged.
     """
-    ids = SnowflakeGenerator()
+    ids = SnowflakeGenerator(datacenter=2, worker=3)
     if state is None:
         # synchronous on purpose: a worker thread would let autojump_clock leap ahead
         state = _initial_state(state_file, ids, history_limit)
@@ -677,7 +731,9 @@ async def open_sandbox(
             body_error = exc
         finally:
             with trio.CancelScope(shield=True):
+                core.features.agent.drop_all()
                 await _shutdown(core, shutdown, http_done)
+                core.features.close()
                 if state_file is not None:
                     try:
                         _sync_balances(core)

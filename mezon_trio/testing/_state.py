@@ -339,6 +339,8 @@ class SandboxState:
             clan_name=clan.name if clan else "",
             active=1,
             member_count=len(self.audience(channel)),
+            # voice rooms: the sandbox's meeting code is the channel id (as ListChannelVoiceUsers' room_name)
+            meeting_code=str(channel.id) if channel.type in (4, 10) else "",
         )
 
     def clan_desc(self, clan: Clan) -> api.ClanDesc:

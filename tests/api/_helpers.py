@@ -8,6 +8,7 @@ from typing import Any
 
 from mezon_trio import MezonClient
 from mezon_trio._proto.mezon import realtime as rt
+from mezon_trio.compat import MezonClient as CompatClient
 from mezon_trio.testing import Received, Sandbox, open_sandbox
 
 from ..sandbox.raw import RawSocket, raw_socket, which
@@ -22,9 +23,10 @@ def client_kwargs(sb: Sandbox, **overrides: Any) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def bot(**overrides: Any) -> AsyncIterator[tuple[Sandbox, MezonClient]]:
-    """A sandbox and the seeded bot logged in to it."""
-    async with open_sandbox() as sb, MezonClient(**client_kwargs(sb, **overrides)) as client:
+async def bot(*, compat: bool = False, **overrides: Any) -> AsyncIterator[tuple[Sandbox, Any]]:
+    """A sandbox and the seeded bot logged in to it (``compat``: the official-names client)."""
+    cls = CompatClient if compat else MezonClient
+    async with open_sandbox() as sb, cls(**client_kwargs(sb, **overrides)) as client:
         yield sb, client
 
 

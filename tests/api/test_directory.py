@@ -7,6 +7,8 @@ import pytest
 import trio
 
 from mezon_trio import MezonClient
+from mezon_trio._client import services_of
+from mezon_trio.compat import MezonClient as CompatClient
 from mezon_trio.errors import ConfigurationError, Forbidden, NotFound
 from mezon_trio.models import (
     ApiChannelDescription,
@@ -61,7 +63,7 @@ async def test_channel_fetch_is_shared_by_concurrent_callers() -> None:
             assert (channel.channel_type, channel.mode, channel.is_public) == (1, 2, True)
             assert channel.clan is client.clans.get(sb.clan_id)
             assert isinstance(channel.description, ApiChannelDescription)
-            assert await client.get_channel_from_id(sb.channel_id) is channel
+            assert await client.channels.fetch(str(sb.channel_id)) is channel  # ids as str too
 
 
 async def test_inbound_messages_update_caches_without_network_calls() -> None:
@@ -111,7 +113,7 @@ async def test_users_fetch_lists_clan_members_once_and_never_opens_a_dm() -> Non
             bob = await client.users.fetch(sb.user("bob").id)
             assert bob.username == "bob"
             assert bob.dm_channel_id == 0
-            carol = await client.get_user_from_id(sb.user("carol").id)  # second clan
+            carol = await client.users.fetch(str(sb.user("carol").id))  # second clan; id as str
             assert carol.username == "carol"
             listed = _rpcs(sb).count("ListClanUsers")
             assert listed == len(sb.clan_ids)
@@ -162,7 +164,7 @@ async def test_dm_channel_is_created_once_and_reused() -> None:
             assert pushed.channel_id == channel.id
             assert pushed.content == '{"t":"hello bob"}'
             assert bob.dm_channel_id == channel.id
-            assert client.channel_manager.get_all_dm_channels()[bob.id] == channel.id
+            assert client.dm_channels[bob.id] == channel.id
 
             # The seeded DM with alice is used as is (no creation, no join).
             await client.send_dm(sb.human.id, "hi alice")
@@ -246,7 +248,7 @@ async def test_roles_of_a_clan_the_bot_is_not_in_are_refused() -> None:
                 assert client.clans.get(sb.clan_id) is None
                 with pytest.raises(NotFound):
                     await client.clans.fetch(sb.clan_id)
-                clan = client._clan_for(sb.clan_id)  # e.g. reached through api_client
+                clan = services_of(client).directory.clan_for(sb.clan_id)  # as api_client reaches it
                 with pytest.raises(Forbidden):
                     await clan.list_roles()
 
@@ -254,17 +256,17 @@ async def test_roles_of_a_clan_the_bot_is_not_in_are_refused() -> None:
 async def test_quick_menu_access_add_list_delete() -> None:
     with trio.fail_after(20):
         async with bot() as (sb, client):
-            menu = await client.add_quick_menu_access(sb.channel_id, sb.clan_id, 1, "/help", "", "Help")
+            menu = await client.quick_menus.add(sb.channel_id, sb.clan_id, 1, "/help", "", "Help")
             assert isinstance(menu, ApiQuickMenuAccess)
             assert menu.id > 2**53
             assert menu.bot_id == sb.bot.id
             assert menu.menu_name == "Help"
-            other = await client.add_quick_menu_access(sb.channel_id, sb.clan_id, 1, "/ping", "", "Ping")
+            other = await client.quick_menus.add(sb.channel_id, sb.clan_id, 1, "/ping", "", "Ping")
             assert other.id != menu.id
-            assert {m.menu_name for m in await client.list_quick_menu_access()} == {"Help", "Ping"}
-            assert [m.menu_name for m in await client.list_quick_menu_access(menu_type=2)] == []
-            await client.delete_quick_menu_access(id=menu.id)
-            assert [m.menu_name for m in await client.list_quick_menu_access(channel_id=sb.channel_id)] == [
+            assert {m.menu_name for m in await client.quick_menus.entries()} == {"Help", "Ping"}
+            assert [m.menu_name for m in await client.quick_menus.entries(menu_type=2)] == []
+            await client.quick_menus.remove(id=menu.id)
+            assert [m.menu_name for m in await client.quick_menus.entries(channel_id=sb.channel_id)] == [
                 "Ping"
             ]
             assert set(sb.state.quick_menus) == {other.id}
@@ -272,7 +274,8 @@ async def test_quick_menu_access_add_list_delete() -> None:
 
 async def test_official_manager_views() -> None:
     with trio.fail_after(20):
-        async with bot() as (sb, client), human(sb) as alice:
+        async with bot(compat=True) as (sb, client), human(sb) as alice:
+            assert isinstance(client, CompatClient)
             assert client.session_manager.get_session().user_id == sb.bot.id
             assert await client.socket_manager.is_connected() is True
             ack = await client.socket_manager.write_chat_message(

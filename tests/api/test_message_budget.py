@@ -5,7 +5,7 @@ from __future__ import annotations
 import trio
 
 from bench.frames import FrameFactory
-from mezon_trio._api.directory import MAX_MESSAGES
+from mezon_trio._services.directory import MAX_MESSAGES
 from mezon_trio._structures.channel import MESSAGES_PER_CHANNEL
 
 from ._helpers import bot

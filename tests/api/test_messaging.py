@@ -142,7 +142,7 @@ async def test_content_too_long_is_refused_before_sending() -> None:
                     sb.clan_id, sb.channel_id, 2, True, "😀" * 2000
                 )  # 4000 units + JSON
             with pytest.raises(ContentError):
-                await client.update_message(sb.clan_id, sb.channel_id, 2, True, 1, "y" * 5000)
+                await (await client.channels.fetch(sb.channel_id)).update_message(1, "y" * 5000)
             with pytest.raises(ContentError):
                 await client.send_message(sb.clan_id, sb.channel_id, 2, True, 12345)  # type: ignore[arg-type]
             assert len(received(sb, "channel_message_send")) == before

@@ -2,7 +2,7 @@
 minimal bot of /work/notes/official-sdk.md §8, tokens, friends), translated to trio and run as written
 against the sandbox.
 
-Translation rules, and nothing else changed: ``from mezon ...`` -> ``from mezon_trio ...``;
+Translation rules, and nothing else changed: ``from mezon ...`` -> ``from mezon_trio.compat ...``;
 ``await client.login()`` + ``asyncio.Event().wait()`` + ``disconnect()`` -> ``async with
 MezonClient(...) as client:``; ids are the sandbox's; the host/port/URLs are the sandbox's.
 """
@@ -13,14 +13,14 @@ from typing import Any
 
 import trio
 
-from mezon_trio import MezonClient
-from mezon_trio.models import (
+from mezon_trio.compat import (
     ApiMessageAttachment,
     ApiMessageMention,
     ApiSentTokenRequest,
+    ChannelMessage,
     ChannelMessageContent,
+    MezonClient,
 )
-from mezon_trio.models import Message as ChannelMessage
 from mezon_trio.testing import Sandbox, open_sandbox
 
 from ._helpers import human, next_push
@@ -193,9 +193,9 @@ async def test_legacy_client_calls_send_message_tokens_friends() -> None:
             )
             assert result.ok
             assert result.tx_hash
-            friends = await client.get_list_friends(100)
-            assert [f.username for f in friends.friends] == ["carol"]
-            await client.accept_friend(sb.user("carol").id, "carol")
-            await client.add_friend("bob")
-            states = {f.username: int(f.state) for f in (await client.get_list_friends(100)).friends}
+            friends = await client.get_list_friends(100)  # a list, as the official docs show
+            assert [f.username for f in friends] == ["carol"]
+            assert await client.accept_friend(str(sb.user("carol").id), "carol") is None
+            assert await client.add_friend("bob") is None
+            states = {f.username: int(f.state) for f in await client.get_list_friends(100)}
             assert states == {"carol": 0, "bob": 1}

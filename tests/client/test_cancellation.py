@@ -49,12 +49,12 @@ async def test_cancel_during_a_request() -> None:
                 async with MezonClient(**client_kwargs(sb)) as client:
                     sb.faults.drop_replies.add("channel_message_send")
                     async with trio.open_nursery() as nursery:
-                        nursery.start_soon(client._gateway.request, _send(sb))
+                        nursery.start_soon(client.raw.request, _send(sb))
                         await sb.wait_for(lambda r: r.kind == "channel_message_send")
-                        assert client._gateway.statistics().pending_requests == 1
+                        assert client.statistics().gateway.pending_requests == 1
                         scope.cancel()
             assert scope.cancelled_caught
-            assert client._gateway.statistics().pending_requests == 0
+            assert client.statistics().gateway.pending_requests == 0
             assert client_tasks() == []
             await wait_no_connections(sb)
 
@@ -185,7 +185,7 @@ async def test_internal_keyboard_interrupt_propagates() -> None:
             def handler(msg: Message) -> None:
                 raise KeyboardInterrupt
 
-            client.on_channel_message(handler)
+            client.on(Events.CHANNEL_MESSAGE, handler)
 
             async def run() -> None:
                 async with client:

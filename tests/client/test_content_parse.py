@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from mezon_trio.models import _parse_content
+from mezon_trio._models.message import _parse_content
 
 
 def _reference(raw: str) -> dict[str, Any]:

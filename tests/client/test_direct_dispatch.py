@@ -9,6 +9,7 @@ import trio
 import trio_websocket
 
 from mezon_trio import MezonClient
+from mezon_trio._client import services_of
 from mezon_trio._transport import direct
 from mezon_trio.testing import open_sandbox
 
@@ -108,13 +109,13 @@ async def test_oversized_messages_still_close_with_1009() -> None:
 async def test_the_client_gateway_uses_it() -> None:
     with trio.fail_after(20):
         async with open_sandbox() as sb, MezonClient(**sb.client_kwargs()) as client:
-            conn = client._gateway._conn
+            conn = services_of(client).core.gateway._conn  # white-box: the patched connection
             assert conn is not None
             assert conn.__dict__.get("_mezon_direct_dispatch") is not None
-            before = client._gateway.statistics().frames_received
+            before = client.statistics().gateway.frames_received
             async with client.channel_messages() as messages:
                 await sb.post_message(sb.human.id, sb.channel_id, "through the direct path")
                 async for msg in messages:
                     assert msg.text == "through the direct path"
                     break
-            assert client._gateway.statistics().frames_received > before
+            assert client.statistics().gateway.frames_received > before

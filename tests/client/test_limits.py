@@ -37,7 +37,7 @@ async def test_heartbeat_is_not_queued_behind_user_traffic(autojump_clock: trio.
                 sent: list[float] = []
 
                 async def typing() -> None:
-                    await client._gateway.request(_typing(sb))
+                    await client.raw.request(_typing(sb))
                     sent.append(trio.current_time())
 
                 start = trio.current_time()
@@ -60,8 +60,8 @@ async def test_outgoing_frame_over_the_limit_is_refused() -> None:
                 clan_id=sb.clan_id, channel_id=sb.channel_id, content=json.dumps({"t": "x" * 5000})
             )
             with pytest.raises(ProtocolError, match="max_frame_size"):
-                await client._gateway.request(rt.Envelope(channel_message_send=big))
-            assert client._gateway.statistics().pending_requests == 0
+                await client.raw.request(rt.Envelope(channel_message_send=big))
+            assert client.statistics().gateway.pending_requests == 0
             assert client.is_ready
 
 
@@ -97,10 +97,10 @@ async def test_auto_reconnect_off(autojump_clock: trio.testing.MockClock) -> Non
             await trio.sleep(300)
             assert sb.connection_count(sb.bot.id) == 0
             with pytest.raises(ConnectionLost, match="auto-reconnect is off"):
-                await client._gateway.request(_typing(sb))
+                await client.raw.request(_typing(sb))
             await client.login()
             assert client.is_ready
-            await client._gateway.request(_typing(sb))
+            await client.raw.request(_typing(sb))
 
 
 async def test_bot_added_to_a_clan_joins_it() -> None:
@@ -115,7 +115,7 @@ async def test_bot_added_to_a_clan_joins_it() -> None:
             # Someone else joining a clan does not make the bot join.
             other = rt.AddClanUserEvent(clan_id=new_clan + 1, user=rt.UserProfileRedis(user_id=sb.human.id))
             await sb.push(rt.Envelope(add_clan_user_event=other), to=sb.bot.id)
-            await client._gateway.request(_typing(sb))  # a round trip after the push
+            await client.raw.request(_typing(sb))  # a round trip after the push
             assert not [r for r in sb.received if r.kind == "clan_join" and r.payload.clan_id == new_clan + 1]
 
 
@@ -127,7 +127,7 @@ async def test_no_secrets_in_logs(caplog: pytest.LogCaptureFixture) -> None:
                 token = client.session.token
                 refresh = client.session.refresh_token
                 sb.drop_connections(sb.bot.id)
-                await client._gateway.request(_typing(sb))
+                await client.raw.request(_typing(sb))
                 sb.revoke_sessions(token)
                 with pytest.raises(MezonError):
                     async with MezonClient(**client_kwargs(sb, api_key="wrong")):

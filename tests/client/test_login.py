@@ -8,6 +8,7 @@ import trio.testing
 
 from mezon_trio import Events, MezonClient
 from mezon_trio._proto.mezon import realtime as rt
+from mezon_trio.compat import MezonClient as CompatClient
 from mezon_trio.errors import AuthenticationError, ConfigurationError
 from mezon_trio.events import Connected, Ready
 from mezon_trio.testing import Received, open_sandbox
@@ -104,10 +105,19 @@ async def test_double_entry_and_use_outside_the_scope() -> None:
 def test_constructor_matches_the_official_sdk() -> None:
     client = MezonClient("1840000000000000001", "secret-key")
     assert client.client_id == 1840000000000000001
-    assert client.login_url == "https://gw.mezon.ai:443"
-    assert client.timeout_ms == 7000
-    assert client.mmn_api_url == "https://dong.mezon.ai/mmn-api/"
+    assert client.config.login_url == "https://gw.mezon.ai:443"
+    assert client.config.timeout_ms == 7000
+    assert client.config.mmn_api_url == "https://dong.mezon.ai/mmn-api/"
     assert "secret-key" not in repr(client)
+    assert "secret-key" not in repr(client.config)
+    official = CompatClient("1840000000000000001", "secret-key")  # the official property names
+    assert (official.login_url, official.timeout_ms, official.use_ssl) == (
+        "https://gw.mezon.ai:443",
+        7000,
+        True,
+    )
+    with pytest.warns(DeprecationWarning, match=r"client\.config\.timeout_ms"):
+        assert client.timeout_ms == 7000  # type: ignore[attr-defined]  # kept for one release
     with pytest.raises(ConfigurationError):
         MezonClient("not-a-number", "k")
     with pytest.raises(ConfigurationError):
@@ -126,10 +136,10 @@ async def test_failing_clan_join_does_not_fail_login_and_is_retried(
                 assert client.is_ready
                 failed = len(_kinds(sb, "clan_join"))
                 assert failed == len(sb.clan_ids) + 1
-                assert client._gateway.joined_clans == set()
+                assert client.raw.joined_clans == frozenset()
                 sb.faults.fail_ops.clear()
                 await trio.sleep(60)
                 # Each clan was retried in the background until it succeeded.
-                assert client._gateway.joined_clans == {0, *sb.clan_ids}
+                assert client.raw.joined_clans == {0, *sb.clan_ids}
                 assert len(_kinds(sb, "clan_join")) == 2 * failed
                 assert not [t for t in client_tasks() if t.name.startswith("mezon-clan-join-retry")]

@@ -29,7 +29,7 @@ async def test_pushed_message_reaches_iterator_and_handler() -> None:
                 handled.append(msg)
                 got_it.set()
 
-            client.on_channel_message(on_message)
+            client.on(Events.CHANNEL_MESSAGE, on_message)
             async with client:
                 messages = client.channel_messages()
                 posted = await sb.post_message(sb.human.id, sb.channel_id, "hello bot")
@@ -67,7 +67,7 @@ async def test_send_gets_its_ack_through_the_request_api() -> None:
                 mode=2,
                 is_public=True,
             )
-            reply = await client._gateway.request(rt.Envelope(channel_message_send=send))
+            reply = await client.raw.request(rt.Envelope(channel_message_send=send))
             ack = reply.channel_message_ack
             assert ack is not None
             assert ack.channel_id == sb.channel_id
@@ -75,7 +75,7 @@ async def test_send_gets_its_ack_through_the_request_api() -> None:
             stored = sb.messages(sb.channel_id)
             assert stored[-1].message_id == ack.message_id
             assert stored[-1].content == '{"t": "pong"}'
-            assert client._gateway.statistics().pending_requests == 0
+            assert client.statistics().gateway.pending_requests == 0
 
 
 async def test_error_reply_and_timeout() -> None:
@@ -84,7 +84,7 @@ async def test_error_reply_and_timeout() -> None:
             sb.faults.fail_ops["message_typing_event"] = rt.Error(code=3, message="nope", context={"k": "v"})
             typing = rt.MessageTypingEvent(clan_id=sb.clan_id, channel_id=sb.channel_id, mode=2)
             with pytest.raises(APIError) as info:
-                await client._gateway.request(rt.Envelope(message_typing_event=typing))
+                await client.raw.request(rt.Envelope(message_typing_event=typing))
             assert info.value.code == 3
             assert info.value.message == "nope"
             assert dict(info.value.context) == {"k": "v"}
@@ -93,15 +93,15 @@ async def test_error_reply_and_timeout() -> None:
             sb.faults.drop_replies.add("message_typing_event")
             start = trio.current_time()
             with pytest.raises(RequestTimeout):
-                await client._gateway.request(rt.Envelope(message_typing_event=typing))
+                await client.raw.request(rt.Envelope(message_typing_event=typing))
             assert 0.25 < trio.current_time() - start < 2.0
             # A caller can narrow the deadline; cancellation leaves no pending entry.
             with trio.move_on_after(0.05):
-                await client._gateway.request(rt.Envelope(message_typing_event=typing))
-            assert client._gateway.statistics().pending_requests == 0
+                await client.raw.request(rt.Envelope(message_typing_event=typing))
+            assert client.statistics().gateway.pending_requests == 0
             sb.faults.drop_replies.clear()
             sb.faults.fail_ops.clear()
-            reply = await client._gateway.request(rt.Envelope(message_typing_event=typing))
+            reply = await client.raw.request(rt.Envelope(message_typing_event=typing))
             assert reply.message_typing_event is not None
 
 
@@ -109,29 +109,29 @@ async def test_api_bridge_with_chunked_answers_and_statuses() -> None:
     with trio.fail_after(20):
         async with open_sandbox() as sb, MezonClient(**client_kwargs(sb)) as client:
             request = api.ListChannelDescsRequest(clan_id=sb.clan_id, channel_type=1)
-            whole = await client.api_bridge("ListChannelDescs", request, api.ChannelDescList)
+            whole = await client.raw.api_bridge("ListChannelDescs", request, api.ChannelDescList)
             assert whole.channeldesc
             sb.faults.chunk_size = 7
-            chunked = await client.api_bridge("ListChannelDescs", request, api.ChannelDescList)
+            chunked = await client.raw.api_bridge("ListChannelDescs", request, api.ChannelDescList)
             assert bytes(chunked) == bytes(whole)
             sb.faults.chunk_size = None
             sb.faults.raw_status["ListChannelDescs"] = 404
             with pytest.raises(NotFound) as info:
-                await client.api_bridge("ListChannelDescs", request, api.ChannelDescList)
+                await client.raw.api_bridge("ListChannelDescs", request, api.ChannelDescList)
             assert info.value.status == 404
             assert info.value.operation == "ListChannelDescs"
             sb.faults.raw_status["ListChannelDescs"] = 500
             with pytest.raises(ServerError):
-                await client.api_bridge("ListChannelDescs", request, api.ChannelDescList)
-            assert client._gateway.statistics().partial_raw_answers == 0
+                await client.raw.api_bridge("ListChannelDescs", request, api.ChannelDescList)
+            assert client.statistics().gateway.partial_raw_answers == 0
 
 
 async def test_rpc_over_http() -> None:
     with trio.fail_after(20):
         async with open_sandbox() as sb, MezonClient(**client_kwargs(sb)) as client:
-            clans = await client.rpc("ListClanDescs", api.ListClanDescRequest(), api.ClanDescList)
+            clans = await client.raw.rpc("ListClanDescs", api.ListClanDescRequest(), api.ClanDescList)
             assert {c.clan_id for c in clans.clandesc} == set(sb.clan_ids)
-            detail = await client.rpc(
+            detail = await client.raw.rpc(
                 "ListChannelDetail",
                 api.ListChannelDetailRequest(channel_id=sb.channel_id),
                 api.ChannelDescription,
@@ -190,5 +190,5 @@ async def test_bot_added_to_a_channel_joins_it() -> None:
             )
             assert join.user_id == sb.bot.id
             with trio.fail_after(5):
-                while channel not in client._gateway.joined_channels:  # noqa: ASYNC110 - polling a counter
+                while channel not in client.raw.joined_channels:  # noqa: ASYNC110 - polling a counter
                     await trio.sleep(0.01)

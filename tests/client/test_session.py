@@ -127,7 +127,7 @@ async def test_pushed_session_is_adopted() -> None:
             assert client.session.token == pushed.token
             sb.revoke_sessions(old)
             # The API now uses the pushed token: no 401, no new login.
-            await client.rpc("ListClanDescs", api.ListClanDescRequest(), api.ClanDescList)
+            await client.raw.rpc("ListClanDescs", api.ListClanDescRequest(), api.ClanDescList)
             assert len([r for r in sb.received if r.kind == "authenticate"]) == 1
 
 
@@ -138,7 +138,9 @@ async def test_api_401_logs_in_once_and_retries() -> None:
             results = []
 
             async def call() -> None:
-                results.append(await client.rpc("ListClanDescs", api.ListClanDescRequest(), api.ClanDescList))
+                results.append(
+                    await client.raw.rpc("ListClanDescs", api.ListClanDescRequest(), api.ClanDescList)
+                )
 
             async with trio.open_nursery() as nursery:
                 for _ in range(5):

@@ -398,7 +398,7 @@ async def test_publish_envelope() -> None:
 
     def factory(raw: api.ChannelMessage) -> Message:
         made.append(raw)
-        return Message(raw, client="me")
+        return Message(raw)
 
     hub = EventHub(message_factory=factory)
     with trio.fail_after(5):
@@ -416,7 +416,7 @@ async def test_publish_envelope() -> None:
         assert isinstance(msg, Message)
         assert msg.raw is raw
         assert msg.text == "hi"
-        assert msg._client == "me"
+        assert msg._services is None
         assert await drain(clicks, 2) == [click, click]
         assert made == [raw]
         # Every variant is routed by its field name.

@@ -34,7 +34,7 @@ def _raw(**kw: object) -> api.ChannelMessage:
 
 def test_scalar_properties() -> None:
     raw = _raw(code=0)
-    msg = Message(raw, client="c")
+    msg = Message(raw)
     assert msg.raw is raw
     assert msg.id == 1840000000000000003
     assert (msg.clan_id, msg.channel_id, msg.sender_id) == (
@@ -54,7 +54,7 @@ def test_scalar_properties() -> None:
     assert not msg.is_delete
     assert Message(_raw(code=1)).is_edit
     assert Message(_raw(code=2)).is_delete
-    assert msg._client == "c"
+    assert msg._services is None
 
 
 def test_message_is_slotted() -> None:

@@ -12,8 +12,9 @@ from mezon_trio import MezonClient, raw
 from mezon_trio._events.base import registered
 from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
-from mezon_trio._protocol.enums import ChannelType, MessageCode, StreamMode
+from mezon_trio._protocol.enums import ChannelStreamMode, ChannelType, TypeMessage
 from mezon_trio._streams import EventHub
+from mezon_trio._waiting import Waiter
 from mezon_trio.errors import ConfigurationError
 from mezon_trio.events import (
     ButtonClicked,
@@ -75,10 +76,10 @@ async def test_chat_messages_split_by_code() -> None:
             hub.close()
             new = [ev.message.code async for ev in created]
             assert new == [
-                MessageCode.CHAT,
-                MessageCode.MESSAGE_BUZZ,
-                MessageCode.EPHEMERAL,
-                MessageCode.POLL,
+                TypeMessage.CHAT,
+                TypeMessage.MESSAGE_BUZZ,
+                TypeMessage.EPHEMERAL,
+                TypeMessage.POLL,
             ]
             assert [ev.message.code async for ev in edited] == [1, 14]
             dels = [ev async for ev in deleted]
@@ -141,7 +142,7 @@ async def test_reactions_buttons_forms_dropdowns() -> None:
             added, removed = [ev async for ev in reactions]
             assert isinstance(added, ReactionAdded)
             assert (added.message_id, added.channel_id, added.user_id, added.emoji) == (3, 4, 9, "👍")
-            assert added.reaction.mode is StreamMode.STREAM_MODE_DM
+            assert added.reaction.mode is ChannelStreamMode.STREAM_MODE_DM
             assert isinstance(removed, ReactionRemoved)
             assert removed.reaction.removed
             first, second = [ev async for ev in clicks]
@@ -168,7 +169,7 @@ def test_directory_and_voice_converters() -> None:
     )
     assert isinstance(created, ChannelCreated)
     assert created.channel.type is ChannelType.CHANNEL_TYPE_THREAD
-    assert created.channel.mode is StreamMode.STREAM_MODE_THREAD
+    assert created.channel.mode is ChannelStreamMode.STREAM_MODE_THREAD
     assert (created.channel.label, created.channel.private) == ("general", True)
     updated = _convert(
         ChannelUpdated, "channel_updated_event", rt.ChannelUpdatedEvent(channel_id=11, status=1)
@@ -349,7 +350,8 @@ async def test_lifecycle_events_are_typed_too() -> None:
 async def hub_wait(hub: EventHub) -> Connected:
     async with trio.open_nursery() as nursery:
         nursery.start_soon(_later, hub)
-        return await hub.wait_for(Connected, lambda c: c.attempt > 1, timeout=5)
+        async with Waiter(hub, Connected, lambda c: c.attempt > 1, 16) as waiter:
+            return await waiter.wait(timeout=5)
 
 
 async def _later(hub: EventHub) -> None:
@@ -383,7 +385,7 @@ async def test_typed_events_over_the_sandbox() -> None:
                 channel_id=sb.channel_id,
                 clan_id=posted.clan_id,
                 sender_id=sb.human.id,
-                code=MessageCode.CHAT_UPDATE,
+                code=TypeMessage.CHAT_UPDATE,
                 content='{"t":"edited"}',
             )
             async with client.expect(MessageEdited) as edits:

@@ -63,13 +63,13 @@ def test_real_mezon_needs_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         _common.client_from_env()
     monkeypatch.setenv("MEZON_CLIENT_ID", "123")
     monkeypatch.setenv("MEZON_API_KEY", "secret")
-    assert _common.client_from_env().login_url == "https://gw.mezon.ai:443"
+    assert _common.client_from_env().config.login_url == "https://gw.mezon.ai:443"
     monkeypatch.setenv("MEZON_HOST", "127.0.0.1")
     monkeypatch.setenv("MEZON_PORT", "7350")
     monkeypatch.setenv("MEZON_USE_SSL", "0")
     client = _common.client_from_env()
     assert client.client_id == 123
-    assert client.login_url == "http://127.0.0.1:7350"
+    assert client.config.login_url == "http://127.0.0.1:7350"
 
 
 async def test_real_mode_runs_the_bot_with_env_credentials(monkeypatch: pytest.MonkeyPatch) -> None:

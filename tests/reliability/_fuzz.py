@@ -19,6 +19,7 @@ import betterproto2
 import trio
 
 from mezon_trio import Events, MezonClient
+from mezon_trio._client import services_of
 from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio._protocol.frames import encode_raw_frames
@@ -365,14 +366,14 @@ class ReceiveHarness:
 
     def __init__(self, client_id: int = 1840000000000000001) -> None:
         self.client = MezonClient(client_id, "fuzz-api-key", "127.0.0.1", "9", use_ssl=False)
-        self.gateway = self.client._gateway
+        # White-box: the harness drives the gateway's per-frame handler without a socket.
+        core = services_of(self.client).core
+        self.gateway = core.gateway
         self.read_errors: list[str] = []
         self.delivered: collections.Counter[str] = collections.Counter()
         self.raw_answers: collections.Counter[str] = collections.Counter()
         kinds = [*VARIANT_FIELD_NUMBERS, Events.PROTOCOL_ERROR]
-        self.subscription = self.client.subscribe(
-            *kinds, buffer=64, overflow="drop_newest", filter=self._read
-        )
+        self.subscription = core.hub.subscribe(*kinds, buffer=64, overflow="drop_newest", filter=self._read)
         self._pending: dict[int, _Waiter] = {}
         self._arm()
 

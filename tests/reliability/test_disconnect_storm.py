@@ -45,7 +45,7 @@ _SENDERS = 8
 
 @pytest.mark.parametrize("via", ["request", "send_message"])
 async def test_disconnect_storm(scale: Scale, figures: Figures, via: str) -> None:
-    """*via*: raw ``channel_message_send`` through ``client._gateway.request``, or the public
+    """*via*: raw ``channel_message_send`` through ``client.raw.request``, or the public
     ``client.send_message`` (which joins and retries once on "Must join channel")."""
     drops_wanted = scale.pick(10, 100)
     sends_wanted = scale.pick(1_000, 10_000)
@@ -163,7 +163,7 @@ async def _storm(
             marker_seen.set()
             marker_seen = trio.Event()
 
-    client.on_channel_message(lambda msg: on_message("handler", msg))
+    client.on(Events.CHANNEL_MESSAGE, lambda msg: on_message("handler", msg))
     lifecycle = client.subscribe(Events.DISCONNECTED, Events.RECONNECTING, Events.RECONNECTED, buffer=1024)
     # Drop thresholds: the storm hits at random points of the send stream.
     thresholds = sorted(rng.sample(range(1, sends_wanted), drops_wanted))
@@ -181,7 +181,7 @@ async def _storm(
                     sent = await client.send_message(sb.clan_id, sb.channel_id, 2, True, f"s{i}")
                     acked[i] = sent.message_id
                 else:
-                    reply = await client._gateway.request(send_envelope(sb, f"s{i}"))
+                    reply = await client.raw.request(send_envelope(sb, f"s{i}"))
                     ack = reply.channel_message_ack
                     assert ack is not None, f"send {i}: reply {reply!r} is not an ack"
                     acked[i] = ack.message_id
@@ -272,7 +272,7 @@ async def _storm(
         nursery.cancel_scope.cancel()
     out["elapsed"] = trio.current_time() - started
     out["reconnects_stat"] = client.statistics().reconnects
-    assert client._gateway.statistics().pending_requests == 0
+    assert client.statistics().gateway.pending_requests == 0
     assert client.is_ready
     return out
 
@@ -286,7 +286,7 @@ async def test_replayed_pushes_are_delivered_once() -> None:
             policy = ReconnectPolicy(initial_delay=0.01, max_delay=0.05)
             async with MezonClient(**client_kwargs(sb, reconnect=policy)) as client:
                 handled: list[tuple[int, int, str]] = []
-                client.on_channel_message(lambda m: handled.append((m.id, m.code, m.text)))
+                client.on(Events.CHANNEL_MESSAGE, lambda m: handled.append((m.id, m.code, m.text)))
                 lifecycle = client.stream(Events.RECONNECTED)
                 async with client.channel_messages() as messages:
                     first = await sb.post_message(sb.human.id, sb.channel_id, "first")

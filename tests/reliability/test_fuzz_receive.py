@@ -229,9 +229,9 @@ async def test_fuzz_through_a_real_socket(scale: Scale, figures: Figures, mezon_
                 if ev.kind == Events.CHANNEL_MESSAGE and ev.payload.id == marker.message_id:
                     break
             # The connection is still the same one, and requests still work.
-            ack = await client._gateway.request(send_envelope(sb, "still here"))
+            ack = await client.raw.request(send_envelope(sb, "still here"))
             assert ack.channel_message_ack is not None
-            pong = await client._gateway.request(rt.Envelope(ping=rt.Ping()))
+            pong = await client.raw.request(rt.Envelope(ping=rt.Ping()))
             assert pong.pong is not None
             stats = client.statistics()
             assert stats.reconnects == 0
@@ -302,7 +302,7 @@ async def test_malformed_chunk_sequences_over_the_socket() -> None:
 
             async def call(label: str) -> None:
                 try:
-                    outcomes[label] = await client.api_bridge(method, update, rt.ChannelMessageUpdate)
+                    outcomes[label] = await client.raw.api_bridge(method, update, rt.ChannelMessageUpdate)
                 except (APIError, ProtocolError, RequestTimeout) as exc:
                     outcomes[label] = exc
 
@@ -352,7 +352,7 @@ async def test_malformed_chunk_sequences_over_the_socket() -> None:
             assert stats.protocol_errors == 2  # the two short headers
             assert stats.reconnects == 0
             await settle(lambda: client.is_ready)
-            ack = await client._gateway.request(send_envelope(sb, "bridge fuzz survived"))
+            ack = await client.raw.request(send_envelope(sb, "bridge fuzz survived"))
             assert ack.channel_message_ack is not None
 
 

@@ -47,7 +47,7 @@ async def test_silent_server_detected_within_two_intervals(
                     sb.faults.answer_pings = False
                     silent_since = trio.current_time()
                     # Everything else is still answered: the link is "up", only the heartbeat fails.
-                    ack = await client._gateway.request(send_envelope(sb, f"during silence {round_}"))
+                    ack = await client.raw.request(send_envelope(sb, f"during silence {round_}"))
                     assert ack.channel_message_ack is not None
                     ev = await events.__anext__()
                     detected = trio.current_time() - silent_since
@@ -61,7 +61,7 @@ async def test_silent_server_detected_within_two_intervals(
                     ev = await events.__anext__()
                     assert ev.kind == Events.RECONNECTED
                     assert client.is_ready
-                    ack = await client._gateway.request(send_envelope(sb, f"after silence {round_}"))
+                    ack = await client.raw.request(send_envelope(sb, f"after silence {round_}"))
                     assert ack.channel_message_ack is not None
                 stats = client.statistics()
                 assert stats.gateway.heartbeat_timeouts == 5

@@ -71,7 +71,7 @@ async def _settled(sb: Any, tasks_before: set[trio.lowlevel.Task], fds_before: s
 
 async def _send(sb: Any, client: MezonClient, i: int) -> None:
     with contextlib.suppress(MezonError):  # ConnectionLost when the drop below lands first
-        await client._gateway.request(send_envelope(sb, f"r{i}"))
+        await client.raw.request(send_envelope(sb, f"r{i}"))
 
 
 async def _body(sb: Any, client: MezonClient, rng: random.Random) -> None:
@@ -163,7 +163,7 @@ async def test_a_subscriber_that_never_reads_stays_bounded(scale: Scale, figures
             async def stuck_handler(_: object) -> None:
                 await never.wait()
 
-            client.on_channel_message(stuck_handler)
+            client.on(Events.CHANNEL_MESSAGE, stuck_handler)
             delivered = 0
             done = trio.Event()
 

@@ -24,11 +24,11 @@ import pytest
 import trio
 
 from mezon_trio import Events, MezonClient, ReconnectPolicy
+from mezon_trio._client import services_of  # white-box: the token service inside
 from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio._protocol.mmn import EphemeralKey, b58encode
 from mezon_trio.errors import AuthenticationError, MezonError
-from mezon_trio.models import ApiSentTokenRequest
 from mezon_trio.testing import open_sandbox
 
 from ._support import client_kwargs, settle
@@ -105,7 +105,7 @@ async def test_no_secret_in_logs_errors_or_reprs(caplog: pytest.LogCaptureFixtur
             secrets |= _forms(f"{sb.bot.id}:{sb.bot.api_key}".encode())
             policy = ReconnectPolicy(initial_delay=0.01, max_delay=0.05)
             client = MezonClient(**client_kwargs(sb, reconnect=policy))
-            client._token_key_factory = lambda: EphemeralKey.from_seed(seed)
+            services_of(client).tokens.key_factory = lambda: EphemeralKey.from_seed(seed)
             async with client:
                 remember(client.session)
                 lifecycle = client.stream(Events.RECONNECTED)
@@ -115,14 +115,13 @@ async def test_no_secret_in_logs_errors_or_reprs(caplog: pytest.LogCaptureFixtur
                 msg = await messages.__anext__()
                 ack = await client.send_message(sb.clan_id, sb.channel_id, 2, True, {"t": "hi human"})
                 # a bridge edit
-                await client.update_message(
-                    sb.clan_id, sb.channel_id, 2, True, ack.message_id, {"t": "edited"}
-                )
+                channel = await client.channels.fetch(sb.channel_id)
+                await channel.update_message(ack.message_id, {"t": "edited"})
                 # a token transfer (key with a known seed), then a refused one
-                result = await client.send_token(ApiSentTokenRequest(sb.human.id, 5, "tip"), receipt=False)
+                result = await client.send_token(sb.human.id, 5, "tip", receipt=False)
                 assert result.ok
                 try:
-                    await client.send_token(ApiSentTokenRequest(sb.human.id, 10**12), receipt=False)
+                    await client.send_token(sb.human.id, 10**12, receipt=False)
                 except MezonError as exc:
                     expect_error(exc)
                 # failing requests
@@ -157,10 +156,15 @@ async def test_no_secret_in_logs_errors_or_reprs(caplog: pytest.LogCaptureFixtur
                 remember(client.session)
                 # an RPC 401: one re-login
                 sb.revoke_sessions(client.session.token)
-                await client.rpc("ListClanDescs", api.ListClanDescRequest(), api.ClanDescList)
+                await client.raw.rpc("ListClanDescs", api.ListClanDescRequest(), api.ClanDescList)
                 remember(client.session)
                 reprs += [repr(client), str(client), repr(client.session), str(client.session)]
-                reprs += [repr(client._session), repr(client._token_service), repr(key), str(key)]
+                reprs += [
+                    repr(services_of(client).core.session),
+                    repr(services_of(client).tokens.service),
+                    repr(key),
+                    str(key),
+                ]
                 assert client.statistics().logins == 2
             # a login with a wrong key
             wrong = "wrong-api-key-0123456789abcdef"

@@ -69,7 +69,7 @@ async def test_reads_retried_with_backoff_on_5xx(
                 sb.faults.rpc_status[method] = (status, None)
                 since = len(sb.received)
                 with pytest.raises(ServerError) as info:
-                    await client.rpc(method, request, response)
+                    await client.raw.rpc(method, request, response)
                 assert (info.value.status, info.value.operation) == (status, method)
                 times = _attempts(sb, method, since)
                 assert len(times) == 3
@@ -90,7 +90,7 @@ async def test_reads_retried_with_backoff_on_5xx(
                     del sb.faults.rpc_status[method]
 
                 nursery.start_soon(heal)
-                listed = await client.rpc(method, request, response)
+                listed = await client.raw.rpc(method, request, response)
             assert listed.channeldesc  # the seeded DM
             assert len(_attempts(sb, method, since)) == 2
     figures.record(
@@ -107,7 +107,7 @@ async def test_retry_after_is_honoured(autojump_clock: trio.testing.MockClock) -
                 sb.faults.rpc_status[name] = (429, 3.0)
                 since = len(sb.received)
                 with pytest.raises(RateLimited) as info:
-                    await client.rpc(name, req, resp)
+                    await client.raw.rpc(name, req, resp)
                 assert info.value.retry_after == 3.0
                 assert info.value.retriable
                 times = _attempts(sb, name, since)
@@ -119,7 +119,7 @@ async def test_retry_after_is_honoured(autojump_clock: trio.testing.MockClock) -
             sb.faults.rpc_status[method] = (429, None)
             since = len(sb.received)
             with pytest.raises(RateLimited):
-                await client.rpc(method, request, response)
+                await client.raw.rpc(method, request, response)
             first, second = _gaps(_attempts(sb, method, since))
             assert first <= 0.5
             assert second <= 1.0
@@ -128,7 +128,7 @@ async def test_retry_after_is_honoured(autojump_clock: trio.testing.MockClock) -
             sb.faults.rpc_status[method] = (429, 120.0)
             since, started = len(sb.received), trio.current_time()
             with pytest.raises(RateLimited) as info:
-                await client.rpc(method, request, response)
+                await client.raw.rpc(method, request, response)
             assert info.value.retry_after == 120.0
             assert trio.current_time() == started
             assert len(_attempts(sb, method, since)) == 1
@@ -141,7 +141,7 @@ async def test_writes_surface_typed_errors_without_retry(autojump_clock: trio.te
                 sb.faults.rpc_status[name] = (status, None)
                 since = len(sb.received)
                 with pytest.raises(ServerError) as info:
-                    await client.rpc(name, req, resp)
+                    await client.raw.rpc(name, req, resp)
                 assert info.value.status == status
                 assert len(_attempts(sb, name, since)) == 1
                 del sb.faults.rpc_status[name]
@@ -151,7 +151,7 @@ async def test_writes_surface_typed_errors_without_retry(autojump_clock: trio.te
                 sb.faults.rpc_status[method] = (status, None)
                 since = len(sb.received)
                 with pytest.raises(error) as caught:
-                    await client.rpc(method, request, response)
+                    await client.raw.rpc(method, request, response)
                 assert caught.value.status == status
                 assert len(_attempts(sb, method, since)) == 1
             # An explicitly idempotent write is retried like a read.
@@ -159,7 +159,7 @@ async def test_writes_surface_typed_errors_without_retry(autojump_clock: trio.te
             sb.faults.rpc_status[name] = (503, None)
             since = len(sb.received)
             with pytest.raises(ServerError):
-                await client.rpc(name, req, resp, idempotent=True)
+                await client.raw.rpc(name, req, resp, idempotent=True)
             assert len(_attempts(sb, name, since)) == 3
 
 
@@ -181,7 +181,7 @@ async def test_socket_and_bridge_errors_are_typed_and_not_retried(
                 sb.faults.fail_ops["channel_message_send"] = error
                 before = frames("channel_message_send")
                 with pytest.raises(expected) as info:
-                    await client._gateway.request(send_envelope(sb, "refused"))
+                    await client.raw.request(send_envelope(sb, "refused"))
                 assert type(info.value) is expected
                 assert info.value.code == error.code
                 assert error.message in str(info.value)
@@ -202,7 +202,7 @@ async def test_socket_and_bridge_errors_are_typed_and_not_retried(
                 sb.faults.raw_status["UpdateChannelMessage"] = status
                 before = frames("UpdateChannelMessage")
                 with pytest.raises(expected) as caught:
-                    await client.api_bridge("UpdateChannelMessage", update, rt.ChannelMessageUpdate)
+                    await client.raw.api_bridge("UpdateChannelMessage", update, rt.ChannelMessageUpdate)
                 assert caught.value.status == status
                 assert frames("UpdateChannelMessage") == before + 1
             del sb.faults.raw_status["UpdateChannelMessage"]
@@ -227,7 +227,7 @@ async def test_server_frame_budget(autojump_clock: trio.testing.MockClock, figur
                         i: int, counts: dict[str, int] = counts, client: MezonClient = client
                     ) -> None:
                         try:
-                            await client._gateway.request(send_envelope(sb, f"flood {i}"))
+                            await client.raw.request(send_envelope(sb, f"flood {i}"))
                         except RateLimited:
                             counts["RateLimited"] += 1
                         else:
@@ -303,7 +303,7 @@ async def test_rpc_401_relogs_in_once_for_all_callers(autojump_clock: trio.testi
             results: list[object] = []
 
             async def call() -> None:
-                results.append(await client.rpc(method, request, response))
+                results.append(await client.raw.rpc(method, request, response))
 
             async with trio.open_nursery() as nursery:
                 for _ in range(20):
@@ -315,7 +315,7 @@ async def test_rpc_401_relogs_in_once_for_all_callers(autojump_clock: trio.testi
             sb.revoke_sessions(client.session.token)
             sb.faults.auth_status = 401
             with pytest.raises(AuthenticationError):
-                await client.rpc(method, request, response)
+                await client.raw.rpc(method, request, response)
             assert len([r for r in sb.received if r.kind == "authenticate"]) == 3
             sb.faults.auth_status = None
 

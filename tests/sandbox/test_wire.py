@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
+from mezon_trio._protocol.snowflake import EPOCH_MS, SnowflakeGenerator
 from mezon_trio.errors import ProtocolError
 from mezon_trio.testing import _wire
-from mezon_trio.testing._snowflake import EPOCH_MS, SnowflakeGenerator
 
 i64 = st.integers(-(2**63), 2**63 - 1)
 i32 = st.integers(-(2**31), 2**31 - 1)
@@ -96,7 +96,7 @@ def test_split_envelope_edge_cases() -> None:
 
 
 def test_snowflakes_increase_and_look_like_production() -> None:
-    gen = SnowflakeGenerator(clock=lambda: 1795971673.159)
+    gen = SnowflakeGenerator(datacenter=2, worker=3, clock=lambda: 1795971673.159)
     ids = [gen.next() for _ in range(10_000)]  # more than 4096 in one millisecond
     assert ids == sorted(set(ids))
     assert all(i > 2**53 for i in ids)

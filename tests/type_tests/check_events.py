@@ -86,7 +86,7 @@ async def waiting(client: MezonClient, hub: EventHub) -> None:
     async with client.expect(MessageCreated) as waiter:
         assert_type(waiter, Waiter[MessageCreated])
         assert_type(await waiter.wait(lambda ev: ev.message.channel_id == 2), MessageCreated)
-    assert_type(await hub.wait_for(FormSubmitted), FormSubmitted)
+    assert_type(await client.wait_for(FormSubmitted), FormSubmitted)
 
 
 async def compat_names(hub: EventHub) -> None:

@@ -2,52 +2,30 @@
 
 from __future__ import annotations
 
-import time
-from typing import Final
+from typing import final
 
+from .._connection.core import ConnectionCore
 from .._models.official import ApiQuickMenuAccess
 from .._proto.mezon import api
-from .base import OPAQUE, ClientCore
+from .._protocol.api_index import OPAQUE
+from .._protocol.ids import Id, as_id, as_optional_id
+from .._protocol.snowflake import SnowflakeGenerator
 
-__all__ = ["QuickMenuMixin", "SnowflakeGenerator"]
-
-_EPOCH_MS: Final = 1_577_836_800_000  # 2020-01-01 UTC (§10.4)
-
-
-class SnowflakeGenerator:
-    """Client-side snowflake ids (§10.4): ``(ms - epoch) << 22 | dc 1 << 17 | worker 1 << 12 | seq``."""
-
-    __slots__ = ("_last_ms", "_seq")
-
-    def __init__(self) -> None:
-        self._last_ms = 0
-        self._seq = 0
-
-    def next(self) -> int:
-        now = time.time_ns() // 1_000_000
-        if now <= self._last_ms:
-            self._seq = (self._seq + 1) & 0xFFF
-            if self._seq == 0:
-                self._last_ms += 1  # 4096 ids in one millisecond: borrow the next one
-            now = self._last_ms
-        else:
-            self._seq = 0
-            self._last_ms = now
-        return ((now - _EPOCH_MS) << 22) | (1 << 17) | (1 << 12) | self._seq
+__all__ = ["QuickMenus"]
 
 
-class QuickMenuMixin(ClientCore):
-    """Quick-menu methods of :class:`~mezon_trio.MezonClient` (official names and arguments)."""
+@final
+class QuickMenus:
+    """The bot's quick-menu entries (``client.quick_menus``)."""
 
-    _snowflakes: SnowflakeGenerator
-
-    def _init_quick_menu(self) -> None:
+    def __init__(self, core: ConnectionCore) -> None:
+        self._core = core
         self._snowflakes = SnowflakeGenerator()
 
-    async def add_quick_menu_access(
+    async def add(
         self,
-        channel_id: int,
-        clan_id: int,
+        channel_id: Id,
+        clan_id: Id,
         menu_type: int,
         action_msg: str,
         background: str,
@@ -62,22 +40,22 @@ class QuickMenuMixin(ClientCore):
         """
         request = api.QuickMenuAccess(
             id=self._snowflakes.next(),
-            bot_id=self.client_id,
-            clan_id=clan_id,
-            channel_id=channel_id,
+            bot_id=self._core.client_id,
+            clan_id=as_id(clan_id, "clan_id"),
+            channel_id=as_id(channel_id, "channel_id"),
             menu_name=menu_name,
             background=background,
             action_msg=action_msg,
             menu_type=menu_type or 1,
         )
-        answer = await self.rpc("AddQuickMenuAccess", request, api.QuickMenuAccess)
+        answer = await self._core.rpc("AddQuickMenuAccess", request, api.QuickMenuAccess)
         return ApiQuickMenuAccess.from_proto(answer if answer.id else request)
 
-    async def delete_quick_menu_access(
+    async def remove(
         self,
-        id: int | None = None,
-        clan_id: int | None = None,
-        bot_id: int | None = None,
+        id: Id | None = None,
+        clan_id: Id | None = None,
+        bot_id: Id | None = None,
         menu_name: str | None = None,
         background: str | None = None,
         action_msg: str | None = None,
@@ -91,17 +69,17 @@ class QuickMenuMixin(ClientCore):
             APIError, RequestTimeout, TransportError.
         """
         request = api.QuickMenuAccess(
-            id=id or 0,
-            bot_id=bot_id or self.client_id,
-            clan_id=clan_id or 0,
+            id=as_optional_id(id, "id") or 0,
+            bot_id=as_optional_id(bot_id, "bot_id") or self._core.client_id,
+            clan_id=as_optional_id(clan_id, "clan_id") or 0,
             menu_name=menu_name or "",
             background=background or "",
             action_msg=action_msg or "",
         )
-        await self.rpc("DeleteQuickMenuAccess", request, OPAQUE)
+        await self._core.rpc("DeleteQuickMenuAccess", request, OPAQUE)
 
-    async def list_quick_menu_access(
-        self, bot_id: str | int | None = None, channel_id: int | None = None, menu_type: int | None = None
+    async def entries(
+        self, bot_id: Id | None = None, channel_id: Id | None = None, menu_type: int | None = None
     ) -> tuple[ApiQuickMenuAccess, ...]:
         """The quick-menu entries of a bot (default: this one), optionally for one channel / type.
 
@@ -111,9 +89,9 @@ class QuickMenuMixin(ClientCore):
             APIError, RequestTimeout, TransportError.
         """
         request = api.ListQuickMenuAccessRequest(
-            bot_id=int(bot_id) if bot_id else self.client_id,
-            channel_id=channel_id or 0,
+            bot_id=as_optional_id(bot_id, "bot_id") or self._core.client_id,
+            channel_id=as_optional_id(channel_id, "channel_id") or 0,
             menu_type=menu_type or 0,
         )
-        answer = await self.rpc("ListQuickMenuAccess", request, api.QuickMenuAccessList)
+        answer = await self._core.rpc("ListQuickMenuAccess", request, api.QuickMenuAccessList)
         return tuple(ApiQuickMenuAccess.from_proto(m) for m in answer.list_menus)

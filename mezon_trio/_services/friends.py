@@ -8,13 +8,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import final
 
+from .._connection.core import ConnectionCore
 from .._models.official import Friend, FriendList
 from .._proto.mezon import api
+from .._protocol.api_index import OPAQUE
 from ..errors import ConfigurationError
-from .base import OPAQUE, ClientCore
 
-__all__ = ["FriendsMixin"]
+__all__ = ["FriendsService"]
 
 
 def _ids_and_names(user_ids: Iterable[int], usernames: Iterable[str]) -> tuple[list[int], list[str]]:
@@ -25,8 +27,12 @@ def _ids_and_names(user_ids: Iterable[int], usernames: Iterable[str]) -> tuple[l
     return ids, names
 
 
-class FriendsMixin(ClientCore):
-    """Friend-list methods of :class:`~mezon_trio.MezonClient` (official names)."""
+@final
+class FriendsService:
+    """The bot's friend list."""
+
+    def __init__(self, core: ConnectionCore) -> None:
+        self._core = core
 
     async def get_list_friends(
         self, limit: int = 100, state: int | None = None, cursor: str | None = None
@@ -47,7 +53,7 @@ class FriendsMixin(ClientCore):
         if not 0 < limit <= 1000:
             raise ConfigurationError("get_list_friends(limit=...) must be in 1..1000")
         request = api.ListFriendsRequest(limit=limit, state=state or 0, cursor=cursor or "")
-        answer = await self.rpc("ListFriends", request, api.FriendList)
+        answer = await self._core.rpc("ListFriends", request, api.FriendList, what="get_list_friends()")
         friends = tuple(Friend.from_proto(f) for f in answer.friends)
         if state is not None:
             friends = tuple(f for f in friends if int(f.state) == state)
@@ -64,8 +70,11 @@ class FriendsMixin(ClientCore):
             RequestTimeout, TransportError.
         """
         ids, names = _ids_and_names([user_id or 0], [username])
-        answer = await self.rpc(
-            "AddFriends", api.AddFriendsRequest(ids=ids, usernames=names), api.AddFriendsResponse
+        answer = await self._core.rpc(
+            "AddFriends",
+            api.AddFriendsRequest(ids=ids, usernames=names),
+            api.AddFriendsResponse,
+            what="add_friend()",
         )
         return tuple(answer.ids)
 
@@ -78,8 +87,11 @@ class FriendsMixin(ClientCore):
             NotFound: no such user; APIError; RequestTimeout, TransportError.
         """
         ids, names = _ids_and_names([user_id], [username])
-        answer = await self.rpc(
-            "AddFriends", api.AddFriendsRequest(ids=ids, usernames=names), api.AddFriendsResponse
+        answer = await self._core.rpc(
+            "AddFriends",
+            api.AddFriendsRequest(ids=ids, usernames=names),
+            api.AddFriendsResponse,
+            what="accept_friend()",
         )
         return tuple(answer.ids)
 
@@ -93,7 +105,12 @@ class FriendsMixin(ClientCore):
             APIError, RequestTimeout, TransportError.
         """
         ids, names = _ids_and_names([user_id or 0], [username])
-        await self.rpc("DeleteFriends", api.DeleteFriendsRequest(ids=ids, usernames=names), OPAQUE)
+        await self._core.rpc(
+            "DeleteFriends",
+            api.DeleteFriendsRequest(ids=ids, usernames=names),
+            OPAQUE,
+            what="remove_friend()",
+        )
 
     async def block_friend(self, user_id: int | None = None, username: str = "") -> None:
         """Block a user (``BlockFriends``).
@@ -105,7 +122,9 @@ class FriendsMixin(ClientCore):
             APIError, RequestTimeout, TransportError.
         """
         ids, names = _ids_and_names([user_id or 0], [username])
-        await self.rpc("BlockFriends", api.BlockFriendsRequest(ids=ids, usernames=names), OPAQUE)
+        await self._core.rpc(
+            "BlockFriends", api.BlockFriendsRequest(ids=ids, usernames=names), OPAQUE, what="block_friend()"
+        )
 
     async def unblock_friend(self, user_id: int | None = None, username: str = "") -> None:
         """Unblock a user (``UnblockFriends``).
@@ -117,4 +136,9 @@ class FriendsMixin(ClientCore):
             APIError, RequestTimeout, TransportError.
         """
         ids, names = _ids_and_names([user_id or 0], [username])
-        await self.rpc("UnblockFriends", api.BlockFriendsRequest(ids=ids, usernames=names), OPAQUE)
+        await self._core.rpc(
+            "UnblockFriends",
+            api.BlockFriendsRequest(ids=ids, usernames=names),
+            OPAQUE,
+            what="unblock_friend()",
+        )

@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, final
 
-from .._models.enums import ChannelType
+from .._client import MezonClient, services_of
 from .._models.official import (
     ApiChannelDescription,
     ApiClanDesc,
@@ -41,12 +41,13 @@ from .._models.official import (
 )
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
-from ..errors import APIError
-from .messaging import MsgContent, refine_api_error
+from .._protocol.enums import ChannelType
+from .._services.messaging import MessagingService
+from .._services.sending_wire import MsgContent
+from .._structures.clan import Clan
 
 if TYPE_CHECKING:
     from .._session import Session
-    from .mixin import BotApi
 
 __all__ = [
     "ApiClientView",
@@ -63,7 +64,7 @@ class SessionManagerView:
 
     __slots__ = ("_client",)
 
-    def __init__(self, client: BotApi) -> None:
+    def __init__(self, client: MezonClient) -> None:
         self._client = client
 
     def get_session(self) -> Session:
@@ -72,7 +73,7 @@ class SessionManagerView:
         Raises:
             MezonError: not logged in yet.
         """
-        return self._client._session.current
+        return self._client.session
 
 
 @final
@@ -81,7 +82,7 @@ class SocketManagerView:
 
     __slots__ = ("_client",)
 
-    def __init__(self, client: BotApi) -> None:
+    def __init__(self, client: MezonClient) -> None:
         self._client = client
 
     async def is_connected(self) -> bool:
@@ -148,7 +149,7 @@ class SocketManagerView:
 
         Cancellation and Raises: as :meth:`MezonClient.update_message`.
         """
-        return await self._client.update_message(
+        return await self._messaging.update_message(
             clan_id,
             channel_id,
             mode,
@@ -174,7 +175,7 @@ class SocketManagerView:
 
         Cancellation and Raises: as :meth:`MezonClient.delete_message`.
         """
-        return await self._client.delete_message(
+        return await self._messaging.delete_message(
             clan_id, channel_id, mode, is_public, message_id, topic_id=topic_id or 0
         )
 
@@ -196,7 +197,7 @@ class SocketManagerView:
 
         Cancellation and Raises: as :meth:`MezonClient.react_message`.
         """
-        return await self._client.react_message(
+        return await self._messaging.react_message(
             clan_id,
             channel_id,
             mode,
@@ -232,7 +233,7 @@ class SocketManagerView:
 
         Cancellation and Raises: as :meth:`MezonClient.send_ephemeral`.
         """
-        return await self._client.send_ephemeral(
+        return await self._messaging.send_ephemeral(
             clan_id,
             channel_id,
             mode,
@@ -250,12 +251,12 @@ class SocketManagerView:
             message_id=message_id or 0,
         )
 
+    @property
+    def _messaging(self) -> MessagingService:
+        return services_of(self._client).messaging
+
     async def _join(self, envelope: rt.Envelope) -> None:
-        self._client._require_running("join")
-        try:
-            await self._client._gateway.request(envelope)
-        except APIError as exc:
-            raise refine_api_error(exc) from exc
+        await self._messaging.join(envelope)
 
     async def join_clan_chat(self, clan_id: int) -> None:
         """``clan_join`` (remembered and repeated after reconnects).
@@ -304,16 +305,12 @@ class ChannelManagerView:
 
     __slots__ = ("_client",)
 
-    def __init__(self, client: BotApi) -> None:
+    def __init__(self, client: MezonClient) -> None:
         self._client = client
 
     def get_all_dm_channels(self) -> dict[int, int]:
         """DM channel id by partner user id (listed at login, learned from DMs, or opened)."""
-        client = self._client
-        out = dict(client._dm_channels)
-        out.update(client._dm_learned)
-        out.update(client._dm_opened.items())
-        return out
+        return self._client.dm_channels
 
     async def create_dm_channel(self, user_id: int) -> ApiChannelDescription:
         """Open (or find) the DM channel with *user_id*; see :meth:`MezonClient.create_dm_channel`.
@@ -332,7 +329,7 @@ class EventManagerView:
 
     __slots__ = ("_client",)
 
-    def __init__(self, client: BotApi) -> None:
+    def __init__(self, client: MezonClient) -> None:
         self._client = client
 
     def on(self, event_name: str, handler: Callable[[Any], Any | Awaitable[Any]]) -> None:
@@ -341,15 +338,15 @@ class EventManagerView:
         Raises:
             ConfigurationError: unknown event name.
         """
-        self._client._hub.on(event_name, handler)
+        self._client.on(event_name, handler)
 
     def off(self, event_name: str, handler: Callable[..., Any] | None = None) -> None:
         """Same as ``client.off(event_name, handler)``."""
-        self._client._hub.off(event_name, handler)
+        self._client.off(event_name, handler)
 
     def has_listeners(self, event_name: str) -> bool:
         """Whether a handler or subscription receives *event_name*."""
-        return self._client._hub.has_subscribers(str(event_name))
+        return self._client.raw.has_listeners(str(event_name))
 
 
 @final
@@ -358,12 +355,15 @@ class ApiClientView:
 
     __slots__ = ("_client",)
 
-    def __init__(self, client: BotApi) -> None:
+    def __init__(self, client: MezonClient) -> None:
         self._client = client
+
+    def _clan(self, clan_id: int) -> Clan:
+        return services_of(self._client).directory.clan_for(clan_id)
 
     async def list_clans_descs(self) -> tuple[ApiClanDesc, ...]:
         """``ListClanDescs``.  Cancellation: safe.  Raises: APIError, RequestTimeout, TransportError."""
-        answer = await self._client.rpc("ListClanDescs", api.ListClanDescRequest(), api.ClanDescList)
+        answer = await self._client.raw.rpc("ListClanDescs", api.ListClanDescRequest(), api.ClanDescList)
         return tuple(ApiClanDesc.from_proto(c) for c in answer.clandesc)
 
     async def list_channel_descs(
@@ -371,7 +371,7 @@ class ApiClientView:
     ) -> tuple[ApiChannelDescription, ...]:
         """``ListChannelDescs``.  Cancellation: safe.  Raises: APIError, RequestTimeout, TransportError."""
         request = api.ListChannelDescsRequest(channel_type=channel_type or 0, clan_id=clan_id or 0)
-        answer = await self._client.rpc("ListChannelDescs", request, api.ChannelDescList)
+        answer = await self._client.raw.rpc("ListChannelDescs", request, api.ChannelDescList)
         return tuple(ApiChannelDescription.from_proto(c) for c in answer.channeldesc)
 
     async def get_channel_detail(self, channel_id: int) -> ApiChannelDescription:
@@ -381,28 +381,28 @@ class ApiClientView:
         """
         request = api.ListChannelDetailRequest(channel_id=channel_id)
         return ApiChannelDescription.from_proto(
-            await self._client.rpc("ListChannelDetail", request, api.ChannelDescription)
+            await self._client.raw.rpc("ListChannelDetail", request, api.ChannelDescription)
         )
 
     async def list_channel_voice_users(
         self, clan_id: int, channel_id: int = 0, channel_type: int | None = None, limit: int = 500
     ) -> ApiVoiceChannelUserList:
         """``Clan.list_channel_voice_users``.  Cancellation: safe.  Raises: as there."""
-        clan = self._client._clan_for(clan_id)
+        clan = self._clan(clan_id)
         return await clan.list_channel_voice_users(channel_id, channel_type, limit)
 
     async def list_roles(
         self, clan_id: int, limit: int | None = None, state: int | None = None, cursor: str | None = None
     ) -> ApiRoleListEventResponse:
         """``Clan.list_roles``.  Cancellation: safe.  Raises: as there."""
-        return await self._client._clan_for(clan_id).list_roles(limit, state, cursor)
+        return await self._clan(clan_id).list_roles(limit, state, cursor)
 
     async def update_role(self, clan_id: int, role_id: int, request: Mapping[str, Any]) -> bool:
         """``Clan.update_role``.  Cancellation and Raises: as there."""
-        return await self._client._clan_for(clan_id).update_role(role_id, request)
+        return await self._clan(clan_id).update_role(role_id, request)
 
     async def list_quick_menu_access(
         self, bot_id: int | None = None, channel_id: int | None = None, menu_type: int | None = None
     ) -> tuple[ApiQuickMenuAccess, ...]:
-        """``client.list_quick_menu_access``.  Cancellation and Raises: as there."""
-        return await self._client.list_quick_menu_access(bot_id, channel_id, menu_type)
+        """``client.quick_menus.entries``.  Cancellation and Raises: as there."""
+        return await self._client.quick_menus.entries(bot_id, channel_id, menu_type)

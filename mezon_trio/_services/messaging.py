@@ -11,142 +11,45 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final
+from collections.abc import Iterable, Sequence
+from typing import final
 
-from .._content.message import Content
-from .._models.enums import TypeMessage, type_for_mode
+from .._connection.core import ConnectionCore
+from .._models.message import Message
 from .._models.official import (
     ApiMessageReaction,
     ChannelMessageAck,
     attachment_protos,
     mention_protos,
-    ref_protos,
 )
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
+from .._protocol.enums import DM_MODE, TypeMessage, type_for_mode
+from .._protocol.ids import Id, as_id, as_ids
 from .._structures.channel import TextChannel
 from ..errors import APIError, Forbidden, NotFound, ProtocolError, RequestTimeout
-from ..models import Message
-from .directory import DirectoryMixin
+from .context import Services
+from .directory import DirectoryService
+from .sending_wire import MsgContent, message_send, must_join, refine_api_error, to_content
 
-__all__ = ["MessagingMixin", "refine_api_error"]
+__all__ = ["MessagingService"]
 
 log = logging.getLogger("mezon_trio.client")
 
-_MUST_JOIN: Final = "must join"
-_BAD_INPUT: Final = 3
-_NOT_FOUND_MARKERS: Final = ("not found", "does not exist", "unknown channel", "unknown message")
-_FORBIDDEN_MARKERS: Final = (
-    "must join",
-    "no access",
-    "not a member",
-    "permission",
-    "not allowed",
-    "only the author",
-)
 
-MsgContent = str | Mapping[str, Any] | Content
+@final
+class MessagingService:
+    """Message operations: what ``MezonClient``, ``TextChannel`` and ``Message`` send through."""
 
-
-def _content(msg: MsgContent) -> Content:
-    """Coerce what users pass as a message and enforce the 4000-unit limit (§10.2).
-
-    Raises:
-        ContentError: unsupported type, invalid mapping, or too long.
-    """
-    content = Content.coerce(msg)
-    content.check_length()
-    return content
-
-
-def _message_send(
-    clan_id: int,
-    channel_id: int,
-    mode: int,
-    is_public: bool,
-    msg: MsgContent,
-    mentions: Iterable[object] | None,
-    attachments: Iterable[object] | None,
-    ref: object,
-    *,
-    anonymous_message: bool,
-    mention_everyone: bool,
-    avatar: str,
-    code: int,
-    topic_id: int,
-    message_id: int = 0,
-) -> rt.ChannelMessageSend:
-    """The ``ChannelMessageSend`` of a send or an ephemeral send (§5.3, §5.7), every field passed through.
-
-    Raises:
-        ContentError: invalid content, mentions, attachments or references; too long.
-    """
-    content = _content(msg)
-    return rt.ChannelMessageSend(
-        clan_id=clan_id,
-        channel_id=channel_id,
-        content=content.to_json(),
-        mentions=mention_protos(content.mentions if mentions is None else mentions),
-        attachments=attachment_protos(attachments),
-        references=ref_protos(ref),
-        mode=int(mode),
-        anonymous_message=bool(anonymous_message),
-        mention_everyone=bool(mention_everyone),
-        avatar=avatar or "",
-        is_public=bool(is_public),
-        code=int(code),
-        topic_id=topic_id or 0,
-        id=message_id or 0,
-    )
-
-
-def refine_api_error(exc: APIError) -> APIError:
-    """The typed error for a socket ``rt.Error`` reply, which carries no status (§3.3, §12 Q5).
-
-    A plain :class:`APIError` whose text says "not found" becomes :class:`NotFound`,
-    one about joining, access or permission becomes :class:`Forbidden`; others are
-    returned unchanged.
-    """
-    if type(exc) is not APIError:
-        return exc
-    text = exc.message.lower()
-    kwargs: dict[str, Any] = {
-        "status": exc.status,
-        "code": exc.code,
-        "operation": exc.operation,
-        "context": exc.context,
-    }
-    if any(marker in text for marker in _NOT_FOUND_MARKERS):
-        refined: APIError = NotFound(exc.message, **kwargs)
-    elif any(marker in text for marker in _FORBIDDEN_MARKERS):
-        refined = Forbidden(exc.message, **kwargs)
-    else:
-        return exc
-    refined.__cause__ = exc
-    return refined
-
-
-def _must_join(exc: APIError) -> bool:
-    """The server asks the client to join the channel first (code 3 and/or the TS message)."""
-    text = exc.message.lower().strip()
-    # An empty rt.Error message reaches us as "error code N" (gateway.api_error_from_rt).
-    return _MUST_JOIN in text or (exc.code == _BAD_INPUT and text in ("", f"error code {_BAD_INPUT}"))
-
-
-def _receivers(receiver_ids: int | Sequence[int]) -> list[int]:
-    return [receiver_ids] if isinstance(receiver_ids, int) else [int(r) for r in receiver_ids]
-
-
-class MessagingMixin(DirectoryMixin):
-    """Message operations of :class:`~mezon_trio.MezonClient`."""
-
-    # ------------------------------------------------------------------ low level, official names
+    def __init__(self, services: Services, directory: DirectoryService) -> None:
+        self._services = services
+        self._core: ConnectionCore = services.core
+        self._directory = directory
 
     async def send_message(
         self,
-        clan_id: int,
-        channel_id: int,
+        clan_id: Id,
+        channel_id: Id,
         mode: int,
         is_public: bool,
         msg: MsgContent,
@@ -158,7 +61,7 @@ class MessagingMixin(DirectoryMixin):
         mention_everyone: bool = False,
         avatar: str = "",
         code: int = 0,
-        topic_id: int = 0,
+        topic_id: Id = 0,
     ) -> ChannelMessageAck:
         """Post a message (``channel_message_send``, §5.3) and return the server's ack.
 
@@ -179,8 +82,11 @@ class MessagingMixin(DirectoryMixin):
             RequestTimeout, ConnectionLost, ClientClosed: as for any socket request.
             ConfigurationError: the client is not running.
         """
-        self._require_running("send_message")
-        send = _message_send(
+        clan_id = as_id(clan_id, "clan_id")
+        channel_id = as_id(channel_id, "channel_id")
+        topic_id = as_id(topic_id, "topic_id")
+        self._core.require_running("send_message()")
+        send = message_send(
             clan_id,
             channel_id,
             mode,
@@ -207,7 +113,7 @@ class MessagingMixin(DirectoryMixin):
     def _remember_sent(self, send: rt.ChannelMessageSend, ack: rt.ChannelMessageAck) -> None:
         """Put the bot's own message in its channel's cache (the server does not echo it, §12 Q3),
         so ``channel.messages.get(ack.message_id)`` works as in the official SDK's docs."""
-        channel = self._channels_cache.peek(send.channel_id)
+        channel = self._directory.channels.peek(send.channel_id)
         if channel is None or not ack.message_id:
             return
         raw = api.ChannelMessage(
@@ -215,7 +121,7 @@ class MessagingMixin(DirectoryMixin):
             channel_id=send.channel_id,
             message_id=ack.message_id,
             code=send.code,
-            sender_id=self.user_id,
+            sender_id=self._core.user_id,
             username=ack.username,
             content=send.content,
             channel_label=channel.name,
@@ -232,13 +138,13 @@ class MessagingMixin(DirectoryMixin):
             is_public=send.is_public,
             topic_id=send.topic_id,
         )
-        channel.messages.set(ack.message_id, Message(raw, client=self))
+        channel.messages.set(ack.message_id, Message(raw, services=self._services))
 
     def _refresh_cached(
         self, channel_id: int, message_id: int, update: rt.ChannelMessageUpdate | None
     ) -> None:
         """After an edit (new content) or a delete (*update* None) by the bot, fix the cached copy."""
-        channel = self._channels_cache.peek(channel_id)
+        channel = self._directory.channels.peek(channel_id)
         if channel is None:
             return
         if update is None:
@@ -253,21 +159,21 @@ class MessagingMixin(DirectoryMixin):
         if update.attachments:
             raw.attachments = bytes(api.MessageAttachmentList(attachments=update.attachments))
         raw.update_time_seconds = int(time.time())
-        channel.messages.set(message_id, Message(raw, client=self))
+        channel.messages.set(message_id, Message(raw, services=self._services))
 
     async def update_message(
         self,
-        clan_id: int,
-        channel_id: int,
+        clan_id: Id,
+        channel_id: Id,
         mode: int,
         is_public: bool,
-        message_id: int,
+        message_id: Id,
         msg: MsgContent,
         mentions: Iterable[object] | None = None,
         attachments: Iterable[object] | None = None,
         *,
         hide_editted: bool = False,
-        topic_id: int = 0,
+        topic_id: Id = 0,
         create_time_seconds: int = 0,
     ) -> ChannelMessageAck:
         """Edit a message through the API bridge (``UpdateChannelMessage``, §5.4).
@@ -282,8 +188,12 @@ class MessagingMixin(DirectoryMixin):
             NotFound: no such message; Forbidden: not the bot's message.
             APIError, RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: not running.
         """
-        self._require_running("update_message")
-        content = _content(msg)
+        clan_id = as_id(clan_id, "clan_id")
+        channel_id = as_id(channel_id, "channel_id")
+        message_id = as_id(message_id, "message_id")
+        topic_id = as_id(topic_id, "topic_id")
+        self._core.require_running("update_message()")
+        content = to_content(msg)
         update = rt.ChannelMessageUpdate(
             clan_id=clan_id,
             channel_id=channel_id,
@@ -298,7 +208,7 @@ class MessagingMixin(DirectoryMixin):
             is_update_msg_topic=topic_id != 0,
             create_time_seconds=create_time_seconds,
         )
-        await self.api_bridge("UpdateChannelMessage", update, rt.ChannelMessageUpdate)
+        await self._core.api_bridge("UpdateChannelMessage", update, rt.ChannelMessageUpdate)
         self._refresh_cached(channel_id, message_id, update)
         now = int(time.time())
         return ChannelMessageAck(
@@ -314,13 +224,13 @@ class MessagingMixin(DirectoryMixin):
 
     async def delete_message(
         self,
-        clan_id: int,
-        channel_id: int,
+        clan_id: Id,
+        channel_id: Id,
         mode: int,
         is_public: bool,
-        message_id: int,
+        message_id: Id,
         *,
-        topic_id: int = 0,
+        topic_id: Id = 0,
         has_attachment: bool = False,
     ) -> ChannelMessageAck:
         """Delete a message through the API bridge (``DeleteChannelMessage``, §5.5); ack ``code`` 2.
@@ -331,7 +241,11 @@ class MessagingMixin(DirectoryMixin):
             NotFound: no such message; Forbidden: the bot may not delete it.
             APIError, RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: not running.
         """
-        self._require_running("delete_message")
+        clan_id = as_id(clan_id, "clan_id")
+        channel_id = as_id(channel_id, "channel_id")
+        message_id = as_id(message_id, "message_id")
+        topic_id = as_id(topic_id, "topic_id")
+        self._core.require_running("delete_message()")
         remove = rt.ChannelMessageRemove(
             clan_id=clan_id,
             channel_id=channel_id,
@@ -341,7 +255,7 @@ class MessagingMixin(DirectoryMixin):
             has_attachment=has_attachment,
             topic_id=topic_id,
         )
-        await self.api_bridge("DeleteChannelMessage", remove, rt.ChannelMessageRemove)
+        await self._core.api_bridge("DeleteChannelMessage", remove, rt.ChannelMessageRemove)
         self._refresh_cached(channel_id, message_id, None)
         return ChannelMessageAck(
             channel_id=channel_id,
@@ -355,19 +269,19 @@ class MessagingMixin(DirectoryMixin):
 
     async def react_message(
         self,
-        clan_id: int,
-        channel_id: int,
+        clan_id: Id,
+        channel_id: Id,
         mode: int,
         is_public: bool,
-        message_id: int,
+        message_id: Id,
         emoji: str,
         *,
-        emoji_id: int = 0,
+        emoji_id: Id = 0,
         remove: bool = False,
-        message_sender_id: int = 0,
+        message_sender_id: Id = 0,
         count: int = 1,
-        reaction_id: int = 0,
-        topic_id: int = 0,
+        reaction_id: Id = 0,
+        topic_id: Id = 0,
     ) -> ApiMessageReaction:
         """Add or remove (``remove=True``) a reaction (``message_reaction_event``, §5.6).
 
@@ -379,7 +293,14 @@ class MessagingMixin(DirectoryMixin):
             NotFound: no such message; Forbidden: no access to the channel.
             APIError, RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: not running.
         """
-        self._require_running("react_message")
+        clan_id = as_id(clan_id, "clan_id")
+        channel_id = as_id(channel_id, "channel_id")
+        message_id = as_id(message_id, "message_id")
+        emoji_id = as_id(emoji_id, "emoji_id")
+        message_sender_id = as_id(message_sender_id, "message_sender_id")
+        reaction_id = as_id(reaction_id, "reaction_id")
+        topic_id = as_id(topic_id, "topic_id")
+        self._core.require_running("react_message()")
         reaction = api.MessageReaction(
             id=reaction_id,
             emoji_id=emoji_id,
@@ -395,18 +316,18 @@ class MessagingMixin(DirectoryMixin):
             topic_id=topic_id,
         )
         try:
-            reply = await self._gateway.request(rt.Envelope(message_reaction_event=reaction))
+            reply = await self._core.request(rt.Envelope(message_reaction_event=reaction))
         except APIError as exc:
             raise refine_api_error(exc) from exc
         return ApiMessageReaction.from_proto(reply.message_reaction_event or reaction)
 
     async def send_ephemeral(
         self,
-        clan_id: int,
-        channel_id: int,
+        clan_id: Id,
+        channel_id: Id,
         mode: int,
         is_public: bool,
-        receiver_ids: int | Sequence[int],
+        receiver_ids: Id | Sequence[Id],
         msg: MsgContent,
         mentions: Iterable[object] | None = None,
         attachments: Iterable[object] | None = None,
@@ -416,8 +337,8 @@ class MessagingMixin(DirectoryMixin):
         mention_everyone: bool = False,
         avatar: str = "",
         code: int = TypeMessage.EPHEMERAL,
-        topic_id: int = 0,
-        message_id: int = 0,
+        topic_id: Id = 0,
+        message_id: Id = 0,
     ) -> ChannelMessageAck:
         """Send (code 12), update (14) or delete (15) a message only *receiver_ids* see (§5.7).
 
@@ -431,8 +352,13 @@ class MessagingMixin(DirectoryMixin):
             ProtocolError: the server did not answer with a ``channel_message``.
             RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: not running.
         """
-        self._require_running("send_ephemeral")
-        send = _message_send(
+        clan_id = as_id(clan_id, "clan_id")
+        channel_id = as_id(channel_id, "channel_id")
+        topic_id = as_id(topic_id, "topic_id")
+        message_id = as_id(message_id, "message_id")
+        receivers = as_ids(receiver_ids, "receiver_ids")
+        self._core.require_running("send_ephemeral()")
+        send = message_send(
             clan_id,
             channel_id,
             mode,
@@ -449,9 +375,7 @@ class MessagingMixin(DirectoryMixin):
             message_id=message_id,
         )
         envelope = rt.Envelope(
-            ephemeral_message_send=rt.EphemeralMessageSend(
-                message=send, receiver_ids=_receivers(receiver_ids)
-            )
+            ephemeral_message_send=rt.EphemeralMessageSend(message=send, receiver_ids=receivers)
         )
         reply = await self._request_joining(envelope, clan_id, channel_id, int(mode), bool(is_public))
         pushed = reply.channel_message
@@ -490,22 +414,30 @@ class MessagingMixin(DirectoryMixin):
             NotFound: unknown user; APIError: the DM could not be opened or the message was refused.
             RequestTimeout, ConnectionLost, ClientClosed; ConfigurationError: not running.
         """
-        content = _content(msg)
-        channel = await self.create_dm_channel(user_id)
+        content = to_content(msg)
+        channel = await self._directory.create_dm_channel(user_id)
         return await self.send_message(
-            0, channel.id, 4, False, content, mentions, attachments, code=int(code)
+            0, channel.id, DM_MODE, False, content, mentions, attachments, code=int(code)
         )
 
     # ------------------------------------------------------------------ join-and-retry
+
+    async def join(self, envelope: rt.Envelope) -> None:
+        """A ``clan_join`` / ``channel_join`` / ``channel_leave`` (remembered across reconnects)."""
+        self._core.require_running("join()")
+        try:
+            await self._core.request(envelope)
+        except APIError as exc:
+            raise refine_api_error(exc) from exc
 
     async def _request_joining(
         self, envelope: rt.Envelope, clan_id: int, channel_id: int, mode: int, is_public: bool
     ) -> rt.Envelope:
         """Send *envelope*; on "Must join channel" join the channel and send it once more."""
         try:
-            return await self._gateway.request(envelope)
+            return await self._core.request(envelope)
         except APIError as exc:
-            if not _must_join(exc):
+            if not must_join(exc):
                 raise refine_api_error(exc) from exc
             first = exc
         log.info("channel %d: the server asks to join first; joining and retrying once", channel_id)
@@ -513,7 +445,7 @@ class MessagingMixin(DirectoryMixin):
             clan_id=clan_id, channel_id=channel_id, channel_type=type_for_mode(mode), is_public=is_public
         )
         try:
-            await self._gateway.request(rt.Envelope(channel_join=join))
+            await self._core.request(rt.Envelope(channel_join=join))
         except APIError as join_exc:
             refined = refine_api_error(join_exc)
             if isinstance(refined, NotFound):
@@ -526,30 +458,30 @@ class MessagingMixin(DirectoryMixin):
                 context=join_exc.context,
             ) from join_exc
         try:
-            return await self._gateway.request(envelope)
+            return await self._core.request(envelope)
         except APIError as exc:
             raise refine_api_error(exc) from exc
 
     # ------------------------------------------------------------------ Message methods
 
-    def _routing(self, message: Message) -> tuple[int, bool]:
+    def routing(self, message: Message) -> tuple[int, bool]:
         """(mode, is_public) for answering *message* (its own, else the cached channel's)."""
         mode = message.mode
         if mode:
             return mode, message.is_public
-        channel = self._channels_cache.peek(message.channel_id)
+        channel = self._directory.channels.peek(message.channel_id)
         if channel is not None:
             return channel.mode, channel.is_public
-        return (4, False) if message.clan_id == 0 else (2, message.is_public)
+        return (DM_MODE, False) if message.clan_id == 0 else (2, message.is_public)
 
-    def _reference_for(self, message: Message) -> api.MessageRef:
+    def reference_for(self, message: Message) -> api.MessageRef:
         """The §6.9 reference to *message*: fields 2, 3, 4, 6, 7, 8, 9, 10 (names from the
         message, else from the user cache: quirk 15)."""
         raw = message.raw
         username, display_name, clan_nick = raw.username, raw.display_name, raw.clan_nick
         avatar = raw.clan_avatar or raw.avatar
         if not (username or display_name or clan_nick):
-            user = self._users_cache.peek(raw.sender_id)
+            user = self._directory.users.peek(raw.sender_id)
             if user is not None:
                 username, display_name, clan_nick = user.username, user.display_name, user.clan_nick
                 avatar = avatar or user.clan_avatar or user.avatar
@@ -564,7 +496,7 @@ class MessagingMixin(DirectoryMixin):
             message_sender_display_name=display_name,
         )
 
-    async def _reply(
+    async def reply_to(
         self,
         message: Message,
         msg: MsgContent,
@@ -576,7 +508,7 @@ class MessagingMixin(DirectoryMixin):
         topic_id: int | None,
         code: int,
     ) -> ChannelMessageAck:
-        mode, is_public = self._routing(message)
+        mode, is_public = self.routing(message)
         return await self.send_message(
             message.clan_id,
             message.channel_id,
@@ -585,14 +517,14 @@ class MessagingMixin(DirectoryMixin):
             msg,
             mentions,
             attachments,
-            [self._reference_for(message)],
+            [self.reference_for(message)],
             mention_everyone=mention_everyone,
             anonymous_message=anonymous_message,
             code=code,
             topic_id=message.topic_id if topic_id is None else topic_id,
         )
 
-    async def _update(
+    async def edit(
         self,
         message: Message,
         msg: MsgContent,
@@ -601,7 +533,7 @@ class MessagingMixin(DirectoryMixin):
         *,
         hide_editted: bool,
     ) -> ChannelMessageAck:
-        mode, is_public = self._routing(message)
+        mode, is_public = self.routing(message)
         return await self.update_message(
             message.clan_id,
             message.channel_id,
@@ -616,8 +548,8 @@ class MessagingMixin(DirectoryMixin):
             create_time_seconds=message.create_time_seconds,
         )
 
-    async def _delete(self, message: Message) -> ChannelMessageAck:
-        mode, is_public = self._routing(message)
+    async def delete(self, message: Message) -> ChannelMessageAck:
+        mode, is_public = self.routing(message)
         return await self.delete_message(
             message.clan_id,
             message.channel_id,
@@ -628,10 +560,10 @@ class MessagingMixin(DirectoryMixin):
             has_attachment=bool(message.raw.attachments),
         )
 
-    async def _react(
+    async def react(
         self, message: Message, emoji: str, *, emoji_id: int, remove: bool, count: int, reaction_id: int
     ) -> ApiMessageReaction:
-        mode, is_public = self._routing(message)
+        mode, is_public = self.routing(message)
         return await self.react_message(
             message.clan_id,
             message.channel_id,
@@ -652,22 +584,22 @@ class MessagingMixin(DirectoryMixin):
     async def _soft_request(self, envelope: rt.Envelope, what: str) -> rt.Envelope | None:
         """Typing / read marks: a missing answer is logged, not raised (§12 Q12)."""
         try:
-            return await self._gateway.request(envelope)
+            return await self._core.request(envelope)
         except RequestTimeout:
             log.info("%s: no answer from the server (ignored)", what)
             return None
         except APIError as exc:
             raise refine_api_error(exc) from exc
 
-    async def _send_typing(self, channel: TextChannel) -> None:
-        self._require_running("typing")
+    async def send_typing(self, channel: TextChannel) -> None:
+        self._core.require_running("typing()")
         event = rt.MessageTypingEvent(
             clan_id=channel.clan_id, channel_id=channel.id, mode=channel.mode, is_public=channel.is_public
         )
         await self._soft_request(rt.Envelope(message_typing_event=event), "typing")
 
-    async def _mark_seen(self, channel: TextChannel, message_id: int) -> None:
-        self._require_running("mark_seen")
+    async def mark_seen(self, channel: TextChannel, message_id: int) -> None:
+        self._core.require_running("mark_seen()")
         event = rt.LastSeenMessageEvent(
             clan_id=channel.clan_id,
             channel_id=channel.id,
@@ -677,8 +609,8 @@ class MessagingMixin(DirectoryMixin):
         )
         await self._soft_request(rt.Envelope(last_seen_message_event=event), "mark_seen")
 
-    async def _pin(self, channel: TextChannel, message_id: int, *, pin: bool) -> None:
-        self._require_running("pin" if pin else "unpin")
+    async def pin(self, channel: TextChannel, message_id: int, *, pin: bool) -> None:
+        self._core.require_running("pin()" if pin else "unpin()")
         event = rt.LastPinMessageEvent(
             clan_id=channel.clan_id,
             channel_id=channel.id,
@@ -689,16 +621,16 @@ class MessagingMixin(DirectoryMixin):
             operation=1 if pin else 0,
         )
         try:
-            await self._gateway.request(rt.Envelope(last_pin_message_event=event))
+            await self._core.request(rt.Envelope(last_pin_message_event=event))
         except APIError as exc:
             raise refine_api_error(exc) from exc
 
-    async def _list_messages(
+    async def list_messages(
         self, channel: TextChannel, *, anchor: int, limit: int, newer: bool, topic_id: int = 0
     ) -> list[api.ChannelMessage]:
         """One ``ListChannelMessages`` page (§7.3): newest first (older than *anchor*), or
         oldest first after *anchor* when *newer*."""
-        self._require_running("history")
+        self._core.require_running("history()")
         request = api.ListChannelMessagesRequest(
             clan_id=channel.clan_id,
             channel_id=channel.id,
@@ -707,16 +639,16 @@ class MessagingMixin(DirectoryMixin):
             direction=1 if newer else 0,
             topic_id=topic_id,
         )
-        page = await self.rpc("ListChannelMessages", request, api.ChannelMessageList)
+        page = await self._core.rpc("ListChannelMessages", request, api.ChannelMessageList)
         return list(page.messages)
 
-    async def _fetch_message(self, channel: TextChannel, message_id: int) -> Message:
+    async def fetch_message(self, channel: TextChannel, message_id: int) -> Message:
         # No "get one message" RPC: ask for the newest message older than id + 1.
-        raws = await self._list_messages(channel, anchor=message_id + 1, limit=1, newer=False)
+        raws = await self.list_messages(channel, anchor=message_id + 1, limit=1, newer=False)
         if not raws or raws[0].message_id != message_id:
             raise NotFound(
                 f"message {message_id} not found in channel {channel.id}",
                 status=404,
                 operation="ListChannelMessages",
             )
-        return Message(raws[0], client=self)
+        return Message(raws[0], services=self._services)

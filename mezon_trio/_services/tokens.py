@@ -11,18 +11,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Final
+from typing import Final, final
 
 import trio
 
-from .._models.enums import TypeMessage
+from .._connection.core import ConnectionCore
 from .._models.official import AddTxResponse, ApiSentTokenRequest
 from .._protocol import mmn
+from .._protocol.enums import TypeMessage
 from .._tokens import TokenService
-from ..errors import ClientClosed, ConfigurationError, MezonError, TokenTransferError
-from .messaging import MessagingMixin
+from ..errors import ClientClosed, InvalidArgument, MezonError, TokenTransferError
+from .messaging import MessagingService
 
-__all__ = ["TokensMixin", "receipt_text"]
+__all__ = ["TokenTransfers", "receipt_text"]
 
 log = logging.getLogger("mezon_trio.tokens")
 
@@ -36,34 +37,52 @@ def receipt_text(amount: int | Decimal | str, note: str) -> str:
     return f"Funds Transferred: {value:,}₫ | {note or 'Transfer funds'}"
 
 
-class TokensMixin(MessagingMixin):
-    """Token transfers of :class:`~mezon_trio.MezonClient`."""
+@final
+class TokenTransfers:
+    """Token transfers from the bot (docs/protocol.md §8); the MMN/ZK client is built on first use."""
 
-    _token_service: TokenService | None
-    _token_key_factory: Callable[[], mmn.EphemeralKey]
+    def __init__(
+        self,
+        core: ConnectionCore,
+        messaging: MessagingService,
+        *,
+        mmn_api_url: str,
+        zk_api_url: str,
+        timeout: float,
+        key_factory: Callable[[], mmn.EphemeralKey] = mmn.EphemeralKey.generate,
+    ) -> None:
+        self._core = core
+        self._messaging = messaging
+        self._mmn_api_url = mmn_api_url
+        self._zk_api_url = zk_api_url
+        self._timeout = timeout
+        self._service: TokenService | None = None
+        #: Makes the ephemeral signing key (tests pass a deterministic one).
+        self.key_factory = key_factory
 
-    def _init_tokens(self) -> None:
-        self._token_service = None
-        self._token_key_factory = mmn.EphemeralKey.generate
+    @property
+    def service(self) -> TokenService | None:
+        """The MMN/ZK client, once a transfer built it (key material stays inside, never shown)."""
+        return self._service
 
     def _tokens(self) -> TokenService:
-        service = self._token_service
-        if service is None or service.user_id != self.user_id:
-            http = self._rest._http  # the client's pool and transport (sandbox in-memory mode too)
+        service = self._service
+        if service is None or service.user_id != self._core.user_id:
+            http = self._core.rest.http  # the client's pool and transport (sandbox in-memory mode too)
             if http is None:
                 raise ClientClosed("the client is closed")
-            session = self._session
-            service = self._token_service = TokenService(
+            session = self._core.session
+            service = self._service = TokenService(
                 http=http,
-                mmn_url=self.mmn_api_url,
-                zk_url=self.zk_api_url,
-                user_id=self.user_id,
+                mmn_url=self._mmn_api_url,
+                zk_url=self._zk_api_url,
+                user_id=self._core.user_id,
                 id_token=lambda: session.current.id_token,
-                key_factory=self._token_key_factory,
+                key_factory=self.key_factory,
             )
         return service
 
-    async def send_token(self, token_event: ApiSentTokenRequest, *, receipt: bool = True) -> AddTxResponse:
+    async def send(self, token_event: ApiSentTokenRequest, *, receipt: bool = True) -> AddTxResponse:
         """Send tokens from the bot to ``token_event.receiver_id`` (MMN chain, §8).
 
         On first use this creates the ephemeral key and fetches the ZK proof (kept for
@@ -73,20 +92,18 @@ class TokensMixin(MessagingMixin):
         N₫ | note" (code 11); a failing receipt is logged, not raised.  The whole
         transfer is bounded by five times the client's ``timeout``.
 
-        Cancellation: if cancelled after ``tx.addtx`` was sent, the transfer may still
-        happen; the next transfer reads the nonce afresh, so no nonce is reused.
-
         Raises:
-            ConfigurationError: bad amount (zero, negative, float, more than 6 decimals),
-                receiver is the bot, or the client is not running.
+            InvalidArgument: bad amount (zero, negative, float, more than 6 decimals),
+                or the receiver is the bot.
+            ClientNotRunning: the client is not running.
             TokenTransferError: prover or chain unreachable, timed out, rate limited
                 (``retriable``), or the transaction was refused (e.g. "insufficient
                 balance", "invalid signature").
             ClientClosed: the client closed.
         """
-        self._require_running("send_token")
+        self._core.require_running("send_token()")
         if not isinstance(token_event, ApiSentTokenRequest):
-            raise ConfigurationError("send_token() takes an ApiSentTokenRequest")
+            raise InvalidArgument("send_token() takes an ApiSentTokenRequest")
         extra: dict[str, str] = {}
         if token_event.sender_name:
             extra["UserSenderUsername"] = token_event.sender_name
@@ -99,9 +116,9 @@ class TokensMixin(MessagingMixin):
             try:
                 amount = Decimal(amount)
             except ArithmeticError as exc:
-                raise ConfigurationError(f"invalid token amount {token_event.amount!r}") from exc
+                raise InvalidArgument(f"invalid token amount {token_event.amount!r}") from exc
         service = self._tokens()
-        deadline = _CALLS_PER_TRANSFER * self.timeout_ms / 1000
+        deadline = _CALLS_PER_TRANSFER * self._timeout
         with trio.move_on_after(deadline) as scope:
             result = await service.send_token(
                 token_event.receiver_id, amount, token_event.note, extra=extra or None
@@ -111,7 +128,7 @@ class TokensMixin(MessagingMixin):
         response = AddTxResponse(ok=result.ok, tx_hash=result.tx_hash, error=result.error)
         if receipt:
             try:
-                await self.send_dm(
+                await self._messaging.send_dm(
                     token_event.receiver_id,
                     receipt_text(amount, token_event.note),
                     code=TypeMessage.SEND_TOKEN,

@@ -1,10 +1,11 @@
 """Snowflake ids with the production layout (docs/protocol.md §10.4).
 
 ``(ms since 2020-01-01 UTC) << 22 | datacenter << 17 | worker << 12 | sequence``.
-The sandbox uses its own datacenter/worker numbers (distinct from the
-``1``/``1`` of the client-side generators) so its ids never collide with ids a
-client generates, and keeps ids strictly increasing even when thousands are
-drawn in one millisecond (the clock is advanced logically).
+The one generator of the project: clients draw ids (quick-menu entries) as
+datacenter ``1``, worker ``1``, like the official SDKs; the sandbox uses its own
+numbers (``2``/``3``) so its ids never collide with ids a client generates.  Ids
+are strictly increasing even when thousands are drawn in one millisecond (the
+clock is advanced logically).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ class SnowflakeGenerator:
     """Strictly increasing snowflake ids (not thread-safe; one trio thread)."""
 
     def __init__(
-        self, *, datacenter: int = 2, worker: int = 3, clock: Callable[[], float] = time.time
+        self, *, datacenter: int = 1, worker: int = 1, clock: Callable[[], float] = time.time
     ) -> None:
         if not (0 <= datacenter < 32 and 0 <= worker < 32):
             raise ValueError("datacenter and worker must be in 0..31")

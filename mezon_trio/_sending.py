@@ -1,0 +1,192 @@
+"""The client's sending API: messages, DMs, tokens and friends.
+
+Written as functions of a :class:`~mezon_trio.MezonClient` and bound as its methods in the
+class body (``send_message = _sending.send_message``), so the client module stays lifecycle
+plus delegation.  Each function checks its arguments (ids as ``int`` or decimal ``str``) and
+calls one service.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from ._models.official import AddTxResponse, ApiSentTokenRequest, ChannelMessageAck
+from ._protocol.ids import Id, as_id, as_optional_id
+from ._services.context import Services
+from ._services.sending_wire import MsgContent
+from ._structures.channel import TextChannel
+from .errors import InvalidArgument
+from .models import FriendList
+
+if TYPE_CHECKING:
+    from ._client import MezonClient
+
+__all__ = [
+    "accept_friend",
+    "add_friend",
+    "block_friend",
+    "create_dm_channel",
+    "get_list_friends",
+    "remove_friend",
+    "send_dm",
+    "send_message",
+    "send_token",
+    "unblock_friend",
+]
+
+
+def _services(client: MezonClient) -> Services:
+    from ._client import services_of  # the client module binds these functions: import at call time
+
+    return services_of(client)
+
+
+async def send_message(
+    self: MezonClient,
+    clan_id: Id,
+    channel_id: Id,
+    mode: int,
+    is_public: bool,
+    msg: MsgContent,
+    mentions: Iterable[object] | None = None,
+    attachments: Iterable[object] | None = None,
+    ref: object = None,
+    *,
+    anonymous_message: bool = False,
+    mention_everyone: bool = False,
+    avatar: str = "",
+    code: int = 0,
+    topic_id: Id = 0,
+) -> ChannelMessageAck:
+    """Post a message (``channel_message_send``) and return the server's ack.
+
+    ``msg`` is a string, a content mapping or a :class:`~mezon_trio.content.Content`
+    (at most 4000 UTF-16 units of JSON).  If the server answers "Must join channel", the
+    client joins and retries once.  Simpler: ``channel.send(...)``, ``message.reply(...)``.
+
+    Raises:
+        InvalidArgument: a bad id; ContentError: invalid or too long content.
+        Forbidden, NotFound, APIError: refused; RequestTimeout, ConnectionLost, ClientClosed.
+        ClientNotRunning: outside the client's scope.
+    """
+    return await _services(self).messaging.send_message(
+        as_id(clan_id, "clan_id"),
+        as_id(channel_id, "channel_id", allow_zero=False),
+        mode,
+        is_public,
+        msg,
+        mentions,
+        attachments,
+        ref,
+        anonymous_message=anonymous_message,
+        mention_everyone=mention_everyone,
+        avatar=avatar,
+        code=code,
+        topic_id=as_id(topic_id, "topic_id"),
+    )
+
+
+async def send_dm(
+    self: MezonClient,
+    user_id: Id,
+    msg: MsgContent,
+    *,
+    code: int = 0,
+    attachments: Iterable[object] | None = None,
+    mentions: Iterable[object] | None = None,
+) -> ChannelMessageAck:
+    """DM *user_id*, opening the DM channel the first time.
+
+    Raises: like :meth:`send_message`; NotFound: unknown user.
+    """
+    user = as_id(user_id, "user_id", allow_zero=False)
+    return await _services(self).messaging.send_dm(
+        user, msg, code=code, attachments=attachments, mentions=mentions
+    )
+
+
+async def create_dm_channel(self: MezonClient, user_id: Id) -> TextChannel:
+    """The DM channel with *user_id* (created once, then cached)."""
+    return await _services(self).directory.create_dm_channel(as_id(user_id, "user_id", allow_zero=False))
+
+
+async def send_token(
+    self: MezonClient,
+    receiver_id: Id | ApiSentTokenRequest,
+    amount: int | Decimal | str | None = None,
+    note: str = "",
+    *,
+    sender_name: str = "",
+    extra_attribute: str = "",
+    extra_info: Mapping[str, object] | None = None,
+    receipt: bool = True,
+) -> AddTxResponse:
+    """Send *amount* tokens from the bot to *receiver_id* (MMN chain + ZK proof).
+
+    Amounts are whole tokens (``int``, ``Decimal`` or decimal ``str``, up to 6 decimals).
+    ``sender_name``, ``extra_attribute`` and ``extra_info`` go into the transaction's
+    extra info.  With ``receipt`` the receiver gets a "Funds Transferred" DM.  Bounded by five times
+    the client's ``timeout``.  Passing an ``ApiSentTokenRequest`` is deprecated (see
+    :mod:`mezon_trio.compat`).
+
+    Raises:
+        InvalidArgument: bad receiver or amount; TokenTransferError: the transfer failed.
+        ClientNotRunning, ClientClosed.
+    """
+    if isinstance(receiver_id, ApiSentTokenRequest):
+        warnings.warn(
+            "send_token(ApiSentTokenRequest(...)) is deprecated: use send_token(receiver_id, amount, "
+            "note) (or mezon_trio.compat.MezonClient)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        request = receiver_id
+    else:
+        if amount is None:
+            raise InvalidArgument("send_token() needs an amount")
+        request = ApiSentTokenRequest(
+            receiver_id=as_id(receiver_id, "receiver_id", allow_zero=False),
+            amount=amount,
+            note=note,
+            sender_name=sender_name,
+            extra_attribute=extra_attribute,
+            mmn_extra_info=extra_info,
+        )
+    return await _services(self).tokens.send(request, receipt=receipt)
+
+
+async def get_list_friends(
+    self: MezonClient, limit: int = 100, state: int | None = None, cursor: str | None = None
+) -> FriendList:
+    """One page of the bot's friends (``state``: 0 friends, 1 sent, 2 received, 3 blocked)."""
+    return await _services(self).friends.get_list_friends(limit, state, cursor)
+
+
+async def add_friend(self: MezonClient, username: str = "", user_id: Id | None = None) -> tuple[int, ...]:
+    """Invite a user by username or id (or accept their invitation); the user ids added."""
+    if not isinstance(username, str):
+        raise InvalidArgument(f"username must be a str, got {type(username).__name__}")
+    return await _services(self).friends.add_friend(username, as_optional_id(user_id, "user_id"))
+
+
+async def accept_friend(self: MezonClient, user_id: Id, username: str = "") -> tuple[int, ...]:
+    """Accept *user_id*'s friend invitation; the user ids added."""
+    return await _services(self).friends.accept_friend(as_id(user_id, "user_id"), username)
+
+
+async def remove_friend(self: MezonClient, user_id: Id | None = None, username: str = "") -> None:
+    """Remove a friend (or decline an invitation)."""
+    await _services(self).friends.remove_friend(as_optional_id(user_id, "user_id"), username)
+
+
+async def block_friend(self: MezonClient, user_id: Id | None = None, username: str = "") -> None:
+    """Block a user."""
+    await _services(self).friends.block_friend(as_optional_id(user_id, "user_id"), username)
+
+
+async def unblock_friend(self: MezonClient, user_id: Id | None = None, username: str = "") -> None:
+    """Unblock a user."""
+    await _services(self).friends.unblock_friend(as_optional_id(user_id, "user_id"), username)
