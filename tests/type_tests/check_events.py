@@ -28,6 +28,25 @@ from mezon_trio.events import (
 from mezon_trio.models import Message
 
 
+async def client_api(client: MezonClient) -> None:
+    async with client.stream(MessageCreated) as messages:
+        assert_type(messages, Subscription[MessageCreated])
+        async for event in messages:
+            assert_type(event, MessageCreated)
+    async with client.subscribe(MessageEdited, MessageDeleted) as changes:
+        assert_type(await changes.receive(), MessageEdited | MessageDeleted)
+    async with client.channel_messages() as plain:
+        assert_type(await plain.receive(), Message)
+
+    @client.on(ButtonClicked)
+    async def clicked(event: ButtonClicked) -> None:
+        assert_type(event.button_id, str)
+
+    client.off(ButtonClicked, clicked)
+    async with client.stream(raw.of(rt.MessageTypingEvent)) as typing:
+        assert_type((await typing.receive()).payload, rt.MessageTypingEvent)
+
+
 async def streams(hub: EventHub) -> None:
     async with hub.stream(MessageCreated) as messages:
         assert_type(messages, Subscription[MessageCreated])

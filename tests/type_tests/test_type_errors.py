@@ -34,6 +34,23 @@ CASES: dict[str, tuple[str, str]] = {
         """,
         r'"MessageCreated" has no attribute "mesage"',
     ),
+    "client_stream_wrong_attribute": (
+        """
+        async def f(client: MezonClient) -> None:
+            async with client.stream(MessageCreated) as messages:
+                async for event in messages:
+                    print(event.text)
+        """,
+        r'"MessageCreated" has no attribute "text"',
+    ),
+    "client_handler_wrong_signature": (
+        """
+        def f(client: MezonClient) -> None:
+            @client.on(ReactionAdded)
+            def handler(event: TokensReceived) -> None: ...
+        """,
+        r'incompatible type "Callable\[\[TokensReceived\], None\]"',
+    ),
     "wrong_attribute_in_filter_lambda": (
         """
         def f(hub: EventHub) -> None:
