@@ -14,7 +14,7 @@ import trio
 from .._content.split import split_text
 from .._content.utf16 import py_index
 from ..errors import BadArgument, CommandError, ConfigurationError, UnknownCommand
-from ..events import Events, Overflow
+from ..events import MessageCreated, Overflow
 from ..models import Message
 from .args import Param, bind_arguments, parse_signature
 from .filters import actor_id
@@ -31,6 +31,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _DM_MODE: Final = 4
 _MENTION: Final = "@mention"
+_KIND: Final = "MessageCreated"
 
 #: ``handler(ctx, error)`` called instead of the default error reply.
 ErrorHandler = Callable[["CommandContext", Exception], Awaitable[object] | object]
@@ -173,7 +174,7 @@ class CommandRouter:
 
     Errors never stop the bot: an unknown command or a bad argument becomes a
     :class:`~mezon_trio.errors.UnknownCommand` / :class:`~mezon_trio.errors.BadArgument`, a handler
-    exception is logged (logger ``mezon_trio.bot``) and published as ``Events.HANDLER_ERROR``.  Each
+    exception is logged (logger ``mezon_trio.bot``) and published as a ``HandlerError``.  Each
     is then given to the :meth:`error_handler` if one is set, else answered with a short reply
     (unless ``reply_errors=False``; internal details are never shown to users).
 
@@ -219,7 +220,7 @@ class CommandRouter:
         self._commands: dict[str, Command] = {}  # main names, in registration order
         self._lookup: dict[str, Command] = {}  # names and aliases (folded)
         self._error_handler: ErrorHandler | None = None
-        self._attached: dict[int, Callable[[Message], Awaitable[None]]] = {}
+        self._attached: dict[int, Callable[[MessageCreated], Awaitable[None]]] = {}
         self._help_name = help_command
         if help_command is not None:
             self.add_command(
@@ -337,7 +338,7 @@ class CommandRouter:
 
         ``error`` is an :class:`~mezon_trio.errors.UnknownCommand`, a
         :class:`~mezon_trio.errors.BadArgument` or whatever the handler raised (then also logged
-        and published as ``Events.HANDLER_ERROR``).  Its own failures are logged.
+        and published as a ``HandlerError``).  Its own failures are logged.
         """
         self._error_handler = func
         return func
@@ -396,11 +397,9 @@ class CommandRouter:
         """Handle one message; True when it was addressed to the router (a command, known or not).
 
         Never raises ``Exception``: errors go to the error handler / default reply (see the class
-        docstring).  Cancellation propagates.  New messages only: edits, deletions and other
-        non-chat codes are ignored.
+        docstring).  Cancellation propagates.  ``attach`` and ``run`` feed it the messages of
+        :class:`~mezon_trio.events.MessageCreated` events only (never edits or deletions).
         """
-        if message.code != 0:
-            return False
         bot_id = client.user_id
         if self._ignore_self and actor_id(message) == bot_id:
             return False
@@ -409,7 +408,7 @@ class CommandRouter:
                 return False
             found = self.match(message, bot_id)
         except Exception as exc:
-            report_failure(client, event=Events.CHANNEL_MESSAGE.value, handler=repr(self), error=exc)
+            report_failure(client, event=message, handler=repr(self), error=exc, kind=_KIND)
             return False
         if found is None:
             return False
@@ -440,7 +439,7 @@ class CommandRouter:
             await self._fail(ctx, exc)
             return True
         except Exception as exc:
-            report_failure(client, event=Events.CHANNEL_MESSAGE.value, handler=command.name, error=exc)
+            report_failure(client, event=message, handler=command.callback, error=exc, kind=_KIND)
             await self._fail(ctx, exc)
             return True
         try:
@@ -450,7 +449,7 @@ class CommandRouter:
         except CommandError as exc:  # a handler may raise BadArgument itself
             await self._fail(ctx, exc)
         except Exception as exc:
-            report_failure(client, event=Events.CHANNEL_MESSAGE.value, handler=command.name, error=exc)
+            report_failure(client, event=message, handler=command.callback, error=exc, kind=_KIND)
             await self._fail(ctx, exc)
         return True
 
@@ -507,18 +506,18 @@ class CommandRouter:
         if id(client) in self._attached:
             raise ConfigurationError("this router is already attached to this client")
 
-        async def on_message(message: Message) -> None:
-            await self.dispatch(message, client=client)
+        async def on_message(event: MessageCreated) -> None:
+            await self.dispatch(event.message, client=client)
 
         on_message.__qualname__ = f"CommandRouter.dispatch@{id(self):x}"
-        client.on(Events.CHANNEL_MESSAGE, on_message, concurrency=concurrency, buffer=buffer)
+        client.on(MessageCreated, on_message, concurrency=concurrency, buffer=buffer)
         self._attached[id(client)] = on_message
 
     def detach(self, client: MezonClient) -> None:
         """Stop handling *client*'s messages (running commands finish)."""
         handler = self._attached.pop(id(client), None)
         if handler is not None:
-            client.off(Events.CHANNEL_MESSAGE, handler)
+            client.off(MessageCreated, handler)
 
     async def run(
         self,
@@ -541,12 +540,12 @@ class CommandRouter:
             ClientClosed: the client is already closed.
         """
 
-        async def dispatch(message: Any) -> None:
-            await self.dispatch(message, client=client)
+        async def dispatch(event: MessageCreated) -> None:
+            await self.dispatch(event.message, client=client)
 
         await run_stream(
             client,
-            (Events.CHANNEL_MESSAGE,),
+            (MessageCreated,),
             dispatch,
             name="command-router",
             concurrency=concurrency,

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar, final
 
 import trio
 
-from .._proto.mezon import realtime as rt
+from .._events.interactions import JSON, ButtonClicked, DropdownSelected
 from ..errors import ConfigurationError
-from ..events import Events, Overflow
+from ..events import Overflow
 from .filters import actor_id
 from .runner import check_run_args, report_failure, run_stream
 
@@ -32,7 +32,7 @@ ComponentKind = Literal["button", "select"]
 _GLOB_CHARS: Final = frozenset("*?[")
 
 
-def parse_extra_data(raw: str) -> dict[str, Any]:
+def parse_extra_data(raw: str) -> dict[str, JSON]:
     """The JSON object in a click's ``extra_data``, leniently (docs/protocol.md §12 Q9).
 
     ``""``, invalid JSON and ``null`` give ``{}``; a JSON value that is not an object is
@@ -57,7 +57,8 @@ class ComponentContext:
 
     Attributes:
         client: the client the event came through.
-        event: the payload (``rt.MessageButtonClicked`` or ``rt.DropdownBoxSelected``).
+        event: the typed event (:class:`~mezon_trio.events.ButtonClicked`, possibly a
+            :class:`~mezon_trio.events.FormSubmitted`, or :class:`~mezon_trio.events.DropdownSelected`).
         kind: ``"button"`` or ``"select"``.
         match: the ``re.Match`` when the route is a regular expression, else None.
     """
@@ -68,7 +69,7 @@ class ComponentContext:
         self,
         *,
         client: MezonClient,
-        event: rt.MessageButtonClicked | rt.DropdownBoxSelected,
+        event: ButtonClicked | DropdownSelected,
         kind: ComponentKind,
         match: re.Match[str] | None,
     ) -> None:
@@ -76,7 +77,7 @@ class ComponentContext:
         self.event = event
         self.kind = kind
         self.match = match
-        self._data: dict[str, Any] | None = None
+        self._data: dict[str, JSON] | None = None
 
     def __repr__(self) -> str:
         return (
@@ -88,7 +89,7 @@ class ComponentContext:
     def component_id(self) -> str:
         """The button id or select box id."""
         ev = self.event
-        return ev.button_id if isinstance(ev, rt.MessageButtonClicked) else ev.selectbox_id
+        return ev.button_id if isinstance(ev, ButtonClicked) else ev.selectbox_id
 
     @property
     def message_id(self) -> int:
@@ -112,10 +113,10 @@ class ComponentContext:
     def extra_data(self) -> str:
         """The raw ``extra_data`` string of a click (form values); "" for selects."""
         ev = self.event
-        return ev.extra_data if isinstance(ev, rt.MessageButtonClicked) else ""
+        return ev.extra_data if isinstance(ev, ButtonClicked) else ""
 
     @property
-    def data(self) -> dict[str, Any]:
+    def data(self) -> dict[str, JSON]:
         """``extra_data`` parsed leniently (see :func:`parse_extra_data`); ``{}`` for selects."""
         data = self._data
         if data is None:
@@ -126,7 +127,7 @@ class ComponentContext:
     def values(self) -> tuple[str, ...]:
         """The selected values (selects); ``()`` for clicks."""
         ev = self.event
-        return tuple(ev.values) if isinstance(ev, rt.DropdownBoxSelected) else ()
+        return ev.values if isinstance(ev, DropdownSelected) else ()
 
     @property
     def groups(self) -> dict[str, str]:
@@ -292,19 +293,17 @@ class ComponentRouter:
                     return route, m
         return None
 
-    async def dispatch(self, event: object, *, client: MezonClient) -> bool:
-        """Route one click/select event; True when a handler ran (other objects: False).
+    async def dispatch(self, event: ButtonClicked | DropdownSelected, *, client: MezonClient) -> bool:
+        """Route one click/select event; True when a handler ran.
 
         Never raises ``Exception`` (see the class docstring); cancellation propagates.
         """
-        if isinstance(event, rt.MessageButtonClicked):
+        if isinstance(event, ButtonClicked):
             kind: ComponentKind = "button"
             component_id = event.button_id
-        elif isinstance(event, rt.DropdownBoxSelected):
+        else:
             kind = "select"
             component_id = event.selectbox_id
-        else:
-            return False
         handler_name = f"{kind}:{component_id}"
         try:
             if self._ignore_self and actor_id(event) == client.user_id:
@@ -319,7 +318,7 @@ class ComponentRouter:
             if route.filter is not None and not route.filter(event):
                 return False
         except Exception as exc:
-            report_failure(client, event=_event_name(kind), handler=handler_name, error=exc)
+            report_failure(client, event=event, handler=handler_name, error=exc, kind=type(event).__name__)
             return False
         ctx = ComponentContext(client=client, event=event, kind=kind, match=match)
         try:
@@ -327,12 +326,7 @@ class ComponentRouter:
             if inspect.isawaitable(result):
                 await result
         except Exception as exc:
-            report_failure(
-                client,
-                event=_event_name(kind),
-                handler=getattr(route.callback, "__qualname__", handler_name),
-                error=exc,
-            )
+            report_failure(client, event=event, handler=route.callback, error=exc, kind=type(event).__name__)
             error_handler = self._error_handler
             if error_handler is not None:
                 try:
@@ -354,22 +348,20 @@ class ComponentRouter:
         if id(client) in self._attached:
             raise ConfigurationError("this router is already attached to this client")
 
-        async def on_event(event: Any) -> None:
+        async def on_event(event: ButtonClicked | DropdownSelected) -> None:
             await self.dispatch(event, client=client)
 
         on_event.__qualname__ = f"ComponentRouter.dispatch@{id(self):x}"
-        handlers: list[Callable[[Any], Awaitable[None]]] = []
-        for kind in (Events.MESSAGE_BUTTON_CLICKED, Events.DROPDOWN_BOX_SELECTED):
-            client.on(kind, on_event, concurrency=concurrency, buffer=buffer)
-            handlers.append(on_event)
-        self._attached[id(client)] = handlers
+        client.on(ButtonClicked, on_event, concurrency=concurrency, buffer=buffer)
+        client.on(DropdownSelected, on_event, concurrency=concurrency, buffer=buffer)
+        self._attached[id(client)] = [on_event]
 
     def detach(self, client: MezonClient) -> None:
         """Stop handling *client*'s component events (running handlers finish)."""
         handlers = self._attached.pop(id(client), None)
         if handlers:
-            for kind in (Events.MESSAGE_BUTTON_CLICKED, Events.DROPDOWN_BOX_SELECTED):
-                client.off(kind, handlers[0])
+            client.off(ButtonClicked, handlers[0])
+            client.off(DropdownSelected, handlers[0])
 
     async def run(
         self,
@@ -389,12 +381,12 @@ class ComponentRouter:
             ClientClosed: the client is already closed.
         """
 
-        async def dispatch(event: Any) -> None:
+        async def dispatch(event: ButtonClicked | DropdownSelected) -> None:
             await self.dispatch(event, client=client)
 
         await run_stream(
             client,
-            (Events.MESSAGE_BUTTON_CLICKED, Events.DROPDOWN_BOX_SELECTED),
+            (ButtonClicked, DropdownSelected),
             dispatch,
             name="component-router",
             concurrency=concurrency,
@@ -402,7 +394,3 @@ class ComponentRouter:
             overflow=overflow,
             task_status=task_status,
         )
-
-
-def _event_name(kind: ComponentKind) -> str:
-    return Events.MESSAGE_BUTTON_CLICKED.value if kind == "button" else Events.DROPDOWN_BOX_SELECTED.value

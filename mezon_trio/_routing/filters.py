@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol, final
 
+from .._events.interactions import ButtonClicked, DropdownSelected
 from .._proto.mezon import realtime as rt
 from ..models import Message
 
@@ -39,8 +40,11 @@ def actor_id(event: object) -> int | None:
     """The user behind *event*: message sender, clicking/selecting user, else ``sender_id``/``user_id``."""
     if isinstance(event, Message):
         return event.sender_id
-    if isinstance(event, (rt.MessageButtonClicked, rt.DropdownBoxSelected)):
+    if isinstance(event, (ButtonClicked, DropdownSelected, rt.MessageButtonClicked, rt.DropdownBoxSelected)):
         return event.user_id
+    message = getattr(event, "message", None)  # MessageCreated / MessageEdited / MessageDeleted
+    if isinstance(message, Message):
+        return message.sender_id
     inner = getattr(event, "event", None)  # a ComponentContext / CommandContext wraps the payload
     if inner is not None and inner is not event:
         return actor_id(inner)
@@ -67,7 +71,7 @@ class Filter:
 
     Args:
         predicate: ``predicate(event) -> bool``; it runs wherever the filter is used (for a
-            client stream: in the client's reader, so keep it short and non-blocking).
+            client stream: in the receiving task, so keep it short and non-blocking).
         name: shown in ``repr`` (defaults to the predicate's name).
     """
 
