@@ -1,7 +1,7 @@
 """Developer tasks. Each session installs what it needs into its own venv.
 
 nox -s tests                 # the test suite (what CI runs)
-nox -s lint typecheck        # ruff, mypy --strict
+nox -s lint typecheck        # ruff; mypy --strict and the layer contract (lint-imports)
 nox -s codegen               # regenerate mezon_trio/_proto from proto/
 nox -s codegen -- --check    # fail if the committed bindings are stale
 nox -s bench                 # benchmarks against the sandbox and the official SDK
@@ -42,14 +42,16 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on mezon_trio (generated code excluded), then on the type tests.
+    """mypy --strict on mezon_trio (generated code excluded), the type tests, and the layer contract.
 
     tests/type_tests/check_*.py pin inferred types with ``assert_type``; the cases that must fail
-    to type-check run as pytest tests (tests/type_tests/test_type_errors.py).
+    to type-check run as pytest tests (tests/type_tests/test_type_errors.py).  import-linter
+    checks the layers (pyproject.toml).
     """
     session.install("-e", ".[dev]")
     session.run("mypy")
     session.run("mypy", "tests/type_tests")
+    session.run("lint-imports")
 
 
 @nox.session

@@ -33,8 +33,8 @@ from _common import SANDBOX_TIMEOUT, Chat, main
 from mezon_trio import MezonClient, raw
 from mezon_trio._services.agent_events import AgentEvent, AgentEvents
 from mezon_trio._services.media import DEFAULT_MEDIA_URL, Media
-from mezon_trio._services.polls import Poll, Polls, poll_event
-from mezon_trio._services.uploads import UploadFile, Uploads
+from mezon_trio._services.polls import Poll, poll_event
+from mezon_trio._services.uploads import UploadFile
 from mezon_trio.bot import ignore_self
 from mezon_trio.errors import MezonError
 from mezon_trio.events import MessageCreated, MessageEdited
@@ -89,10 +89,10 @@ async def run_bot(
     last_message: Message | None = None
 
     async with httpx.AsyncClient(timeout=30) as http, trio.open_nursery() as nursery:
-        uploads = Uploads(client, http=http)
-        polls = Polls(client)
+        uploads = client.uploads
+        polls = client.polls
         media = Media(
-            client,
+            client.raw,
             http=http,
             token=lambda: client.session.token,
             participant_identity=str(client.user_id),

@@ -38,7 +38,10 @@ from ._connection.supervisor import ReconnectPolicy
 from ._protocol.ids import Id, as_id
 from ._services.assembly import assemble
 from ._services.context import Services
+from ._services.media import DEFAULT_MEDIA_URL
+from ._services.polls import Polls
 from ._services.quickmenu import QuickMenus
+from ._services.uploads import Uploads
 from ._session import Session
 from ._statistics import ClientStatistics
 from ._structures.channel import TextChannel
@@ -94,6 +97,9 @@ class MezonClient:
         ws_connect: ``ws_connect(nursery, url)`` replacing the WebSocket connect (tests).
         ignore_own_messages: drop chat messages sent by this bot (a server may echo them), so an
             echo bot cannot loop; counted in ``statistics().own_messages_dropped``.
+        agent_event_url: the AI-agent event stream (server-sent events); when set, its events
+            are published like all others (``Events.AGENT_SESSION_STARTED``...).
+        media_url: the voice-media endpoint of :meth:`play_media`, used exactly as given.
 
     Raises:
         InvalidArgument: an argument is invalid.
@@ -125,6 +131,8 @@ class MezonClient:
         http_transport: httpx.AsyncBaseTransport | None = None,
         ws_connect: WsConnect | None = None,
         ignore_own_messages: bool = True,
+        agent_event_url: str = "",
+        media_url: str = DEFAULT_MEDIA_URL,
     ) -> None:
         self._config = ClientConfig(
             client_id=as_id(client_id, "client_id", allow_zero=False),
@@ -148,6 +156,8 @@ class MezonClient:
             http_transport=http_transport,
             ws_connect=ws_connect,
             ignore_own_messages=ignore_own_messages,
+            agent_event_url=agent_event_url,
+            media_url=media_url,
         )
         if enable_logging:
             _enable_logging(log_level)
@@ -315,6 +325,17 @@ class MezonClient:
     remove_friend = _sending.remove_friend
     block_friend = _sending.block_friend
     unblock_friend = _sending.unblock_friend
+    play_media = _sending.play_media
+
+    @property
+    def polls(self) -> Polls:
+        """Polls: ``create``, ``vote``, ``close``, ``get``."""
+        return self._services.features.polls
+
+    @property
+    def uploads(self) -> Uploads:
+        """File uploads (``upload``, ``upload_all``); ``channel.send(files=...)`` uses them."""
+        return self._services.features.uploads("uploads")
 
     @property
     def quick_menus(self) -> QuickMenus:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
+import signal
 import sys
 import time
 import traceback
@@ -23,6 +25,7 @@ from typing import Any, Final, TextIO
 import trio
 
 from . import Events, MezonClient
+from ._protocol.enums import DM_MODE
 from .bot import CommandContext, CommandRouter, ComponentContext, ComponentRouter, MentionedUser
 from .content import ButtonBuilder, ButtonMessageStyle, Content, TextBuilder
 from .errors import MezonError, TokenTransferError
@@ -233,7 +236,7 @@ class Transcript:
         if item.kind == "ephemeral_message_send":
             who = ", ".join(self.names.get(r, str(r)) for r in payload.receiver_ids)
             return f"(only {who} can see this) {text}"
-        if getattr(payload, "mode", 0) == 4:
+        if getattr(payload, "mode", 0) == DM_MODE:
             channel = self.sb.state.channels.get(payload.channel_id)
             others = sorted(channel.members - {self.bot_id}) if channel is not None else []
             who = ", ".join(self.names.get(u, str(u)) for u in others) or "user"
@@ -289,16 +292,21 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
         prog="python -m mezon_trio demo",
         description="Run a demo bot against an in-process sandbox with a simulated user; print the chat.",
     )
+    parser.add_argument(
+        "--console",
+        action="store_true",
+        help="after the script, keep the sandbox and the bot running and print the web console's URL",
+    )
     return parser.parse_args(list(argv))
 
 
-async def _run(out: TextIO, err: TextIO, clock: Callable[[], float]) -> int:
+async def _run(out: TextIO, err: TextIO, clock: Callable[[], float], console: bool = False) -> int:
     from .testing import open_sandbox
 
     started = clock()
     out.write("mezon-trio demo: a bot and two simulated users on an in-process sandbox (no network)\n\n")
     try:
-        with trio.fail_after(DEMO_TIMEOUT):
+        with trio.fail_after(DEMO_TIMEOUT) as deadline:
             async with open_sandbox() as sb:
                 # The sandbox enforces no API budget: lift the client's conservative default of 1 call/s.
                 kwargs = {**sb.client_kwargs(), "api_rate_limit": 100.0, "api_burst": 100}
@@ -306,6 +314,13 @@ async def _run(out: TextIO, err: TextIO, clock: Callable[[], float]) -> int:
                     await nursery.start(run_demo_bot, client)
                     transcript = Transcript(sb, client, out)
                     await _script(transcript)
+                    if console:  # keep running: chat with the bot in the browser until Ctrl-C
+                        deadline.deadline = math.inf
+                        out.write(f"\nWeb console: {sb.console_url}  (Ctrl-C to stop)\n")
+                        out.flush()
+                        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                            async for _ in signals:
+                                break
                     nursery.cancel_scope.cancel()
     except trio.TooSlowError:
         err.write(f"\ndemo failed: no answer within the time limit ({DEMO_TIMEOUT:.0f} s)\n")
@@ -323,8 +338,8 @@ async def _run(out: TextIO, err: TextIO, clock: Callable[[], float]) -> int:
 
 def main(argv: Sequence[str]) -> int:
     """Entry point of ``python -m mezon_trio demo``; returns the exit status."""
-    _parse(argv)
+    args = _parse(argv)
     try:
-        return trio.run(_run, sys.stdout, sys.stderr, time.perf_counter)
+        return trio.run(_run, sys.stdout, sys.stderr, time.perf_counter, args.console)
     except KeyboardInterrupt:
-        return 130
+        return 0 if args.console else 130

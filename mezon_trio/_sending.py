@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from ._models.official import AddTxResponse, ApiSentTokenRequest, ChannelMessageAck
 from ._protocol.ids import Id, as_id, as_optional_id
 from ._services.context import Services
+from ._services.media import MediaPlayback
 from ._services.sending_wire import MsgContent
 from ._structures.channel import TextChannel
 from .errors import InvalidArgument
@@ -30,6 +31,7 @@ __all__ = [
     "block_friend",
     "create_dm_channel",
     "get_list_friends",
+    "play_media",
     "remove_friend",
     "send_dm",
     "send_message",
@@ -190,3 +192,32 @@ async def block_friend(self: MezonClient, user_id: Id | None = None, username: s
 async def unblock_friend(self: MezonClient, user_id: Id | None = None, username: str = "") -> None:
     """Unblock a user."""
     await _services(self).friends.unblock_friend(as_optional_id(user_id, "user_id"), username)
+
+
+async def play_media(
+    self: MezonClient,
+    channel: Id,
+    url: str,
+    name: str,
+    *,
+    participant_identity: str | None = None,
+    participant_name: str | None = None,
+) -> MediaPlayback:
+    """Play the media at *url* (absolute http(s)) in a voice room, shown as *name*.
+
+    *channel* is the voice channel's id (an ``int`` or decimal ``str``); its meeting code is
+    looked up.  The request goes to the client's ``media_url`` exactly as given.
+
+    Raises:
+        ContentError: *url* is not absolute http(s), or *name* is empty.
+        NotFound: no such voice channel; APIError, TransportError: the media service failed.
+        ClientNotRunning: outside the client's scope.
+    """
+    media = _services(self).features.media("play_media()")
+    return await media.play_media(
+        as_id(channel, "channel", allow_zero=False),
+        url,
+        name,
+        participant_identity=participant_identity,
+        participant_name=participant_name,
+    )

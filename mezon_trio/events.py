@@ -111,6 +111,7 @@ from ._events.names import (
     SubscriptionStatistics,
 )
 from ._events.voice import VoiceEnded, VoiceJoined, VoiceLeft, VoiceStarted
+from ._models.agent_events import RoomSummaryDone, SessionEnded, SessionStarted
 from ._models.message import Message
 from ._proto.mezon import realtime as _rt
 from ._subscription import Subscription
@@ -182,6 +183,9 @@ def _payload_types() -> dict[Events, type[Any]]:
     types[Events.RECONNECTED] = Reconnected
     types[Events.HANDLER_ERROR] = HandlerError
     types[Events.PROTOCOL_ERROR] = ProtocolErrorEvent
+    types[Events.AGENT_SESSION_STARTED] = SessionStarted
+    types[Events.AGENT_SESSION_ENDED] = SessionEnded
+    types[Events.AGENT_ROOM_SUMMARY_DONE] = RoomSummaryDone
     return types
 
 

@@ -54,6 +54,8 @@ class ClientConfig:
     http_transport: httpx.AsyncBaseTransport | None = None
     ws_connect: WsConnect | None = None
     ignore_own_messages: bool = True
+    agent_event_url: str = ""
+    media_url: str = "https://stn.mezon.ai/api/playmedia"
 
     def __post_init__(self) -> None:
         if not isinstance(self.api_key, str) or not self.api_key:

@@ -148,6 +148,11 @@ class Events(StrEnum):
     HANDLER_ERROR = "handler_error"
     PROTOCOL_ERROR = "protocol_error"
 
+    # AI-agent events, from the agent event stream (``agent_event_url``), not the socket.
+    AGENT_SESSION_STARTED = "session_started"
+    AGENT_SESSION_ENDED = "session_ended"
+    AGENT_ROOM_SUMMARY_DONE = "room_summary_done"
+
 
 #: The events that are not ``Envelope`` variants.
 LIFECYCLE_EVENTS: frozenset[Events] = frozenset(
@@ -159,6 +164,9 @@ LIFECYCLE_EVENTS: frozenset[Events] = frozenset(
         Events.RECONNECTED,
         Events.HANDLER_ERROR,
         Events.PROTOCOL_ERROR,
+        Events.AGENT_SESSION_STARTED,
+        Events.AGENT_SESSION_ENDED,
+        Events.AGENT_ROOM_SUMMARY_DONE,
     }
 )
 

@@ -13,6 +13,7 @@ import trio
 
 from .._content.split import split_text
 from .._content.utf16 import py_index
+from .._protocol.enums import DM_MODE
 from ..errors import BadArgument, CommandError, ConfigurationError, UnknownCommand
 from ..events import MessageCreated, Overflow
 from ..models import Message
@@ -29,7 +30,7 @@ log = logging.getLogger("mezon_trio.bot")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_DM_MODE: Final = 4
+_DM_MODE: Final = DM_MODE
 _MENTION: Final = "@mention"
 _KIND: Final = "MessageCreated"
 

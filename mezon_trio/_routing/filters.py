@@ -15,6 +15,7 @@ from typing import Any, Protocol, final
 
 from .._events.interactions import ButtonClicked, DropdownSelected
 from .._proto.mezon import realtime as rt
+from .._protocol.enums import DM_MODE
 from ..models import Message
 
 __all__ = [
@@ -28,7 +29,7 @@ __all__ = [
     "mentions_bot",
 ]
 
-_DM_MODE = 4
+_DM_MODE = DM_MODE
 
 
 class _HasUserId(Protocol):

@@ -23,6 +23,7 @@ from .._transport.gateway import Gateway
 from .._transport.rest import RestClient
 from .context import Services
 from .directory import DirectoryService
+from .features import Features
 from .friends import FriendsService
 from .messaging import MessagingService
 from .quickmenu import QuickMenus
@@ -80,6 +81,7 @@ def assemble(config: ClientConfig) -> Parts:
         core, messaging, mmn_api_url=config.mmn_api_url, zk_api_url=config.zk_api_url, timeout=config.timeout
     )
     services.quick_menus = QuickMenus(core)
+    services.features = features = Features(core, config)
     inbound.bind(core, directory.make_message)
     supervisor = Supervisor(
         core,
@@ -93,5 +95,10 @@ def assemble(config: ClientConfig) -> Parts:
     async def start_joins(nursery: trio.Nursery) -> None:
         await nursery.start(inbound.run_internal_joins, name="mezon-internal-joins")
 
-    runner = Runner(core, supervisor, close_timeout=config.close_timeout, starters=[start_joins])
+    runner = Runner(
+        core,
+        supervisor,
+        close_timeout=config.close_timeout,
+        starters=[start_joins, features.start_agent_events],
+    )
     return Parts(core, services, inbound, supervisor, runner, RawApi(core))

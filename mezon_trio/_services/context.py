@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, final
 if TYPE_CHECKING:
     from .._connection.core import ConnectionCore
     from .directory import DirectoryService
+    from .features import Features
     from .friends import FriendsService
     from .messaging import MessagingService
     from .quickmenu import QuickMenus
@@ -25,7 +26,7 @@ __all__ = ["Services"]
 class Services:
     """The services of one client (filled in by the client right after construction)."""
 
-    __slots__ = ("core", "directory", "friends", "messaging", "quick_menus", "tokens")
+    __slots__ = ("core", "directory", "features", "friends", "messaging", "quick_menus", "tokens")
 
     core: ConnectionCore
     directory: DirectoryService
@@ -33,6 +34,7 @@ class Services:
     friends: FriendsService
     tokens: TokenTransfers
     quick_menus: QuickMenus
+    features: Features
 
     def __init__(self, core: ConnectionCore) -> None:
         self.core = core

@@ -20,6 +20,7 @@ from ..errors import InvalidArgument
 if TYPE_CHECKING:
     from .._services.context import Services
     from .._services.messaging import MessagingService
+    from .._services.uploads import FileInput, Progress
     from .clan import Clan
 
 __all__ = ["History", "TextChannel"]
@@ -199,8 +200,15 @@ class TextChannel:
         code: int | None = None,
         *,
         ref: object = None,
+        files: Iterable[FileInput] = (),
+        progress: Progress | None = None,
     ) -> ChannelMessageAck:
         """Send a message here; see :meth:`MezonClient.send_message` for the rules.
+
+        ``files`` (paths, bytes or binary file objects) are uploaded first, streamed, and
+        attached after ``attachments`` (with size, MIME type and image width/height);
+        ``progress(sent, total)`` is called as bytes go out.  If an upload fails, nothing is
+        posted.
 
         Cancellation: if cancelled after the frame was written, the message may still be posted.
 
@@ -209,6 +217,13 @@ class TextChannel:
             Forbidden: the bot may not post here (not a member); NotFound: no such channel.
             RequestTimeout, ConnectionLost, ClientClosed: as for any socket request.
         """
+        uploaded = (
+            await self._services.features.uploads("send(files=...)").upload_all(files, progress=progress)
+            if files
+            else []
+        )
+        if uploaded:
+            attachments = [*(attachments or ()), *uploaded]
         return await self._messaging.send_message(
             self._clan_id,
             self._id,

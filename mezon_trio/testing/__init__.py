@@ -12,6 +12,11 @@ Real loopback sockets by default (hypercorn trio worker for HTTP,
 trio-websocket for the socket); ``open_sandbox(in_memory=True)`` runs the same
 server code over memory streams for ``autojump_clock`` tests. Standalone:
 ``python -m mezon_trio sandbox --port 7350``.
+
+The HTTP port also serves a web console (``sb.console_url``: chat with the bot as
+any user) and a JSON control API (``sb.control_url``, docs/sandbox-control-api.md)
+for tests in other processes; both go through the scripting methods of
+:class:`Sandbox`.
 """
 
 from ._core import OpError as OpError

@@ -33,6 +33,7 @@ from .._protocol.snowflake import SnowflakeGenerator
 from . import _wire
 from ._faults import Faults, TokenBucket
 from ._features import FeatureState
+from ._feed import Feed
 from ._jwt import decode_jwt, encode_jwt
 from ._recorder import Recorder
 from ._state import Channel, ChannelType, FriendEdge, FriendState, SandboxState, User
@@ -145,7 +146,8 @@ class SandboxCore:
         self.token_ttl = token_ttl
         self.bare_ws_url = bare_ws_url
         self.echo_own_messages = echo_own_messages
-        self.recorder = Recorder()
+        self.feed = Feed()
+        self.recorder = Recorder(listener=self.feed.note_received)
         self.host = "127.0.0.1"
         self.http_port = 0
         self.ws_port = 0
@@ -279,6 +281,7 @@ class SandboxCore:
             self._notify_connections()
 
     def _notify_connections(self) -> None:
+        self.feed.note("presence")
         self._conn_changed.set()
         self._conn_changed = trio.Event()
 
@@ -332,13 +335,23 @@ class SandboxCore:
         return sent
 
     async def push(self, variant: str, message: betterproto2.Message, conns: Iterable[Connection]) -> int:
-        """Encode a push (no cid) once and write it to *conns*."""
+        """Encode a push (no cid) once and write it to *conns* (and note it in the feed)."""
+        if self.feed.enabled:
+            conns = list(conns)
+            self.feed.note("push", variant, 0, message, targets=tuple({c.user_id: 0 for c in conns}))
         return await self.send_to(_wire.encode(variant, message), conns)
 
     async def push_users(self, variant: str, message: betterproto2.Message, user_ids: Iterable[int]) -> int:
         """Push to every connection of these users (user-level events, no subscription needed)."""
         wanted = set(user_ids)
         return await self.push(variant, message, [c for c in self.connections if c.user_id in wanted])
+
+    def reset_ephemeral(self) -> None:
+        self._ephemeral.clear()
+
+    def ephemeral_receivers(self, message_id: int) -> list[int]:
+        known = self._ephemeral.get(message_id)
+        return list(known[1]) if known else []
 
     def report_internal_error(self, exc: BaseException) -> None:
         log.error("sandbox internal error", exc_info=exc)

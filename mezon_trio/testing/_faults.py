@@ -49,6 +49,11 @@ class Faults:
             1000, reason "idle timeout"); None disables.
         max_frame_size: largest accepted inbound frame; bigger frames close the
             connection with 1009 (applies to connections opened afterwards).
+        once: names (socket variants or RPC methods) whose ``fail_ops`` /
+            ``rpc_status`` entry fires for the next call only, then is removed
+            ("fail the next call").
+        offline_users: user ids held offline: their socket upgrades are refused
+            with HTTP 503 (existing sockets are not touched: drop them too).
     """
 
     answer_pings: bool = True
@@ -66,6 +71,24 @@ class Faults:
     api_burst: int = 5
     idle_timeout: float | None = 60.0
     max_frame_size: int = 1 << 20
+    once: set[str] = field(default_factory=set)
+    offline_users: set[int] = field(default_factory=set)
+
+    def take_failure(self, name: str) -> rt.Error | None:
+        """The injected ``rt.Error`` for *name* (removed if it was a one-shot), or None."""
+        error = self.fail_ops.get(name)
+        if error is not None and name in self.once:
+            del self.fail_ops[name]
+            self.once.discard(name)
+        return error
+
+    def take_status(self, name: str) -> tuple[int, float | None] | None:
+        """The injected (status, Retry-After) for RPC *name* (removed if one-shot), or None."""
+        forced = self.rpc_status.get(name)
+        if forced is not None and name in self.once:
+            del self.rpc_status[name]
+            self.once.discard(name)
+        return forced
 
 
 def http_status_for_error(error: rt.Error) -> int:

@@ -140,6 +140,10 @@ class Gateway:
             core.recorder.add(0, "ws", "connect_rejected", 0, {"path": url.path, **query})
             await request.reject(401, body=b'{"code":16,"message":"invalid or expired session token"}')
             return None
+        if user.id in core.faults.offline_users:  # held offline by a test or the console
+            core.recorder.add(user.id, "ws", "connect_rejected", 0, {"path": url.path, **query})
+            await request.reject(503, body=b'{"code":14,"message":"held offline by the sandbox"}')
+            return None
         subprotocol = "protobuf" if "protobuf" in request.proposed_subprotocols else None
         ws = await request.accept(subprotocol=subprotocol)
         return ws, user.id, query
@@ -203,7 +207,7 @@ class Gateway:
             if wait > 0:
                 await self._error(conn, cid, 3, "rate limited", {"retry_after": f"{wait:.3f}"})
                 return
-        injected = faults.fail_ops.get(variant)
+        injected = faults.take_failure(variant)
         if injected is not None:
             await self._reply(conn, variant, [_wire.encode("error", injected, cid)])
             return

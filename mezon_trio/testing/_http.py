@@ -14,6 +14,8 @@ Routes (docs/protocol.md §2, §7, §8):
 * ``GET/POST/DELETE /v2/friend``: the old JSON friends gateway.
 * ``POST /mmn-api`` and ``/mmn-api/`` (MMN JSON-RPC), ``POST /zk-api/prove``:
   forwarded to :class:`._chain.FakeChain` (503 when it is not available).
+* ``GET /`` (the web console), ``/console/*`` and ``/_sandbox/v1/*`` (the control
+  API): handed to :class:`._control.ControlAPI`.
 * ``GET /healthcheck``; anything else 404 / 405 with a JSON error body.
 
 The app answers the ``lifespan`` scope and never lets an exception escape: a
@@ -60,6 +62,8 @@ class SandboxApp:
 
     def __init__(self, core: SandboxCore) -> None:
         self.core = core
+        # The control API and console (._control.ControlAPI), set once the Sandbox handle exists.
+        self.control: Callable[[Scope, Receive, Send], Awaitable[None]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -110,6 +114,8 @@ class SandboxApp:
             await self._chain(method, "zk_prove", await _body(receive), send)
         elif path in ("/healthcheck", "/readycheck"):
             await _respond(send, 200, b"{}", "application/json")
+        elif self.control is not None and _is_control_path(path):
+            await self.control(scope, receive, send)
         elif await feature_route(self.core, method, path, headers, query, receive, send):
             pass  # uploads, agent events, media playback (_features.py)
         else:
@@ -266,6 +272,12 @@ class SandboxApp:
             await _respond(send, status if status != 200 else 204, b"", None)
         else:
             await _respond(send, status, json.dumps(data).encode(), "application/json")
+
+
+def _is_control_path(path: str) -> bool:
+    from ._control import ControlAPI
+
+    return ControlAPI.handles(path)
 
 
 def _response_types() -> dict[str, type[betterproto2.Message]]:

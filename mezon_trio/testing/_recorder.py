@@ -41,15 +41,19 @@ class Received:
 class Recorder:
     """Append-only log with a condition to wait on."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, listener: Callable[[Received], None] | None = None) -> None:
         self.items: list[Received] = []
+        self.listener = listener
         self.enabled = True
         self._changed = trio.Event()
 
     def add(self, user_id: int, transport: Literal["ws", "http"], kind: str, cid: int, payload: Any) -> None:
         if not self.enabled:
             return
-        self.items.append(Received(user_id, transport, kind, cid, payload, trio.current_time()))
+        item = Received(user_id, transport, kind, cid, payload, trio.current_time())
+        self.items.append(item)
+        if self.listener is not None:
+            self.listener(item)
         self._changed.set()
         self._changed = trio.Event()
 

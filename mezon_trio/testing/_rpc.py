@@ -124,13 +124,13 @@ async def invoke(
         return Outcome(400, error=OpError(400, f"could not decode {method.request.__name__}"))
     core.recorder.add(user_id, transport, name, 0, _redacted(request))
     faults = core.faults
-    forced = faults.rpc_status.get(name)
+    forced = faults.take_status(name)
     if forced is not None:
         status, retry_after = forced
         return Outcome(
             status, error=OpError(status, f"injected status {status}", code=0), retry_after=retry_after
         )
-    injected = faults.fail_ops.get(name)
+    injected = faults.take_failure(name)
     if injected is not None:
         return Outcome(http_status_for_error(injected), injected=injected)
     if transport == "ws" and name in faults.raw_status:

@@ -35,6 +35,7 @@ from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from .._protocol.snowflake import SnowflakeGenerator
 from . import _wire
+from ._control import ControlAPI, is_loopback
 from ._core import Connection, OpError, SandboxCore, now_s, utf16_len
 from ._faults import Faults
 from ._features import FeatureState
@@ -99,6 +100,7 @@ class Sandbox:
         self.dm_channel_id: int = dm.id if dm else 0
         threads = [c for c in st.channels.values() if c.type == ChannelType.THREAD]
         self.thread_id: int = threads[0].id if threads else 0
+        self._initial_state = st.to_json()
 
     # ------------------------------------------------------------------ addresses
 
@@ -122,6 +124,16 @@ class Sandbox:
     @property
     def ws_url(self) -> str:
         return self._core.ws_url
+
+    @property
+    def console_url(self) -> str:
+        """The web console (served on the HTTP port; see docs/sandbox-control-api.md)."""
+        return self.http_url + "/"
+
+    @property
+    def control_url(self) -> str:
+        """Base URL of the JSON control API (``POST {control_url}/messages`` ...)."""
+        return self.http_url + "/_sandbox/v1"
 
     @property
     def mmn_url(self) -> str:
@@ -152,12 +164,13 @@ class Sandbox:
 
     @property
     def recording(self) -> bool:
-        """Set False to stop appending to :attr:`received` (long benchmarks)."""
+        """Set False to stop appending to :attr:`received` and to the console's feed (long benchmarks)."""
         return self._core.recorder.enabled
 
     @recording.setter
     def recording(self, value: bool) -> None:
         self._core.recorder.enabled = value
+        self._core.feed.enabled = value
 
     @property
     def chain(self) -> Any:
@@ -444,6 +457,99 @@ class Sandbox:
         result: rt.DropdownBoxSelected = await self._core.interaction(user_id, "dropdown_box_selected", event)
         return result
 
+    async def submit_form(
+        self, user_id: int, message_id: int, button_id: str, values: Mapping[str, Any]
+    ) -> rt.MessageButtonClicked:
+        """*user_id* fills a form (embed inputs) and presses *button_id*: the click carries the
+        values as a JSON object of input id -> value in ``extra_data`` (docs/protocol.md §6.5)."""
+        extra = json.dumps(dict(values), ensure_ascii=False, separators=(",", ":"))
+        return await self.click_button(user_id, message_id, button_id, extra)
+
+    async def edit_message(
+        self, user_id: int, message_id: int, content: str | Mapping[str, Any]
+    ) -> rt.ChannelMessageAck:
+        """*user_id* edits its stored message (``channel_message`` code 1 to the channel).
+
+        Raises:
+            OpError: unknown message (404), not the author (403), bad content (400).
+        """
+        message = self._core.state.find_message(message_id)
+        if message is None:
+            raise OpError(404, f"message {message_id} not found")
+        text_obj = {"t": content} if isinstance(content, str) else dict(content)
+        update = rt.ChannelMessageUpdate(
+            clan_id=message.clan_id,
+            channel_id=message.channel_id,
+            message_id=message_id,
+            content=json.dumps(text_obj, ensure_ascii=False, separators=(",", ":")),
+            mode=message.mode,
+            is_public=message.is_public,
+        )
+        return await self._core.update_message(user_id, update)
+
+    async def delete_message(self, user_id: int, message_id: int) -> rt.ChannelMessageAck:
+        """*user_id* deletes a message (author or clan owner): ``channel_message`` code 2.
+
+        Raises:
+            OpError: unknown message (404), not allowed (403).
+        """
+        message = self._core.state.find_message(message_id)
+        if message is None:
+            raise OpError(404, f"message {message_id} not found")
+        remove = rt.ChannelMessageRemove(
+            clan_id=message.clan_id, channel_id=message.channel_id, message_id=message_id, mode=message.mode
+        )
+        return await self._core.delete_message(user_id, remove)
+
+    def hold_offline(self, user_id: int, offline: bool = True) -> int:
+        """Keep *user_id* offline (drop its sockets abruptly, refuse upgrades with 503) or let it
+        back (``offline=False``). Returns how many sockets were dropped."""
+        if not offline:
+            self._core.faults.offline_users.discard(user_id)
+            return 0
+        self._core.faults.offline_users.add(user_id)
+        return self.drop_connections(user_id)
+
+    def fail_next(
+        self,
+        name: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        code: int = 13,
+        message: str = "injected failure",
+    ) -> None:
+        """Fail the next call of *name* only (a socket variant such as ``"channel_message_send"``
+        or an RPC method such as ``"ListClanDescs"``): with HTTP *status* (RPCs; 429 and 5xx
+        with an optional Retry-After) or else with ``error{code, message}``."""
+        faults = self._core.faults
+        if status is not None:
+            faults.rpc_status[name] = (status, retry_after)
+        else:
+            faults.fail_ops[name] = rt.Error(code=code, message=message)
+        faults.once.add(name)
+
+    async def reset(self) -> None:
+        """Back to the state the sandbox started with: users, channels, messages and balances
+        restored, the received log emptied, every fault (chain faults too) cleared. Sockets stay
+        open (their users still exist), sessions and issued ZK proofs stay valid, and the console
+        reloads."""
+        core = self._core
+        core.state = SandboxState.from_json(self._initial_state, history_limit=core.state.history_limit)
+        chain = core.chain
+        if chain is not None:  # same chain (issued proofs and nonces stay valid), seeded balances
+            chain.balances.clear()
+            chain.transfers.clear()
+            chain.prover_down = chain.chain_down = chain.rate_limited = False
+            chain.fail_next_addtx = None
+            for uid, tokens in core.state.balances.items():
+                if tokens > 0:
+                    chain.credit(uid, tokens)
+        core.recorder.items.clear()
+        core.faults = Faults()
+        core.reset_ephemeral()
+        core.feed.note("reset")
+
     async def react(
         self, user_id: int, message_id: int, emoji: str, *, remove: bool = False, emoji_id: int = 0
     ) -> api.MessageReaction:
@@ -671,6 +777,7 @@ async def open_sandbox(
     state: SandboxState | None = None,
     history_limit: int | None = 50_000,
     raise_internal_errors: bool = True,
+    allow_remote: bool = False,
 ) -> AsyncIterator[Sandbox]:
     """Run a sandbox in the caller's task tree (its own nursery inside this context).
 
@@ -687,12 +794,22 @@ async def open_sandbox(
         history_limit: stored messages per channel (oldest dropped beyond).
         raise_internal_errors: raise :class:`SandboxInternalError` on exit if
             the sandbox hit a bug while serving (and the body raised nothing).
+        allow_remote: allow a *host* that is not a loopback address. The
+            sandbox has no authentication on its console and control API
+            (``/_sandbox/v1``): anyone who reaches the port can post as any
+            user. Without this flag a non-loopback *host* raises ValueError.
 
     Entering binds the ports and returns once both servers accept connections.
     Exiting closes every socket with 1000 (bounded by 2 s), stops hypercorn
     gracefully, saves the state file; an exception from the body propagates
     unchanged.
     """
+    if not in_memory and not allow_remote and not is_loopback(host):
+        raise ValueError(
+            f"refusing to bind the sandbox to {host!r}: not a loopback address, and its console and "
+            "control API let anyone who reaches the port act as any user; pass allow_remote=True "
+            "(--allow-remote) to do it anyway"
+        )
     ids = SnowflakeGenerator(datacenter=2, worker=3)
     if state is None:
         # synchronous on purpose: a worker thread would let autojump_clock leap ahead
@@ -723,6 +840,7 @@ async def open_sandbox(
             core.ws_port = listeners[0].socket.getsockname()[1]
             await nursery.start(trio.serve_listeners, gateway.handle_stream, listeners)
         sandbox = Sandbox(core, gateway, app, nursery, in_memory=in_memory)
+        app.control = ControlAPI(sandbox, allow_remote=allow_remote)
         try:
             yield sandbox
         except trio.Cancelled:
@@ -748,6 +866,7 @@ async def open_sandbox(
 
 
 async def _shutdown(core: SandboxCore, shutdown: trio.Event, http_done: trio.Event) -> None:
+    core.feed.close()  # ends the console's event streams
     with trio.move_on_after(SHUTDOWN_TIMEOUT):
         for conn in list(core.connections):
             conn.request_close(1000, "sandbox closed")

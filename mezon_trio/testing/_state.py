@@ -19,6 +19,8 @@ import betterproto2
 
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
+from .._protocol.enums import ChannelType as _CT
+from .._protocol.enums import FriendState as _FS
 
 __all__ = [
     "DEFAULT_API_KEY",
@@ -40,27 +42,28 @@ _STATE_VERSION: Final = 1
 
 
 class ChannelType:
-    """``api.ChannelDescription.type`` values (docs/protocol.md §5.1)."""
+    """Short names for the ``api.ChannelDescription.type`` values (docs/protocol.md §5.1),
+    from the one table in :mod:`mezon_trio._protocol.enums`."""
 
-    TEXT: Final = 1
-    GROUP: Final = 2
-    DM: Final = 3
-    GMEET_VOICE: Final = 4
-    FORUM: Final = 5
-    STREAMING: Final = 6
-    THREAD: Final = 7
-    APP: Final = 8
-    ANNOUNCEMENT: Final = 9
-    MEZON_VOICE: Final = 10
+    TEXT: Final = int(_CT.CHANNEL_TYPE_CHANNEL)
+    GROUP: Final = int(_CT.CHANNEL_TYPE_GROUP)
+    DM: Final = int(_CT.CHANNEL_TYPE_DM)
+    GMEET_VOICE: Final = int(_CT.CHANNEL_TYPE_GMEET_VOICE)
+    FORUM: Final = int(_CT.CHANNEL_TYPE_FORUM)
+    STREAMING: Final = int(_CT.CHANNEL_TYPE_STREAMING)
+    THREAD: Final = int(_CT.CHANNEL_TYPE_THREAD)
+    APP: Final = int(_CT.CHANNEL_TYPE_APP)
+    ANNOUNCEMENT: Final = int(_CT.CHANNEL_TYPE_ANNOUNCEMENT)
+    MEZON_VOICE: Final = int(_CT.CHANNEL_TYPE_MEZON_VOICE)
 
 
 class FriendState:
     """``api.Friend.state`` from the owner's point of view (docs/protocol.md §7.4)."""
 
-    FRIEND: Final = 0
-    INVITE_SENT: Final = 1
-    INVITE_RECEIVED: Final = 2
-    BLOCKED: Final = 3
+    FRIEND: Final = int(_FS.FRIEND)
+    INVITE_SENT: Final = int(_FS.INVITE_SENT)
+    INVITE_RECEIVED: Final = int(_FS.INVITE_RECEIVED)
+    BLOCKED: Final = int(_FS.BLOCKED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,6 +93,9 @@ def test_lifecycle_names() -> None:
         "RECONNECTED": "reconnected",
         "HANDLER_ERROR": "handler_error",
         "PROTOCOL_ERROR": "protocol_error",
+        "AGENT_SESSION_STARTED": "session_started",
+        "AGENT_SESSION_ENDED": "session_ended",
+        "AGENT_ROOM_SUMMARY_DONE": "room_summary_done",
     }
 
 

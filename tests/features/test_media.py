@@ -25,7 +25,7 @@ async def test_play_media_in_a_voice_channel() -> None:
         async with bot() as (sb, client), httpx.AsyncClient(event_hooks={"request": [hook]}) as http:
             media_url = sb.http_url + "/api/playmedia"
             media = Media(
-                client,
+                client.raw,
                 http=http,
                 token=lambda: client.session.token,
                 participant_identity=str(sb.bot.id),
@@ -59,7 +59,7 @@ async def test_play_media_errors() -> None:
 
             def make(token: str | None = None) -> Media:
                 return Media(
-                    client,
+                    client.raw,
                     http=http,
                     token=(lambda: token) if token else (lambda: client.session.token),
                     participant_identity="1",
@@ -80,7 +80,7 @@ async def test_play_media_errors() -> None:
             assert sb.features.media_plays == []
             with pytest.raises(ConfigurationError):
                 Media(
-                    client,
+                    client.raw,
                     http=http,
                     token=str,
                     participant_identity="1",

@@ -48,7 +48,7 @@ class HumanRpc:
 async def test_create_vote_close_get_and_the_events_humans_see() -> None:
     with trio.fail_after(20):
         async with bot() as (sb, client), human(sb) as alice_socket, httpx.AsyncClient() as http:
-            polls = Polls(client)
+            polls = client.polls
             poll = await polls.create(
                 sb.channel_id, "Lunch?", ["pizza", "sushi", "salad"], clan_id=sb.clan_id
             )
@@ -113,7 +113,7 @@ async def test_the_bot_receives_poll_events_of_a_human_poll() -> None:
             alice = Polls(HumanRpc(sb, http, sb.human.id))
             async with client.channel_messages() as messages:
                 poll = await alice.create(sb.channel_id, "Ship it?", ["yes", "no"], multiple=True)
-                await Polls(client).vote(poll, [0, 1])
+                await client.polls.vote(poll, [0, 1])
                 events = []
                 async for message in messages:
                     event = poll_event(message.raw)
@@ -126,7 +126,7 @@ async def test_the_bot_receives_poll_events_of_a_human_poll() -> None:
             assert created.sender_id == sb.human.id
             assert created.poll.multiple
             # the bot's own vote is answered, not pushed back to it; GetPoll shows it
-            assert (await Polls(client).get(poll)).counts == (1, 1)
+            assert (await client.polls.get(poll)).counts == (1, 1)
 
 
 async def test_bot_sees_votes_on_its_own_poll_when_own_messages_are_not_ignored() -> None:
@@ -134,7 +134,7 @@ async def test_bot_sees_votes_on_its_own_poll_when_own_messages_are_not_ignored(
     messages (ignore_own_messages) must let poll updates through to see the votes."""
     with trio.fail_after(20):
         async with bot(ignore_own_messages=False) as (sb, client), httpx.AsyncClient() as http:
-            poll = await Polls(client).create(sb.channel_id, "Tea?", ["green", "black"])
+            poll = await client.polls.create(sb.channel_id, "Tea?", ["green", "black"])
             async with client.channel_messages() as messages:
                 await Polls(HumanRpc(sb, http, sb.human.id)).vote(poll, 0)
                 async for message in messages:
@@ -149,7 +149,7 @@ async def test_bot_sees_votes_on_its_own_poll_when_own_messages_are_not_ignored(
 async def test_validation_and_unknown_polls() -> None:
     with trio.fail_after(20):
         async with bot() as (sb, client):
-            polls = Polls(client)
+            polls = client.polls
             with pytest.raises(ContentError):
                 await polls.create(sb.channel_id, " ", ["a", "b"])
             with pytest.raises(ContentError):
@@ -196,7 +196,7 @@ async def test_sandbox_scripting_helpers() -> None:
                 multiple=False,
                 total_votes=0,
             )
-            got = await Polls(client).get(ref)
+            got = await client.polls.get(ref)
             assert (got.question, got.counts, got.voters[0].user_ids) == (
                 "Tabs?",
                 (0, 1),

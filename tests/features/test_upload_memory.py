@@ -51,7 +51,7 @@ async def test_a_50_mb_upload_adds_less_than_20_mb_of_rss(tmp_path: Path, multip
     del block
     with trio.fail_after(120):
         async with bot() as (sb, client), httpx.AsyncClient() as http:
-            uploads = Uploads(client, http=http, multipart_threshold=SIZE if multipart else 2 * SIZE)
+            uploads = Uploads(client.raw, http=http, multipart_threshold=SIZE if multipart else 2 * SIZE)
             await uploads.upload(b"warm-up")  # connections, code paths, first allocations
             baseline = _status_kib("VmRSS")
             peak_resettable = _reset_peak()

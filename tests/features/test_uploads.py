@@ -36,7 +36,7 @@ async def uploads_for(
         seen.append(request)
 
     async with bot() as (sb, client), httpx.AsyncClient(event_hooks={"request": [hook]}) as http:
-        yield sb, client, Uploads(client, http=http, **kwargs), seen
+        yield sb, client, Uploads(client.raw, http=http, **kwargs), seen
 
 
 async def fetch(url: str) -> httpx.Response:
