@@ -30,10 +30,10 @@ from typing import Any, Generic, TypeVar, cast, final
 import betterproto2
 
 from ._events.base import BaseEvent, Selector
+from ._models.message import Message, wire_message
 from ._proto.mezon import api as _api
 from ._proto.mezon import realtime as _rt
 from .errors import ConfigurationError
-from .models import Message
 
 __all__ = ["RawEvent", "message_payload", "of", "of_kind", "variant_names"]
 
@@ -103,4 +103,4 @@ def _selector(kind: str, payload_cls: type[P]) -> Selector[RawEvent[P]]:
 
 def message_payload(message: Message) -> _api.ChannelMessage:
     """The generated ``ChannelMessage`` a :class:`~mezon_trio.models.Message` wraps (do not mutate it)."""
-    return message.raw
+    return wire_message(message)

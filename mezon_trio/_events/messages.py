@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import final
 
-from .._models.message import Message
+from .._models.message import Message, wire_message
 from .._models.proto import reaction_from_proto
 from .._models.values import Reaction
 from .._proto.mezon import api
@@ -96,19 +96,19 @@ class ReactionRemoved(_ReactionEvent):
 
 
 def _created(kind: str, payload: object) -> MessageCreated | None:
-    if isinstance(payload, Message) and payload.raw.code not in _NOT_NEW:
+    if isinstance(payload, Message) and wire_message(payload).code not in _NOT_NEW:
         return MessageCreated(message=payload)
     return None
 
 
 def _edited(kind: str, payload: object) -> MessageEdited | None:
-    if isinstance(payload, Message) and payload.raw.code in EDIT_CODES:
+    if isinstance(payload, Message) and wire_message(payload).code in EDIT_CODES:
         return MessageEdited(message=payload)
     return None
 
 
 def _deleted(kind: str, payload: object) -> MessageDeleted | None:
-    if isinstance(payload, Message) and payload.raw.code in DELETE_CODES:
+    if isinstance(payload, Message) and wire_message(payload).code in DELETE_CODES:
         return MessageDeleted(message=payload)
     return None
 
@@ -117,7 +117,7 @@ def message_event(
     message: Message, *, caught_up: bool = False
 ) -> MessageCreated | MessageEdited | MessageDeleted:
     """The typed event of *message*, by its code (for history catch-up and tests)."""
-    code = message.raw.code
+    code = wire_message(message).code
     if code in EDIT_CODES:
         return MessageEdited(message=message, caught_up=caught_up)
     if code in DELETE_CODES:
@@ -138,7 +138,7 @@ def _reaction_removed(kind: str, payload: object) -> ReactionRemoved | None:
 
 
 def _new_message(kind: str, payload: object) -> Message | None:
-    if isinstance(payload, Message) and payload.raw.code not in _NOT_NEW:
+    if isinstance(payload, Message) and wire_message(payload).code not in _NOT_NEW:
         return payload
     return None
 

@@ -23,9 +23,9 @@ from .._content.mentions import Mention
 from .._content.message import Content
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
-from .._protocol.enums import FriendState
 from ..errors import ContentError
 from .proto import attachment_to_proto, mention_to_proto
+from .values import Friend, FriendPage
 
 __all__ = [
     "AddTxResponse",
@@ -662,43 +662,5 @@ class ApiVoiceChannelUserList:
 # ---------------------------------------------------------------------- friends
 
 
-@final
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Friend:
-    """One entry of the bot's friend list (``api.Friend`` with its ``api.User`` flattened)."""
-
-    id: int
-    username: str = ""
-    display_name: str = ""
-    avatar_url: str = ""
-    online: bool = False
-    state: FriendState | int = FriendState.FRIEND
-    update_time_seconds: int = 0
-    source_id: int = 0
-
-    @classmethod
-    def from_proto(cls, message: api.Friend) -> Self:
-        user = message.user or api.User()
-        try:
-            state: FriendState | int = FriendState(message.state)
-        except ValueError:
-            state = message.state
-        return cls(
-            id=user.id,
-            username=user.username,
-            display_name=user.display_name,
-            avatar_url=user.avatar_url,
-            online=user.online,
-            state=state,
-            update_time_seconds=message.update_time_seconds,
-            source_id=message.source_id,
-        )
-
-
-@final
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FriendList:
-    """A page of friends; pass ``cursor`` back to get the next page (empty: last page)."""
-
-    friends: tuple[Friend, ...] = ()
-    cursor: str = ""
+#: The official names of the bot's friends and a page of them (the value models).
+FriendList = FriendPage

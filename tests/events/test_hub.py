@@ -16,6 +16,7 @@ from mezon_trio._streams import EventHub, Subscription
 from mezon_trio.errors import ClientClosed, ConfigurationError, StreamOverflow
 from mezon_trio.events import PAYLOAD_TYPES, VARIANT_FIELD_NUMBERS, Event, Events
 from mezon_trio.models import Message
+from mezon_trio.raw import message_payload
 
 CM = Events.CHANNEL_MESSAGE
 CLICK = Events.MESSAGE_BUTTON_CLICKED
@@ -414,7 +415,7 @@ async def test_publish_envelope() -> None:
         hub.publish_envelope(rt.Envelope(message_button_clicked=click), kind="message_button_clicked")
         msg = await msgs.__anext__()
         assert isinstance(msg, Message)
-        assert msg.raw is raw
+        assert message_payload(msg) is raw
         assert msg.text == "hi"
         assert msg._services is None
         assert await drain(clicks, 2) == [click, click]
