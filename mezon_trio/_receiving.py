@@ -12,7 +12,7 @@ still work and give the untyped payloads.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast, overload
 
 from ._connection.core import ConnectionCore, State
@@ -94,8 +94,8 @@ def subscribe(
     *kinds: str | Events,
     buffer: int = 256,
     overflow: Overflow = "close",
-    filter: Callable[[Event[Any]], bool] | None = None,
-) -> Subscription[Event[Any]]: ...
+    filter: Callable[[Event[object]], bool] | None = None,
+) -> Subscription[Event[object]]: ...
 def subscribe(
     self: MezonClient,
     *kinds: Any,
@@ -135,8 +135,8 @@ def stream(
     *,
     buffer: int = 256,
     overflow: Overflow = "close",
-    filter: Callable[[Any], bool] | None = None,
-) -> Subscription[Any]: ...
+    filter: Callable[[object], bool] | None = None,
+) -> Subscription[object]: ...
 def stream(
     self: MezonClient,
     kind: Any,
@@ -195,7 +195,7 @@ def on(
 def on(
     self: MezonClient,
     event: str | Events,
-    handler: Callable[[Any], Any | Awaitable[Any]],
+    handler: Callable[[object], object],
     *,
     concurrency: int = 1,
     buffer: int = 1024,
@@ -254,10 +254,10 @@ def expect(
 def expect(
     self: MezonClient,
     kind: str | Events,
-    predicate: Callable[[Any], bool] | None = None,
+    predicate: Callable[[object], bool] | None = None,
     *,
     buffer: int = 256,
-) -> Waiter[Any]: ...
+) -> Waiter[object]: ...
 def expect(
     self: MezonClient,
     kind: Any,
@@ -291,10 +291,10 @@ async def wait_for(
 async def wait_for(
     self: MezonClient,
     kind: str | Events,
-    predicate: Callable[[Any], bool] | None = None,
+    predicate: Callable[[object], bool] | None = None,
     *,
     timeout: float | None = None,  # noqa: ASYNC109
-) -> Any: ...
+) -> object: ...
 async def wait_for(
     self: MezonClient,
     kind: Any,

@@ -85,6 +85,11 @@ def _bad(hint: object, seen: set[int]) -> Iterator[str]:
         yield from _bad(arg, seen)
 
 
+def _signatures(func: Callable[..., object]) -> list[Callable[..., object]]:
+    """What callers see: the ``@overload`` variants when there are any, else the function."""
+    return list(typing.get_overloads(func)) or [func]
+
+
 def _hints(obj: Callable[..., object] | type, ns: dict[str, Any]) -> dict[str, object]:
     try:
         return typing.get_type_hints(obj, globalns={**ns, **getattr(inspect.getmodule(obj), "__dict__", {})})
@@ -122,7 +127,7 @@ def offenders(module_name: str) -> list[str]:
         obj = getattr(module, export)
         where = f"{module_name}.{export}"
         if inspect.isclass(obj):
-            if obj.__module__.startswith("mezon_trio._proto"):
+            if obj.__module__ == "mezon_trio._proto" or obj.__module__.startswith("mezon_trio._proto."):
                 found.append(f"{where}: is a generated class")
                 continue
             if issubclass(obj, BaseException):
@@ -133,11 +138,14 @@ def offenders(module_name: str) -> list[str]:
                 if isinstance(member, property) and member.fget is not None:
                     check(f"{where}.{name}", {"return": _hints(member.fget, ns).get("return")})
                 elif isinstance(member, (staticmethod, classmethod)):
-                    check(f"{where}.{name}", _hints(member.__func__, ns))
+                    for variant in _signatures(member.__func__):
+                        check(f"{where}.{name}", _hints(variant, ns))
                 elif inspect.isfunction(member):
-                    check(f"{where}.{name}", _hints(member, ns))
+                    for variant in _signatures(member):
+                        check(f"{where}.{name}", _hints(variant, ns))
         elif inspect.isfunction(obj):
-            check(where, _hints(obj, ns))
+            for variant in _signatures(obj):
+                check(where, _hints(variant, ns))
     return found
 
 

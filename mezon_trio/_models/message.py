@@ -307,7 +307,7 @@ class Message:
 
     async def reply(
         self,
-        content: str | Mapping[str, Any] | Content,
+        content: str | Mapping[str, object] | Content,
         mentions: Iterable[Mention] | None = None,
         attachments: Iterable[Attachment] | None = None,
         mention_everyone: bool | None = None,
@@ -341,7 +341,7 @@ class Message:
 
     async def update(
         self,
-        content: str | Mapping[str, Any] | Content,
+        content: str | Mapping[str, object] | Content,
         mentions: Iterable[Mention] | None = None,
         attachments: Iterable[Attachment] | None = None,
         *,

@@ -24,8 +24,8 @@ from .._content.message import Content
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from ..errors import ContentError
-from .proto import attachment_to_proto, mention_to_proto
-from .values import Friend, FriendPage
+from .proto import attachment_to_proto, mention_to_proto, ref_to_proto
+from .values import Friend, FriendPage, MessageRef
 
 __all__ = [
     "AddTxResponse",
@@ -335,7 +335,7 @@ def ref_protos(items: object) -> list[api.MessageRef]:
     """
     if items is None:
         return []
-    if isinstance(items, (api.MessageRef, ApiMessageRef, Mapping)):
+    if isinstance(items, (api.MessageRef, ApiMessageRef, MessageRef, Mapping)):
         items = [items]
     if not isinstance(items, Iterable):
         raise ContentError(f"cannot use a {type(items).__name__} as references")
@@ -343,6 +343,8 @@ def ref_protos(items: object) -> list[api.MessageRef]:
     for item in items:
         if isinstance(item, api.MessageRef):
             out.append(item)
+        elif isinstance(item, MessageRef):
+            out.append(ref_to_proto(item))
         elif isinstance(item, ApiMessageRef):
             out.append(item.to_proto())
         elif isinstance(item, Mapping):
