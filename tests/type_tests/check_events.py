@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, assert_type
 
-from mezon_trio import MezonClient, raw
+import trio
+
+from mezon_trio import MezonClient, connect_mezon, raw
 from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio._streams import EventHub, Subscription
 from mezon_trio._waiting import Waiter
@@ -26,6 +28,11 @@ from mezon_trio.events import (
     TokensReceived,
 )
 from mezon_trio.models import Message
+
+
+async def connecting(nursery: trio.Nursery) -> None:
+    client = await connect_mezon(nursery, 1840000000000000001, "api-key", use_ssl=False)
+    assert_type(client, MezonClient)
 
 
 async def client_api(client: MezonClient) -> None:

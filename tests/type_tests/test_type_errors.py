@@ -51,6 +51,16 @@ CASES: dict[str, tuple[str, str]] = {
         """,
         r'incompatible type "Callable\[\[TokensReceived\], None\]"',
     ),
+    "connect_mezon_unknown_keyword": (
+        """
+        import trio
+        from mezon_trio import connect_mezon
+
+        async def f(nursery: trio.Nursery) -> None:
+            await connect_mezon(nursery, client_idd=1, api_key="k")
+        """,
+        r'Unexpected keyword argument "client_idd"',
+    ),
     "wrong_attribute_in_filter_lambda": (
         """
         def f(hub: EventHub) -> None:
