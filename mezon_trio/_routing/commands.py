@@ -11,9 +11,15 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, final
 
 import trio
 
+from .._content.attachments import Attachment
+from .._content.mentions import Mention
 from .._content.split import split_text
 from .._content.utf16 import py_index
+from .._models.official import ChannelMessageAck
+from .._models.values import MessageRef
 from .._protocol.enums import DM_MODE
+from .._protocol.ids import Id
+from .._services.sending_wire import MsgContent
 from ..errors import BadArgument, CommandError, ConfigurationError, UnknownCommand
 from ..events import MessageCreated, Overflow
 from ..models import Message
@@ -132,23 +138,60 @@ class CommandContext:
         """The prefix to show in usage strings (the router's first prefix after a mention)."""
         return self.router.display_prefix if self.prefix == _MENTION else self.prefix
 
-    async def reply(self, content: Any, /, **kwargs: Any) -> Any:
+    async def reply(
+        self,
+        content: MsgContent,
+        /,
+        mentions: Iterable[Mention] | None = None,
+        attachments: Iterable[Attachment] | None = None,
+        *,
+        mention_everyone: bool | None = None,
+        anonymous_message: bool | None = None,
+        topic_id: Id | None = None,
+        code: int | None = None,
+    ) -> ChannelMessageAck:
         """Reply to the triggering message (``message.reply``); see :meth:`Message.reply`.
 
         Text longer than one message is split into several replies (the last ack is returned).
         """
-        if isinstance(content, str):
-            chunks = split_text(content) or [content]
-            ack: Any = None
-            for chunk in chunks:
-                ack = await self.message.reply(chunk, **kwargs)
-            return ack
-        return await self.message.reply(content, **kwargs)
+        chunks = (split_text(content) or [content]) if isinstance(content, str) else [content]
+        acks = [
+            await self.message.reply(
+                chunk,
+                mentions,
+                attachments,
+                mention_everyone=mention_everyone,
+                anonymous_message=anonymous_message,
+                topic_id=topic_id,
+                code=code,
+            )
+            for chunk in chunks
+        ]
+        return acks[-1]
 
-    async def send(self, content: Any, /, **kwargs: Any) -> Any:
+    async def send(
+        self,
+        content: MsgContent,
+        /,
+        mentions: Iterable[Mention] | None = None,
+        attachments: Iterable[Attachment] | None = None,
+        ref: MessageRef | Iterable[MessageRef] | None = None,
+        *,
+        mention_everyone: bool = False,
+    ) -> ChannelMessageAck:
         """Send to the message's channel without quoting it (``client.send_message``)."""
         m = self.message
-        return await self.client.send_message(m.clan_id, m.channel_id, m.mode, m.is_public, content, **kwargs)
+        return await self.client.send_message(
+            m.clan_id,
+            m.channel_id,
+            m.mode,
+            m.is_public,
+            content,
+            mentions,
+            attachments,
+            ref,
+            mention_everyone=mention_everyone,
+        )
 
 
 @final

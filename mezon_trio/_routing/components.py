@@ -7,13 +7,18 @@ import inspect
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar, final
 
 import trio
 
+from .._content.attachments import Attachment
+from .._content.mentions import Mention
 from .._events.interactions import JSON, ButtonClicked, DropdownSelected
+from .._models.official import ChannelMessageAck
+from .._services.sending_wire import MsgContent
+from .._structures.channel import TextChannel
 from ..errors import ConfigurationError
 from ..events import Overflow
 from .filters import actor_id
@@ -135,27 +140,47 @@ class ComponentContext:
         m = self.match
         return {k: v for k, v in m.groupdict().items() if v is not None} if m is not None else {}
 
-    async def channel(self) -> Any:
+    async def channel(self) -> TextChannel:
         """The channel of the component's message (``client.channels.fetch``)."""
         return await self.client.channels.fetch(self.channel_id)
 
-    async def send(self, content: Any, /, **kwargs: Any) -> Any:
+    async def send(
+        self,
+        content: MsgContent,
+        /,
+        mentions: Iterable[Mention] | None = None,
+        attachments: Iterable[Attachment] | None = None,
+    ) -> ChannelMessageAck:
         """Send a message to the component's channel (``TextChannel.send``)."""
         channel = await self.channel()
-        return await channel.send(content, **kwargs)
+        return await channel.send(content, mentions, attachments)
 
-    async def send_ephemeral(self, content: Any, /, **kwargs: Any) -> Any:
+    async def send_ephemeral(
+        self,
+        content: MsgContent,
+        /,
+        mentions: Iterable[Mention] | None = None,
+        attachments: Iterable[Attachment] | None = None,
+    ) -> ChannelMessageAck:
         """Send a message only the clicking user sees (``TextChannel.send_ephemeral``)."""
         channel = await self.channel()
-        return await channel.send_ephemeral([self.user_id], content, **kwargs)
+        return await channel.send_ephemeral(
+            [self.user_id], content, mentions=mentions, attachments=attachments
+        )
 
-    async def update_message(self, content: Any, /, **kwargs: Any) -> Any:
+    async def update_message(
+        self,
+        content: MsgContent,
+        /,
+        mentions: Iterable[Mention] | None = None,
+        attachments: Iterable[Attachment] | None = None,
+    ) -> ChannelMessageAck:
         """Edit the message carrying the component (the bot's own; ``TextChannel.update_message``).
 
         Typical use: show a poll's new tally, or disable the buttons once a form is answered.
         """
         channel = await self.channel()
-        return await channel.update_message(self.message_id, content, **kwargs)
+        return await channel.update_message(self.message_id, content, mentions, attachments)
 
 
 @dataclass(frozen=True, slots=True)
