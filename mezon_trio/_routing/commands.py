@@ -7,7 +7,7 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, TypeVar, final
+from typing import TYPE_CHECKING, Final, TypeVar, final
 
 import trio
 
@@ -34,7 +34,7 @@ __all__ = ["Command", "CommandContext", "CommandRouter"]
 
 log = logging.getLogger("mezon_trio.bot")
 
-F = TypeVar("F", bound=Callable[..., Any])
+F = TypeVar("F", bound=Callable[..., object])
 
 _DM_MODE: Final = DM_MODE
 _MENTION: Final = "@mention"
@@ -61,7 +61,7 @@ class Command:
 
     name: str
     aliases: tuple[str, ...]
-    callback: Callable[..., Any]
+    callback: Callable[..., object]
     params: tuple[Param, ...]
     description: str
     hidden: bool
@@ -321,7 +321,7 @@ class CommandRouter:
 
     def add_command(
         self,
-        func: Callable[..., Any],
+        func: Callable[..., object],
         *,
         name: str | None = None,
         aliases: Iterable[str] = (),

@@ -9,7 +9,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar, final
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar, final
 
 import trio
 
@@ -31,8 +31,10 @@ __all__ = ["ComponentContext", "ComponentRouter"]
 
 log = logging.getLogger("mezon_trio.bot")
 
-F = TypeVar("F", bound=Callable[..., Any])
+F = TypeVar("F", bound=Callable[..., object])
 ComponentKind = Literal["button", "select"]
+#: A predicate over the component events a router sees.
+ComponentFilter: TypeAlias = Callable[[ButtonClicked | DropdownSelected], bool]
 
 _GLOB_CHARS: Final = frozenset("*?[")
 
@@ -188,8 +190,8 @@ class _Route:
     kind: ComponentKind
     pattern: str | re.Pattern[str]
     mode: Literal["exact", "glob", "regex"]
-    callback: Callable[[ComponentContext], Any]
-    filter: Callable[[Any], bool] | None
+    callback: Callable[[ComponentContext], object]
+    filter: ComponentFilter | None
 
     def matches(self, component_id: str) -> tuple[bool, re.Match[str] | None]:
         if self.mode == "exact":
@@ -229,19 +231,19 @@ class ComponentRouter:
         filter: only events for which it is true are routed (filters see the payload).
     """
 
-    def __init__(self, *, ignore_self: bool = True, filter: Callable[[Any], bool] | None = None) -> None:
+    def __init__(self, *, ignore_self: bool = True, filter: ComponentFilter | None = None) -> None:
         self._ignore_self = ignore_self
         self._filter = filter
         self._exact: dict[tuple[ComponentKind, str], _Route] = {}
         self._patterns: list[_Route] = []
-        self._error_handler: Callable[[ComponentContext, Exception], Any] | None = None
+        self._error_handler: Callable[[ComponentContext, Exception], object] | None = None
         self._attached: dict[int, list[Callable[[Any], Awaitable[None]]]] = {}
 
     def __repr__(self) -> str:
         return f"<ComponentRouter routes={len(self._exact) + len(self._patterns)}>"
 
     def button(
-        self, pattern: str | re.Pattern[str], *, filter: Callable[[Any], bool] | None = None
+        self, pattern: str | re.Pattern[str], *, filter: ComponentFilter | None = None
     ) -> Callable[[F], F]:
         """Decorator: ``func(ctx)`` (sync or async) handles clicks of buttons matching *pattern*.
 
@@ -251,7 +253,7 @@ class ComponentRouter:
         return self._decorator("button", pattern, filter)
 
     def select(
-        self, pattern: str | re.Pattern[str], *, filter: Callable[[Any], bool] | None = None
+        self, pattern: str | re.Pattern[str], *, filter: ComponentFilter | None = None
     ) -> Callable[[F], F]:
         """Decorator: ``func(ctx)`` handles changes of select boxes matching *pattern*."""
         return self._decorator("select", pattern, filter)
@@ -260,9 +262,9 @@ class ComponentRouter:
         self,
         kind: ComponentKind,
         pattern: str | re.Pattern[str],
-        func: Callable[[ComponentContext], Any],
+        func: Callable[[ComponentContext], object],
         *,
-        filter: Callable[[Any], bool] | None = None,
+        filter: ComponentFilter | None = None,
     ) -> None:
         """Register *func* for *kind* components matching *pattern* (non-decorator form)."""
         if kind not in ("button", "select"):
@@ -285,7 +287,7 @@ class ComponentRouter:
             self._patterns.append(route)
 
     def _decorator(
-        self, kind: ComponentKind, pattern: str | re.Pattern[str], filter: Callable[[Any], bool] | None
+        self, kind: ComponentKind, pattern: str | re.Pattern[str], filter: ComponentFilter | None
     ) -> Callable[[F], F]:
         def decorate(func: F) -> F:
             self.add_route(kind, pattern, func, filter=filter)
@@ -294,15 +296,15 @@ class ComponentRouter:
         return decorate
 
     def error_handler(
-        self, func: Callable[[ComponentContext, Exception], Any]
-    ) -> Callable[[ComponentContext, Exception], Any]:
+        self, func: Callable[[ComponentContext, Exception], object]
+    ) -> Callable[[ComponentContext, Exception], object]:
         """Decorator: ``func(ctx, error)`` is called when a component handler raises."""
         self._error_handler = func
         return func
 
     def find(
         self, kind: ComponentKind, component_id: str
-    ) -> tuple[Callable[[ComponentContext], Any], re.Match[str] | None] | None:
+    ) -> tuple[Callable[[ComponentContext], object], re.Match[str] | None] | None:
         """The handler (and regex match) that would run for *component_id*, or None (sans-I/O)."""
         found = self._route(kind, component_id)
         return None if found is None else (found[0].callback, found[1])
