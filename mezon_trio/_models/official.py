@@ -24,8 +24,8 @@ from .._content.message import Content
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from ..errors import ContentError
-from .proto import attachment_to_proto, mention_to_proto, ref_to_proto
-from .values import Friend, FriendPage, MessageRef
+from .proto import attachment_to_proto, mention_to_proto, ref_to_proto, voice_users_from_proto
+from .values import Friend, FriendPage, MessageRef, QuickMenu, VoiceChannelUsers
 
 __all__ = [
     "AddTxResponse",
@@ -537,23 +537,8 @@ class ApiClanDesc:
         return _copy(cls, message)
 
 
-@final
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ApiQuickMenuAccess:
-    """A quick-menu entry of a bot (``api.QuickMenuAccess``, docs/protocol.md §6.7)."""
-
-    id: int = 0
-    bot_id: int = 0
-    clan_id: int = 0
-    channel_id: int = 0
-    menu_name: str = ""
-    background: str = ""
-    action_msg: str = ""
-    menu_type: int = 0
-
-    @classmethod
-    def from_proto(cls, message: api.QuickMenuAccess) -> Self:
-        return _copy(cls, message)
+#: The official name of a quick-menu entry (the value model).
+ApiQuickMenuAccess = QuickMenu
 
 
 @final
@@ -627,24 +612,8 @@ class ApiRoleListEventResponse:
         )
 
 
-@final
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ApiVoiceChannelUser:
-    """Who is in a voice channel (``api.VoiceChannelUser``); ids as ints."""
-
-    user_ids: tuple[int, ...] = ()
-    channel_id: int = 0
-    room_name: str = ""
-    share_screen_ids: tuple[int, ...] = ()
-
-    @classmethod
-    def from_proto(cls, message: api.VoiceChannelUser) -> Self:
-        return cls(
-            user_ids=tuple(_id(u) for u in message.user_ids),
-            channel_id=message.channel_id,
-            room_name=message.room_name,
-            share_screen_ids=tuple(_id(u) for u in message.share_screen_ids),
-        )
+#: The official name of who is in a voice channel (the value model).
+ApiVoiceChannelUser = VoiceChannelUsers
 
 
 @final
@@ -656,9 +625,7 @@ class ApiVoiceChannelUserList:
 
     @classmethod
     def from_proto(cls, message: api.VoiceChannelUserList) -> Self:
-        return cls(
-            voice_channel_users=tuple(ApiVoiceChannelUser.from_proto(u) for u in message.voice_channel_users)
-        )
+        return cls(voice_channel_users=tuple(voice_users_from_proto(u) for u in message.voice_channel_users))
 
 
 # ---------------------------------------------------------------------- friends
