@@ -77,7 +77,7 @@ def _selectors(keys: tuple[object, ...]) -> tuple[Selector[BaseEvent], ...] | No
 class _Typed:
     """The conversion of a typed subscription: buffered items -> typed events."""
 
-    __slots__ = ("by_kind", "single")
+    __slots__ = ("by_kind", "only", "single")
 
     def __init__(self, selectors: tuple[Selector[BaseEvent], ...]) -> None:
         by_kind: dict[str, list[Selector[BaseEvent]]] = {}
@@ -87,8 +87,18 @@ class _Typed:
         self.by_kind = {k: tuple(v) for k, v in by_kind.items()}
         # One kind: the buffer holds bare payloads; several: Event records (kind, payload).
         self.single = next(iter(self.by_kind)) if len(self.by_kind) == 1 else None
+        # The common case (one selector of one kind, one event per push) skips the loop below.
+        only = selectors[0]
+        self.only = only if self.single is not None and len(selectors) == 1 and not only.many else None
 
     def __call__(self, item: object) -> tuple[object, ...] | object | None:
+        only = self.only
+        if only is not None:
+            try:
+                return only.convert(only.kinds[0], item)
+            except Exception as exc:  # a payload the converter cannot read: skip it, loudly
+                log.warning("could not convert a %s event to %s: %r", only.kinds[0], only.name, exc)
+                return None
         if self.single is not None:
             kind, payload = self.single, item
         else:
@@ -283,9 +293,14 @@ class Subscription(trio.abc.ReceiveChannel[T]):
                     if queue.detached:
                         raise trio.ClosedResourceError("this subscription was closed") from None
                     raise trio.EndOfChannel from None
-                if self._convert is not None:
-                    item = self._converted(item)
-            if item is not _SKIP and (self._filter is None or self._accepts(item)):
+                convert = self._convert
+                if convert is not None:
+                    # Inlined _converted() (this is the per-message path of typed streams).
+                    converted = convert(item)
+                    if converted is None:
+                        continue
+                    item = self._split(converted) if type(converted) is tuple else converted
+            if self._filter is None or self._accepts(item):
                 return cast(T, item)
 
     def receive_nowait(self) -> T:
@@ -322,9 +337,13 @@ class Subscription(trio.abc.ReceiveChannel[T]):
         if converted is None:
             return _SKIP
         if type(converted) is tuple:
-            self._pending.extend(cast("tuple[T, ...]", converted[1:]))
-            return converted[0]
+            return self._split(converted)
         return converted
+
+    def _split(self, events: tuple[object, ...]) -> object:
+        """The first of several events made from one push; the others are delivered next."""
+        self._pending.extend(cast("tuple[T, ...]", events[1:]))
+        return events[0]
 
     def _accepts(self, item: object) -> bool:
         """The user's filter (a filter that raises closes the subscription)."""
