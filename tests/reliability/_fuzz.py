@@ -26,6 +26,7 @@ from mezon_trio._protocol.frames import encode_raw_frames
 from mezon_trio._transport.gateway import _Waiter
 from mezon_trio.events import PAYLOAD_TYPES, VARIANT_FIELD_NUMBERS, ProtocolErrorEvent
 from mezon_trio.models import Message
+from mezon_trio.raw import message_payload
 
 #: variant name -> generated payload class (``api.ChannelMessage`` for chat messages).
 VARIANTS: Final[dict[str, type[betterproto2.Message]]] = {
@@ -327,9 +328,9 @@ def touch_message(msg: Message) -> None:
         "id", "clan_id", "channel_id", "sender_id", "username", "display_name", "clan_nick", "avatar",
         "code", "mode", "is_public", "topic_id", "create_time_seconds", "update_time_seconds",
         "is_edit", "is_delete", "content", "text", "mentions", "attachments", "references", "reactions",
-        "raw",
     ):  # fmt: skip
         getattr(msg, name)
+    message_payload(msg)
     repr(msg)
     str(msg)
 
