@@ -7,6 +7,8 @@ nox -s codegen -- --check    # fail if the committed bindings are stale
 nox -s bench                 # benchmarks against the sandbox and the official SDK
 nox -s bench -- --quick      # the same in seconds (tiny sizes; what tests/test_bench_smoke.py runs)
 nox -s stress                # long fault-injection and fuzzing runs
+nox -s docs                  # build the documentation site into site/ (mkdocs --strict)
+nox -s docs -- serve         # the same, served with live reload on http://127.0.0.1:8000
 """
 
 from __future__ import annotations
@@ -30,6 +32,21 @@ def stress(session: nox.Session) -> None:
     """Long fault-injection and fuzzing runs (100 disconnects, 100k fuzz cases)."""
     session.install("-e", ".[testing]")
     session.run("pytest", "-m", "slow", "-p", "no:cacheprovider", *session.posargs, env={"MEZON_STRESS": "1"})
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into site/ with ``mkdocs build --strict`` (a broken link fails),
+    then open it in headless Chromium: navigation and search must work (docs/_build/check_site.py).
+
+    ``nox -s docs -- serve`` serves it with live reload instead.
+    """
+    session.install("-e", ".[docs]")
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", *session.posargs[1:])
+    else:
+        session.run("mkdocs", "build", "--strict", *session.posargs)
+        session.run("python", "docs/_build/check_site.py")
 
 
 @nox.session

@@ -191,3 +191,4 @@ def _payload_types() -> dict[Events, type[Any]]:
 
 #: Payload class of every event.
 PAYLOAD_TYPES: Mapping[Events, type[Any]] = MappingProxyType(_payload_types())
+"""Payload class of every event: what a handler or a stream receives for it."""

@@ -1,7 +1,8 @@
 """The public surface is pinned: a change to any public ``__all__`` must be deliberate.
 
-Adding or removing a public name means editing ``EXPECTED`` here, regenerating
-``docs/API.md`` (``python docs/gen_api.py``) and, for renames, the migration table.
+Adding or removing a public name means editing ``EXPECTED`` here, documenting it (the
+reference pages under ``docs/reference/`` are generated from the docstrings by ``nox -s docs``)
+and, for renames, updating the migration guide (``docs/how-to/migrate.md``).
 """
 
 from __future__ import annotations

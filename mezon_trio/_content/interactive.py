@@ -147,7 +147,7 @@ def _option_dict(option: object, where: str) -> dict[str, Any]:
 class InteractiveBuilder:
     """Build one embed, possibly a form, with chainable setters.
 
-    Example:
+    Examples:
         >>> form = (
         ...     InteractiveBuilder("Sign up")
         ...     .set_description("Tell us about you")

@@ -29,9 +29,11 @@ __all__ = [
     "parse_id",
 ]
 
-#: Longest accepted content: the compact JSON text, counted in UTF-16 code units
-#: (TS 2.8.53 rejects longer content; docs/protocol.md §10.2).
 MAX_CONTENT_UTF16 = 4000
+"""Longest accepted content: the compact JSON text, counted in UTF-16 code units.
+
+The official TypeScript SDK rejects longer content (docs/protocol.md §10.2).
+"""
 
 #: A JSON value as produced by :func:`jsonable` (never ``None``).
 JSONValue = Any

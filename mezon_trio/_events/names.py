@@ -29,6 +29,12 @@ T_co = TypeVar("T_co", covariant=True)
 
 #: What a subscriber's full buffer does with a new event (see the module docstring).
 Overflow: TypeAlias = Literal["close", "drop_oldest", "drop_newest"]
+"""What a subscriber's full buffer does with a new event.
+
+* ``"close"``: the stream yields what it buffered, then raises ``StreamOverflow``;
+* ``"drop_oldest"``: the oldest buffered event is dropped to make room;
+* ``"drop_newest"``: the new event is dropped (counted in the statistics).
+"""
 
 
 class Events(StrEnum):
@@ -169,6 +175,7 @@ LIFECYCLE_EVENTS: frozenset[Events] = frozenset(
         Events.AGENT_ROOM_SUMMARY_DONE,
     }
 )
+"""The events that are not ``Envelope`` variants: connection lifecycle, handler and protocol errors."""
 
 
 def _variant_field_numbers() -> dict[Events, int]:
@@ -182,6 +189,7 @@ def _variant_field_numbers() -> dict[Events, int]:
 
 #: ``Envelope`` field number of every variant event, in field-number order.
 VARIANT_FIELD_NUMBERS: Mapping[Events, int] = MappingProxyType(_variant_field_numbers())
+"""``Envelope`` field number of every variant event, in field-number order."""
 
 
 @final

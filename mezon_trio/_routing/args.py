@@ -45,6 +45,11 @@ _GREEDY: Final = _GreedyMarker()
 
 #: Annotate the last parameter with it to receive the rest of the line: ``def say(ctx, text: Greedy)``.
 Greedy: TypeAlias = Annotated[str, _GREEDY]
+"""A command parameter annotated ``Greedy`` receives the rest of the line, spaces included.
+
+``def say(ctx, text: Greedy)``: ``!say hello  world`` gives ``text == "hello  world"``.
+It must be the last parameter; a keyword-only ``str`` parameter does the same.
+"""
 
 _QUOTES: Final = {'"': '"', "'": "'", "“": "”", "„": "“", "«": "»"}
 _TRUE: Final = frozenset({"true", "yes", "y", "on", "1", "enable", "enabled"})
