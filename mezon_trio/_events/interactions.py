@@ -23,8 +23,8 @@ __all__ = [
     "TokensReceived",
 ]
 
-#: A value decoded from JSON.
 JSON: TypeAlias = "str | int | float | bool | list[JSON] | dict[str, JSON] | None"
+"""A value decoded from JSON (a form's values, a click's ``extra_data``)."""
 
 
 def _form_values(extra_data: str) -> dict[str, JSON] | None:
