@@ -181,13 +181,14 @@ async def amain(bot: Bot, script: Script, description: str, argv: Sequence[str],
     from mezon_trio.testing import open_sandbox
 
     with trio.fail_after(SANDBOX_TIMEOUT):
-        async with open_sandbox() as sb:
-            # The sandbox enforces no API budget: lift the client's default of 1 call per second.
-            kwargs = {**sb.client_kwargs(), "api_rate_limit": 100.0, "api_burst": 100}
-            async with MezonClient(**kwargs) as client, trio.open_nursery() as nursery:
-                await nursery.start(bot, client)
-                await script(Chat(sb, client, out))
-                nursery.cancel_scope.cancel()
+        async with (
+            open_sandbox() as sb,
+            MezonClient(**sb.client_kwargs()) as client,
+            trio.open_nursery() as nursery,
+        ):
+            await nursery.start(bot, client)
+            await script(Chat(sb, client, out))
+            nursery.cancel_scope.cancel()
     return 0
 
 
@@ -195,6 +196,7 @@ def main(bot: Bot, script: Script, description: str) -> None:
     """``if __name__ == "__main__": main(run_bot, script, __doc__)``."""
     try:
         status = trio.run(amain, bot, script, description.strip().splitlines()[0], sys.argv[1:], sys.stdout)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C: the way to stop a bot (a plain KeyboardInterrupt, no group)
+        print("bot stopped", file=sys.stderr)
         status = 0
     raise SystemExit(status)

@@ -205,19 +205,21 @@ async def sandbox_main() -> None:
     from mezon_trio.testing import open_sandbox
 
     with trio.fail_after(SANDBOX_TIMEOUT):
-        async with open_sandbox() as sb:
-            kwargs = {**sb.client_kwargs(), "api_rate_limit": 100.0, "api_burst": 100}
-            async with MezonClient(**kwargs) as client, trio.open_nursery() as nursery:
-                bot = partial(
-                    run_bot,
-                    client,
-                    agent_event_url=sb.http_url,
-                    api_key=sb.bot.api_key,
-                    media_url=sb.http_url + "/api/playmedia",
-                )
-                await nursery.start(bot)
-                await script(Chat(sb, client, sys.stdout))
-                nursery.cancel_scope.cancel()
+        async with (
+            open_sandbox() as sb,
+            MezonClient(**sb.client_kwargs()) as client,
+            trio.open_nursery() as nursery,
+        ):
+            bot = partial(
+                run_bot,
+                client,
+                agent_event_url=sb.http_url,
+                api_key=sb.bot.api_key,
+                media_url=sb.http_url + "/api/playmedia",
+            )
+            await nursery.start(bot)
+            await script(Chat(sb, client, sys.stdout))
+            nursery.cancel_scope.cancel()
 
 
 if __name__ == "__main__":

@@ -47,7 +47,9 @@ from ._statistics import ClientStatistics
 from ._structures.channel import TextChannel
 from ._structures.clan import Clan
 from ._structures.user import User
+from ._surface import exit_with_plain_interrupt, without_internal_frames
 from ._transport.gateway import WsConnect
+from .errors import MezonError
 
 __all__ = [
     "ClientStatistics",
@@ -92,7 +94,9 @@ class MezonClient:
         heartbeat_interval, heartbeat_timeout: application ping period and pong deadline (s).
         reconnect: the reconnect policy; unlimited attempts by default.
         ws_rate_limit: outgoing socket frames per second (server limit: 80).
-        api_rate_limit, api_burst: API calls per second and burst (token bucket).
+        api_rate_limit, api_burst: API calls per second and burst paced on our side (token
+            bucket).  None (default): no pacing; the server's HTTP 429 answers pause the refused
+            RPC for their ``Retry-After`` and it is retried (docs/protocol.md §10.1).
         max_frame_size: largest socket frame sent or accepted, in bytes.
         connect_timeout, close_timeout: bounds on opening the socket and closing the client (s).
         http_transport: an ``httpx.AsyncBaseTransport`` (tests: the sandbox's in-memory one).
@@ -125,7 +129,7 @@ class MezonClient:
         heartbeat_timeout: float = 10.0,
         reconnect: ReconnectPolicy = DEFAULT_RECONNECT,
         ws_rate_limit: float = 80.0,
-        api_rate_limit: float = 1.0,
+        api_rate_limit: float | None = None,
         api_burst: int = 5,
         max_frame_size: int = 4 << 20,
         connect_timeout: float = 30.0,
@@ -255,7 +259,10 @@ class MezonClient:
             ConfigurationError: the client was already started.
         """
         cm = self._runner.run()
-        await cm.__aenter__()
+        try:
+            await cm.__aenter__()
+        except MezonError as exc:  # login failed: its message says why; hide our frames (_surface.py)
+            raise without_internal_frames(exc) from exc.__cause__
         self._exit = cm
         return self
 
@@ -265,8 +272,8 @@ class MezonClient:
         """Close everything within ``close_timeout`` (shielded)."""
         cm, self._exit = self._exit, None
         assert cm is not None
-        result: bool | None = await cm.__aexit__(exc_type, exc, tb)
-        return result
+        # Ctrl-C leaves as a plain KeyboardInterrupt, not inside an exception group (_surface.py).
+        return await exit_with_plain_interrupt(cm, exc_type, exc, tb)
 
     async def aclose(self) -> None:
         """Close the client: socket, streams, tasks (bounded by ``close_timeout``); idempotent.

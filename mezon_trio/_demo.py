@@ -20,6 +20,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final, TextIO
 
 import trio
@@ -308,21 +309,22 @@ async def _run(out: TextIO, err: TextIO, clock: Callable[[], float], console: bo
     out.write("mezon-trio demo: a bot and two simulated users on an in-process sandbox (no network)\n\n")
     try:
         with trio.fail_after(DEMO_TIMEOUT) as deadline:
-            async with open_sandbox() as sb:
-                # The sandbox enforces no API budget: lift the client's conservative default of 1 call/s.
-                kwargs = {**sb.client_kwargs(), "api_rate_limit": 100.0, "api_burst": 100}
-                async with MezonClient(**kwargs) as client, trio.open_nursery() as nursery:
-                    await nursery.start(run_demo_bot, client)
-                    transcript = Transcript(sb, client, out)
-                    await _script(transcript)
-                    if console:  # keep running: chat with the bot in the browser until Ctrl-C
-                        deadline.deadline = math.inf
-                        out.write(f"\nWeb console: {sb.console_url}  (Ctrl-C to stop)\n")
-                        out.flush()
-                        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-                            async for _ in signals:
-                                break
-                    nursery.cancel_scope.cancel()
+            async with (
+                open_sandbox() as sb,
+                MezonClient(**sb.client_kwargs()) as client,
+                trio.open_nursery() as nursery,
+            ):
+                await nursery.start(run_demo_bot, client)
+                transcript = Transcript(sb, client, out)
+                await _script(transcript)
+                if console:  # keep running: chat with the bot in the browser until Ctrl-C
+                    deadline.deadline = math.inf
+                    out.write(f"\nWeb console: {sb.console_url}  (Ctrl-C to stop)\n")
+                    out.flush()
+                    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                        async for _ in signals:
+                            break
+                nursery.cancel_scope.cancel()
     except trio.TooSlowError:
         err.write(f"\ndemo failed: no answer within the time limit ({DEMO_TIMEOUT:.0f} s)\n")
         return 1
@@ -332,15 +334,39 @@ async def _run(out: TextIO, err: TextIO, clock: Callable[[], float], console: bo
     elapsed = clock() - started
     out.write(
         f"\n{transcript.actions} user actions, {transcript.answers} bot answers in {elapsed:.1f} s.\n"
-        "Next: the examples (python examples/echo_bot.py --sandbox), README.md, docs/API.md.\n"
+        f"{_next_steps()}\n"
     )
     return 0
 
 
+def _next_steps() -> str:
+    """Where to go after the demo: the examples in a source checkout, else what the wheel holds."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "examples" / "echo_bot.py").is_file() and (checkout / "README.md").is_file():
+        return "Next: the examples (python examples/echo_bot.py --sandbox), README.md, docs/API.md."
+    return (
+        "Next: python -m mezon_trio sandbox runs a local Mezon server for your own bot (--help);\n"
+        f"the demo bot above is {Path(__file__).resolve()} (run_demo_bot)."
+    )
+
+
 def main(argv: Sequence[str]) -> int:
-    """Entry point of ``python -m mezon_trio demo``; returns the exit status."""
+    """Entry point of ``python -m mezon_trio demo``; returns the exit status.
+
+    Ctrl-C stops it with one line on stderr and exit status 130 (with ``--console``, Ctrl-C is
+    the way to end it: exit status 0).
+    """
     args = _parse(argv)
+    from .testing._extras import missing_sandbox_extra
+
+    missing = missing_sandbox_extra("The demo")
+    if missing is not None:
+        print(missing, file=sys.stderr)
+        return 1
     try:
         return trio.run(_run, sys.stdout, sys.stderr, time.perf_counter, args.console)
     except KeyboardInterrupt:
-        return 0 if args.console else 130
+        if args.console:
+            return 0
+        print("demo interrupted (Ctrl-C)", file=sys.stderr)
+        return 130

@@ -14,6 +14,7 @@ messages (server error text is scrubbed of the id_token before it is quoted).
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -36,6 +37,25 @@ _MAX_QUOTED: Final = 300
 # MMN-NODE reports every signature and ZK failure as "invalid signature"; our
 # sandbox adds a detail.  Either means: get a new key and proof, then try once more.
 _PROOF_REJECTION_MARKERS: Final = ("invalid signature", "zk", "proof")
+
+
+def _tokens_text(base_units: str) -> str:
+    value = Decimal(int(base_units)).scaleb(-mmn.DECIMALS).normalize()
+    return f"{value:f} tokens"
+
+
+def _in_tokens(error: str) -> str:
+    """The chain's error with its amounts in tokens, the unit the caller gave.
+
+    The chain counts in base units (10^-6 token, §8.6): ``insufficient balance: have 999972000000,
+    need 1000000000000000000`` becomes ``... have 999972 tokens, need 1000000000000 tokens``.
+    """
+    if "balance" not in error.lower():
+        return error
+    return _AMOUNT.sub(lambda m: f"{m[1]} {_tokens_text(m[2])}", error)
+
+
+_AMOUNT: Final = re.compile(r"\b(have|need|balance|amount)[:=]? (\d+)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +178,8 @@ class TokenService:
                 self._credentials = None
                 result = await self._submit(receiver_id, recipient, scaled, note, extra_info)
             if not result.ok:
-                reason = self._scrub(result.error) or "no reason given"
-                raise TokenTransferError(f"transfer rejected by the {_MMN}: {reason}")
+                reason = _in_tokens(self._scrub(result.error)) or "no reason given"
+                raise TokenTransferError(f"transfer of {amount} tokens rejected by the {_MMN}: {reason}")
             return result
 
     async def fetch_balance(self, user_id: int | None = None) -> Decimal:

@@ -46,7 +46,7 @@ class ClientConfig:
     heartbeat_timeout: float = 10.0
     reconnect: ReconnectPolicy = DEFAULT_RECONNECT
     ws_rate_limit: float = 80.0
-    api_rate_limit: float = 1.0
+    api_rate_limit: float | None = None  # None: no client-side pacing (the server's 429s pace us)
     api_burst: int = 5
     max_frame_size: int = 4 << 20
     connect_timeout: float = 30.0
@@ -61,7 +61,8 @@ class ClientConfig:
         if not isinstance(self.api_key, str) or not self.api_key:
             raise InvalidArgument("api_key must be a non-empty string")
         for name in ("timeout_ms", "heartbeat_timeout", "ws_rate_limit", "api_rate_limit"):
-            _positive(name.removesuffix("_ms"), getattr(self, name))
+            if getattr(self, name) is not None:
+                _positive(name.removesuffix("_ms"), getattr(self, name))
         for name in ("connect_timeout", "close_timeout"):
             _positive(name, getattr(self, name))
         if self.heartbeat_interval < 0:

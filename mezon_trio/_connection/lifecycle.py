@@ -22,6 +22,7 @@ from typing import final
 
 import trio
 
+from .._surface import is_cancellation
 from ..errors import ConfigurationError, MezonError, MezonInternalError
 from .core import ConnectionCore, State
 from .supervisor import Supervisor
@@ -142,7 +143,7 @@ class Runner:
             self.stopped.set()
             log.info("client closed")
         if body_exc is not None and not (
-            isinstance(body_exc, trio.Cancelled) and ours_cancelled and internal is not None
+            is_cancellation(body_exc) and ours_cancelled and internal is not None
         ):
             if internal is not None:
                 _attach_context(body_exc, internal)

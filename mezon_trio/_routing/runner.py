@@ -17,6 +17,7 @@ import trio
 
 from .._client import MezonClient, services_of
 from .._events.base import BaseEvent
+from .._surface import plain_interrupt_nursery
 from ..errors import ConfigurationError
 from ..events import Events, HandlerError, Overflow
 
@@ -85,7 +86,7 @@ async def run_stream(
                     reported = dropped
                 await dispatch(event)
 
-        async with trio.open_nursery() as nursery:
+        async with plain_interrupt_nursery() as nursery:  # Ctrl-C: a plain KeyboardInterrupt
             for i in range(concurrency):
                 nursery.start_soon(worker, name=f"{name}:worker-{i}")
             task_status.started()

@@ -46,6 +46,7 @@ from .._protocol.frames import encode_envelope, parse_raw_frame
 from .._protocol.hotpath import decode_reply
 from .._protocol.peek import peek_envelope
 from .._ratelimit import RateLimiterStatistics, TokenBucket
+from .._surface import interrupt_from
 from ..errors import (
     APIError,
     ClientClosed,
@@ -59,6 +60,7 @@ from ..errors import (
     RequestTimeout,
 )
 from . import direct
+from .neterrors import describe_network_error
 from .tls import certificate_error, describe_certificate_error
 from .urls import redact_url
 
@@ -194,7 +196,7 @@ def _map_ws_error(exc: BaseException, safe_url: str) -> BaseException:
     elif isinstance(exc, trio_websocket.ConnectionClosed):
         mapped = HandshakeError(f"WebSocket to {safe_url} closed during the handshake")
     elif isinstance(exc, OSError):
-        mapped = HandshakeError(f"cannot connect to {safe_url}: {exc.strerror or type(exc).__name__}")
+        mapped = HandshakeError(f"cannot connect to {safe_url}: {describe_network_error(exc)}")
     elif isinstance(exc, (trio.BrokenResourceError, trio.ClosedResourceError)):
         mapped = HandshakeError(f"connection to {safe_url} broke during the handshake")
     elif isinstance(exc, ValueError):
@@ -511,6 +513,9 @@ class Gateway:
                 _, rest = group.split(trio.Cancelled)
                 if rest is None:
                     raise
+                interrupt, others = interrupt_from(rest)  # Ctrl-C: a plain KeyboardInterrupt
+                if interrupt is not None:
+                    raise interrupt from others
                 raise _map_ws_error(_leaves(rest)[0], safe) from group
         finally:
             self._run_scope = None

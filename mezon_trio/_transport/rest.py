@@ -4,12 +4,15 @@ The only module besides ``_tokens.py`` that imports ``httpx``.  Every httpx
 exception is translated to :mod:`mezon_trio.errors` with ``from``; messages
 name the method and path, never headers, tokens or credentialed URLs.
 
-Each :class:`RestClient` owns one API token bucket (docs/protocol.md §10.1: 1 call/s,
-burst 5 by default; per client, never process-wide).  Idempotent reads are
-retried with backoff on 5xx, 429 and network errors; writes are retried only
-after a 429 (the server refused them before doing anything).  A 401 is raised
-as :class:`~mezon_trio.errors.AuthenticationError`; the client re-logs in once
-and retries (``MezonClient.rpc``).
+Pacing follows the server (docs/protocol.md §10.1): by default nothing is held back on
+our side; an HTTP 429 pauses further calls of *that* RPC until its ``Retry-After`` has
+passed (the server refused it; other RPCs keep going), and the refused call is retried
+after it.  An optional per-client token bucket (``api_rate``; never process-wide) paces
+every call for applications that want a budget of their own.  Idempotent reads are
+retried with backoff on 5xx, 429 and network errors; writes are retried only after a
+429 (the server refused them before doing anything).  A 401 is raised as
+:class:`~mezon_trio.errors.AuthenticationError`; the client re-logs in once and retries
+(``MezonClient.rpc``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
 import random
 import ssl
 import time
@@ -46,6 +50,7 @@ from ..errors import (
     ServerError,
     TransportError,
 )
+from .neterrors import describe_network_error, hostport, root_os_error
 from .tls import certificate_error, describe_certificate_error
 from .urls import redact_url, rpc_url
 
@@ -143,22 +148,43 @@ def error_for_status(
     return APIError(message, **kwargs)
 
 
+def _where(exc: httpx.HTTPError) -> str:
+    try:
+        url = exc.request.url
+    except RuntimeError:  # an exception raised without its request
+        return "the server"
+    return hostport(url.host, url.port, scheme=url.scheme)
+
+
+def _shorten(exc: httpx.HTTPError) -> None:
+    """Keep the operating system's error as the httpx error's only cause, without the frames of
+    httpx's internals: the traceback a user sees ends with what failed and why."""
+    root = root_os_error(exc)
+    exc.__traceback__ = None
+    exc.__cause__ = root.with_traceback(None) if root is not None else None
+    exc.__suppress_context__ = True
+
+
 def _map_httpx(exc: httpx.HTTPError, operation: str) -> MezonError:
-    what = f"{operation}: {type(exc).__name__}"
+    where = _where(exc)
+    mapped: MezonError
     bad_certificate = certificate_error(exc)
     if bad_certificate is not None:
-        return HandshakeError(f"{operation}: {describe_certificate_error(bad_certificate)}")
-    if isinstance(exc, httpx.TimeoutException):
-        if isinstance(exc, httpx.ConnectTimeout):
-            return HandshakeError(f"{what} (connect timed out)")
-        return RequestTimeout(what)
-    if isinstance(exc, httpx.ConnectError):
-        return HandshakeError(what)
-    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
-        return ConfigurationError(what)
-    if isinstance(exc, httpx.TransportError):
-        return ConnectionLost(what)
-    return TransportError(what)
+        mapped = HandshakeError(f"{operation}: {where}: {describe_certificate_error(bad_certificate)}")
+    elif isinstance(exc, httpx.ConnectTimeout):
+        mapped = HandshakeError(f"{operation}: cannot connect to {where}: timed out")
+    elif isinstance(exc, httpx.TimeoutException):
+        mapped = RequestTimeout(f"{operation}: {where} did not answer in time ({type(exc).__name__})")
+    elif isinstance(exc, httpx.ConnectError):
+        mapped = HandshakeError(f"{operation}: cannot connect to {where}: {describe_network_error(exc)}")
+    elif isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
+        mapped = ConfigurationError(f"{operation}: bad URL: {exc}")
+    elif isinstance(exc, httpx.TransportError):
+        mapped = ConnectionLost(f"{operation}: connection to {where} lost: {describe_network_error(exc)}")
+    else:
+        mapped = TransportError(f"{operation}: {type(exc).__name__} talking to {where}")
+    _shorten(exc)
+    return mapped
 
 
 class RestClient:
@@ -170,7 +196,8 @@ class RestClient:
     Args:
         login_base: ``http[s]://host:port`` of the login gateway.
         timeout: default per-attempt deadline in seconds (the client's ``timeout``).
-        api_rate: API calls per second (``math.inf``: unlimited).
+        api_rate: API calls per second paced on our side (None or ``math.inf``: no pacing,
+            only the server's 429 answers slow calls down).
         api_burst: calls allowed at once before ``api_rate`` applies.
         ssl_context: used for https (default: system trust store, verification on).
         http_transport: an ``httpx.AsyncBaseTransport`` (the sandbox's in-memory ASGI transport).
@@ -182,7 +209,7 @@ class RestClient:
         *,
         login_base: str,
         timeout: float,
-        api_rate: float = 1.0,
+        api_rate: float | None = None,
         api_burst: float = 5.0,
         ssl_context: ssl.SSLContext | None = None,
         http_transport: httpx.AsyncBaseTransport | None = None,
@@ -191,7 +218,9 @@ class RestClient:
         self.login_base = login_base.rstrip("/")
         self.api_base = self.login_base
         self.timeout = timeout
-        self.bucket = TokenBucket(api_rate, api_burst)
+        self.bucket = TokenBucket(math.inf if api_rate is None else api_rate, api_burst)
+        #: RPC name -> trio time before which the server asked us not to call it again (429).
+        self._paused_until: dict[str, float] = {}
         self.max_attempts = max(1, max_attempts)
         self._ssl_context = ssl_context
         self._transport = http_transport
@@ -251,7 +280,7 @@ class RestClient:
                 status=exc.status,
                 code=exc.code,
                 operation="authenticate",
-            ) from exc
+            ) from None  # the 401 itself adds nothing to this message
 
     # ------------------------------------------------------------------ RPC
 
@@ -290,9 +319,12 @@ class RestClient:
         attempt = 0
         while True:
             attempt += 1
+            await self._wait_unpaused(method)
             try:
                 data = await self._post(url, body, headers, operation=method)
             except RateLimited as exc:
+                if exc.retry_after is not None:
+                    self._pause(method, exc.retry_after)
                 if attempt >= self.max_attempts or (exc.retry_after or 0.0) > _MAX_RETRY_AFTER:
                     raise
                 delay = exc.retry_after if exc.retry_after is not None else self._backoff(attempt)
@@ -304,6 +336,30 @@ class RestClient:
             else:
                 return _decode(response_type, data, method)
             await trio.sleep(delay)
+
+    def _pause(self, method: str, seconds: float) -> None:
+        until = trio.current_time() + seconds
+        if until > self._paused_until.get(method, 0.0):
+            self._paused_until[method] = until
+
+    async def _wait_unpaused(self, method: str) -> None:
+        """Wait out a 429's ``Retry-After`` for *method*; raise at once if it is longer than 60 s."""
+        until = self._paused_until.get(method)
+        if until is None:
+            return
+        remaining = until - trio.current_time()
+        if remaining <= 0:
+            del self._paused_until[method]
+            return
+        if remaining > _MAX_RETRY_AFTER:
+            raise RateLimited(
+                f"rate limited: the server asked to wait {remaining:.0f} s before calling it again",
+                retry_after=remaining,
+                status=429,
+                operation=method,
+            )
+        log.debug("%s paused by the server for %.2f s", method, remaining)
+        await trio.sleep(remaining)
 
     @staticmethod
     def _backoff(attempt: int) -> float:

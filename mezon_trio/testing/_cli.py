@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import json
 import logging
 import signal
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import trio
 
+from ._extras import missing_sandbox_extra
 from ._server import Sandbox, open_sandbox
 from ._state import ChannelType
 
@@ -142,6 +144,10 @@ async def _serve(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+    missing = missing_sandbox_extra("The sandbox server")
+    if missing is not None:
+        print(missing, file=sys.stderr)
+        return 1
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -150,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
         trio.run(_serve, args)
     except KeyboardInterrupt:
         return 0
+    except json.JSONDecodeError as exc:  # a ValueError: before the --allow-remote one
+        print(f"sandbox: --state {args.state} is not valid JSON ({exc}); fix or remove it", file=sys.stderr)
+        return 1
     except ValueError as exc:  # a non-loopback --host without --allow-remote
         print(f"sandbox: {exc}", file=sys.stderr)
         return 2

@@ -29,6 +29,7 @@ import trio_websocket
 
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
+from .._protocol.enums import ChannelStreamMode
 from .._protocol.snowflake import SnowflakeGenerator
 from . import _wire
 from ._faults import Faults, TokenBucket
@@ -46,6 +47,7 @@ __all__ = ["Connection", "OpError", "SandboxCore", "utf16_len"]
 log = logging.getLogger("mezon_trio.testing")
 
 MAX_CONTENT_UTF16: Final = 4000
+_STREAM_MODES: Final = frozenset(int(m) for m in ChannelStreamMode)
 _EPHEMERAL_CODES: Final = frozenset({12, 14, 15})
 
 
@@ -373,6 +375,14 @@ class SandboxCore:
         if not self.state.can_access(user_id, channel):
             raise OpError(403, "Must join channel before sending messages")
         return channel
+
+    @staticmethod
+    def check_stream_mode(request: object) -> None:
+        """Refuse a socket request whose ``mode`` is not a stream mode (0, unset, is filled in)."""
+        for part in (request, getattr(request, "message", None)):  # ephemeral sends wrap theirs
+            mode = getattr(part, "mode", None)
+            if isinstance(mode, int) and mode and mode not in _STREAM_MODES:
+                raise OpError(400, f"invalid stream mode {mode} (2 channel, 3 group, 4 DM, 5 clan, 6 thread)")
 
     @staticmethod
     def check_content(content: str) -> None:

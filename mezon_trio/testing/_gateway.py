@@ -216,6 +216,7 @@ class Gateway:
             await self._error(conn, cid, 1, f"unrecognized payload: {variant} is not a request")
             return
         try:
+            core.check_stream_mode(message)
             reply = await handler(self, conn, cid, message)
         except OpError as exc:
             await self._reply(conn, variant, [_wire.encode("error", exc.to_rt(), cid)])

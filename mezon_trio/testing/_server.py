@@ -34,9 +34,11 @@ import trio_websocket
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from .._protocol.snowflake import SnowflakeGenerator
+from .._surface import plain_interrupt_nursery
 from . import _wire
 from ._control import ControlAPI, is_loopback
 from ._core import Connection, OpError, SandboxCore, now_s, utf16_len
+from ._extras import require_sandbox_extra
 from ._faults import Faults
 from ._features import FeatureState
 from ._gateway import Gateway
@@ -803,6 +805,9 @@ async def open_sandbox(
     Exiting closes every socket with 1000 (bounded by 2 s), stops hypercorn
     gracefully, saves the state file; an exception from the body propagates
     unchanged.
+
+    Raises:
+        ConfigurationError: real sockets asked for without the ``sandbox`` extra (hypercorn).
     """
     if not in_memory and not allow_remote and not is_loopback(host):
         raise ValueError(
@@ -810,6 +815,8 @@ async def open_sandbox(
             "control API let anyone who reaches the port act as any user; pass allow_remote=True "
             "(--allow-remote) to do it anyway"
         )
+    if not in_memory:
+        require_sandbox_extra("open_sandbox()")
     ids = SnowflakeGenerator(datacenter=2, worker=3)
     if state is None:
         # synchronous on purpose: a worker thread would let autojump_clock leap ahead
@@ -829,7 +836,7 @@ async def open_sandbox(
     shutdown = trio.Event()
     http_done = trio.Event()
     body_error: BaseException | None = None
-    async with trio.open_nursery() as nursery:
+    async with plain_interrupt_nursery() as nursery:  # Ctrl-C: a plain KeyboardInterrupt
         if in_memory:
             core.http_port = port or 7350
             core.ws_port = ws_port or (core.http_port + 1)

@@ -161,9 +161,7 @@ async def test_network_errors_are_translated() -> None:
             await client.call("ListClanDescs", api.ListClanDescRequest(), api.ClanDescList, token="t")
 
 
-async def test_api_token_bucket_default_one_per_second_burst_five(
-    autojump_clock: trio.testing.MockClock,
-) -> None:
+async def test_api_calls_are_not_paced_by_default(autojump_clock: trio.testing.MockClock) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=b"")
 
@@ -172,4 +170,69 @@ async def test_api_token_bucket_default_one_per_second_burst_five(
         start = trio.current_time()
         for _ in range(7):
             await client.call("ListClanDescs", api.ListClanDescRequest(), api.ClanDescList, token="t")
+        assert trio.current_time() == start
+    assert client.bucket.unlimited
+
+
+async def test_api_token_bucket_when_asked_one_per_second_burst_five(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b"")
+
+    client = RestClient(
+        login_base="http://x:1",
+        timeout=5.0,
+        api_rate=1.0,
+        api_burst=5,
+        http_transport=httpx.MockTransport(handler),
+    )
+    async with client:
+        start = trio.current_time()
+        for _ in range(7):
+            await client.call("ListClanDescs", api.ListClanDescRequest(), api.ClanDescList, token="t")
         assert trio.current_time() - start == pytest.approx(2.0)
+
+
+async def test_a_429_pauses_only_the_refused_rpc(autojump_clock: trio.testing.MockClock) -> None:
+    """Retry-After holds back further calls of that RPC (started before it passes); others go on."""
+    sent: list[tuple[str, float]] = []
+    refuse = {"ListFriends": 1}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        method = request.url.path.rsplit("/", 1)[1]
+        sent.append((method, trio.current_time()))
+        if refuse.get(method):
+            refuse[method] -= 1
+            return httpx.Response(429, headers={"Retry-After": "2"})
+        return httpx.Response(200, content=b"")
+
+    async with rest(handler) as client:
+        start = trio.current_time()
+
+        async def call(method: str, request: object, answer: type, delay: float) -> None:
+            await trio.sleep(delay)
+            await client.call(method, request, answer, token="t")  # type: ignore[arg-type]
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(call, "ListFriends", api.ListFriendsRequest(), api.FriendList, 0.0)
+            nursery.start_soon(call, "ListFriends", api.ListFriendsRequest(), api.FriendList, 0.5)
+            nursery.start_soon(call, "ListClanDescs", api.ListClanDescRequest(), api.ClanDescList, 0.5)
+    times = {(m, round(t - start, 3)) for m, t in sent}
+    assert times == {("ListFriends", 0.0), ("ListClanDescs", 0.5), ("ListFriends", 2.0)}
+    assert len(sent) == 4  # the refused call and the one started during the pause, both at 2 s
+
+
+async def test_a_429_longer_than_a_minute_fails_later_calls_at_once(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, headers={"Retry-After": "120"})
+
+    async with rest(handler) as client:
+        with pytest.raises(RateLimited):
+            await client.call("ListFriends", api.ListFriendsRequest(), api.FriendList, token="t")
+        await trio.sleep(30)
+        with pytest.raises(RateLimited, match="wait 90 s before calling it again") as info:
+            await client.call("ListFriends", api.ListFriendsRequest(), api.FriendList, token="t")
+        assert info.value.retry_after == pytest.approx(90.0)

@@ -191,6 +191,7 @@ async def test_insufficient_balance(env: Env) -> None:
         tokens = env.service()
         with pytest.raises(TokenTransferError, match="insufficient balance") as info:
             await tokens.send_token(ALICE, 101)
+        assert "have 100 tokens, need 101 tokens" in str(info.value)  # the unit the caller gave
         assert info.value.retriable is False
         assert env.chain.balance_of(BOT) == 100_000_000
         assert env.events == []
