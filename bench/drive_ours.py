@@ -5,7 +5,7 @@
 Commands on stdin, one JSON answer line each on stdout (same protocol as
 ``bench/drive_official.py``):
 
-``login``
+``login [K]`` (K clients of the bot in this process; default 1)
     construct a ``MezonClient`` and enter it; answers ``startup_s`` (constructor
     to ready) once ready.  A consumer task starts iterating
     ``client.channel_messages()`` at once, reading each message's ``text``.
@@ -33,6 +33,7 @@ import json
 import math
 import os
 import time
+from contextlib import AsyncExitStack
 from typing import Any
 
 import trio
@@ -70,15 +71,20 @@ class Driver:
             "ws_rate_limit": math.inf,
         }
 
-    async def run_client(self, *, task_status: trio.TaskStatus[float]) -> None:
+    async def run_client(self, count: int = 1, *, task_status: trio.TaskStatus[float]) -> None:
+        """*count* clients of the bot in this process (the scale rows), each with a consumer."""
         kwargs = self.client_kwargs()
         t0 = time.perf_counter()
-        client = MezonClient(**kwargs)
-        async with client:
+        async with AsyncExitStack() as stack:
+            clients = []
+            for _ in range(count):
+                clients.append(await stack.enter_async_context(MezonClient(**kwargs)))
             elapsed = time.perf_counter() - t0
-            self.client = client
-            async with client.channel_messages() as sub, trio.open_nursery() as nursery:
-                nursery.start_soon(self.consume, sub)
+            self.client = clients[0]
+            async with trio.open_nursery() as nursery:
+                subs = [await stack.enter_async_context(client.channel_messages()) for client in clients]
+                for sub in subs:
+                    nursery.start_soon(self.consume, sub)
                 task_status.started(elapsed)
                 await self._logout.wait()
                 nursery.cancel_scope.cancel()
@@ -136,7 +142,7 @@ class Driver:
                     if cmd == "login":
                         self._logout = trio.Event()
                         self._closed = trio.Event()
-                        startup = await nursery.start(self.run_client)
+                        startup = await nursery.start(self.run_client, int(rest[0]) if rest else 1)
                         emit(ok=True, ready=True, startup_s=startup)
                     elif cmd == "raw":
                         await nursery.start(self.run_raw, rest[0])

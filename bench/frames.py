@@ -84,20 +84,31 @@ class FrameFactory:
 
     def __init__(self) -> None:
         self._middle = bytes(api.ChannelMessage(**_SENDER_FIELDS))  # type: ignore[arg-type]
+        sender = b"\x28" + _varint(SENDER_ID)  # field 5, sender_id: first in the middle part
+        assert self._middle.startswith(sender)
+        self._after_sender = self._middle[len(sender) :]
         self._tail = bytes(api.ChannelMessage(**_TAIL_FIELDS))  # type: ignore[arg-type]
 
     def frame(
-        self, i: int, *, channel_id: int = CHANNEL_ID, clan_id: int = CLAN_ID, message_id: int | None = None
+        self,
+        i: int,
+        *,
+        channel_id: int = CHANNEL_ID,
+        clan_id: int = CLAN_ID,
+        message_id: int | None = None,
+        sender_id: int | None = None,
     ) -> bytes:
-        """Same bytes as ``channel_message_frame(i, channel_id=..., clan_id=..., message_id=...)``."""
+        """Same bytes as ``channel_message_frame(i, channel_id=..., clan_id=..., message_id=...)``;
+        *sender_id* replaces the one sender (the scale rows cache one user per message)."""
         mid = FIRST_MESSAGE_ID + i if message_id is None else message_id
+        middle = self._middle if sender_id is None else b"\x28" + _varint(sender_id) + self._after_sender
         content = _content(i).encode()
         body = b"".join(
             (
                 b"\x08" + _varint(clan_id) if clan_id else b"",
                 b"\x10" + _varint(channel_id) if channel_id else b"",
                 b"\x18" + _varint(mid) if mid else b"",
-                self._middle,
+                middle,
                 b"\x42" + _varint(len(content)) + content,
                 self._tail,
             )
@@ -105,11 +116,24 @@ class FrameFactory:
         return b"\x32" + _varint(len(body)) + body
 
     def frames(
-        self, n: int, channel_ids: Sequence[int], *, clan_id: int = CLAN_ID, first_id: int = FIRST_MESSAGE_ID
+        self,
+        n: int,
+        channel_ids: Sequence[int],
+        *,
+        clan_id: int = CLAN_ID,
+        first_id: int = FIRST_MESSAGE_ID,
+        distinct_senders: bool = False,
     ) -> list[bytes]:
-        """*n* frames with message ids ``first_id + i``, channels taken round-robin."""
+        """*n* frames with message ids ``first_id + i``, channels taken round-robin
+        (*distinct_senders*: message i comes from user ``SENDER_ID + 1 + i``)."""
         k = len(channel_ids)
         return [
-            self.frame(i, channel_id=channel_ids[i % k], clan_id=clan_id, message_id=first_id + i)
+            self.frame(
+                i,
+                channel_id=channel_ids[i % k],
+                clan_id=clan_id,
+                message_id=first_id + i,
+                sender_id=SENDER_ID + 1 + i if distinct_senders else None,
+            )
             for i in range(n)
         ]

@@ -12,6 +12,8 @@ __all__ = ["SCENARIOS", "build_rows", "format_table", "write_json"]
 
 #: The five scenarios of issue 6, in table order (every row names one of them).
 SCENARIOS = ("inbound", "send", "startup", "memory", "cpu")
+#: Rows added by issue 14, after those: its acceptance targets, import time, how costs scale.
+NEW_SCENARIOS = ("accept", "import", "scale")
 
 _Raw = dict[str, dict[str, Any]]
 
@@ -201,6 +203,161 @@ def build_rows(raw: _Raw, *, rate_limits_note: str) -> list[dict[str, Any]]:
             "notes": notes("inbound", "ours", "official"),
         }
     )
+    rows += _new_rows(raw, notes)
+    return rows
+
+
+def _new_rows(raw: _Raw, notes: Callable[..., list[str]]) -> list[dict[str, Any]]:
+    """The rows of issue 14 (after the old ones, same run)."""
+    rows: list[dict[str, Any]] = []
+
+    def row(scenario: str, metric: str, unit: str, ours: Any, **extra: Any) -> None:
+        base: dict[str, Any] = {
+            "scenario": scenario,
+            "metric": metric,
+            "unit": unit,
+            "ours": ours,
+            "official": None,
+            "ceiling": None,
+            "ratios": {},
+            "target": "",
+            "passed": None,
+            "notes": [],
+        }
+        base.update(extra)
+        rows.append(base)
+
+    # acceptance targets of issue 14, from the inbound and send figures above
+    ours = _median_of(raw, "inbound", "ours", lambda r: r["msg_per_s"])
+    off = _median_of(raw, "inbound", "official", lambda r: r["msg_per_s"])
+    ceil = _median_of(raw, "inbound", "ceiling", lambda r: r["msg_per_s"])
+    vs_ceiling, vs_official = _ratio(ours, ceil), _ratio(ours, off)
+    row(
+        "accept",
+        "inbound channel messages/s",
+        "msg/s",
+        ours,
+        official=off,
+        ceiling=ceil,
+        ratios={"ours/ceiling": vs_ceiling, "ours/official": vs_official},
+        target=">= 0.6x ceiling and >= 5x official",
+        passed=_all(
+            None if vs_ceiling is None else vs_ceiling >= 0.6,
+            None if vs_official is None else vs_official >= 5.0,
+        ),
+    )
+    o50 = _median_of(raw, "send", "ours", _pick("sequential", "p50"))
+    o99 = _median_of(raw, "send", "ours", _pick("sequential", "p99"))
+    f50 = _median_of(raw, "send", "official", _pick("sequential", "p50"))
+    f99 = _median_of(raw, "send", "official", _pick("sequential", "p99"))
+    row(
+        "accept",
+        "send->ack sequential p50 / p99",
+        "ms",
+        [_ms(o50), _ms(o99)],
+        official=[_ms(f50), _ms(f99)],
+        ratios={"ours/official p50": _ratio(o50, f50), "ours/official p99": _ratio(o99, f99)},
+        target="p50 <= official p50 and p99 <= 0.5x official p99",
+        passed=_all(
+            None if o50 is None or f50 is None else o50 <= f50,
+            None if o99 is None or f99 is None else o99 <= 0.5 * f99,
+        ),
+    )
+    o99 = _median_of(raw, "send", "ours", _pick("concurrent", "p99"))
+    f99 = _median_of(raw, "send", "official", _pick("concurrent", "p99"))
+    row(
+        "accept",
+        "send->ack 16 concurrent senders p99",
+        "ms",
+        _ms(o99),
+        official=_ms(f99),
+        ratios={"ours/official": _ratio(o99, f99)},
+        target="p99 <= official p99",
+        passed=None if o99 is None or f99 is None else o99 <= f99,
+    )
+
+    # CPU per inbound message, layer by layer (bench.breakdown)
+    layers = ("transport", "yield", "peek", "decode", "client", "consumer")
+    if raw.get("breakdown", {}).get("ours", {}).get("reps"):
+        parts = [_median_of(raw, "breakdown", "ours", lambda r, k=k: r[k]) for k in layers]
+        row(
+            "cpu",
+            "CPU per inbound msg by layer: " + " / ".join(layers),
+            "us/msg",
+            parts,
+            notes=[
+                "cpu by layer: bench.breakdown, one process, no sockets: transport = cutting frames "
+                "out of 64 KiB reads; yield = the reader's checkpoint per message; peek = cid/variant; "
+                "decode = the chat message decoder; client = the push handler up to publishing; "
+                "consumer = the subscriber's async for"
+            ],
+        )
+
+    # import time
+    if raw.get("imports", {}).get("ours", {}).get("reps"):
+        ours_s = _median_of(raw, "imports", "ours", lambda r: r["ours_s"])
+        deps_s = _median_of(raw, "imports", "ours", lambda r: r["deps_s"])
+        ratio = _median_of(raw, "imports", "ours", lambda r: r["ratio"])
+        row(
+            "import",
+            "import mezon_trio on top of its deps / the deps",
+            "ms",
+            [_ms(ours_s), _ms(deps_s)],
+            ratios={"ours/deps": ratio},
+            target="<= 1x deps",
+            passed=None if ratio is None else ratio <= 1.0,
+            notes=[
+                "import: fresh process per repetition; trio, httpx, betterproto2, wsproto and the "
+                "cryptography modules imported first (timed), then mezon_trio (timed)"
+            ],
+        )
+
+    # scale
+    reps = raw.get("scale", {}).get("ours", {}).get("reps") or []
+    scale = reps[0] if reps else {}
+    if scale.get("login"):
+        sizes = [r["clans"] for r in scale["login"]]
+        row(
+            "scale",
+            "login, " + " / ".join(f"{c:,}" for c in sizes) + " clans",
+            "ms",
+            [r["seconds"] * 1000 for r in scale["login"]],
+            notes=["scale login: constructor to ready (clans joined, one channel each), median of reps"],
+        )
+    if scale.get("cache"):
+        sizes = [r["n"] for r in scale["cache"]]
+        label = " / ".join(f"{n:,}" for n in sizes)
+        row(
+            "scale",
+            f"RSS after {label} msgs from as many users",
+            "MiB",
+            [r["rss_after_kb"] / 1024 for r in scale["cache"]],
+        )
+        row(
+            "scale",
+            f"RSS growth per cached msg + user, {label}",
+            "bytes",
+            [r["growth_bytes_per_msg"] for r in scale["cache"]],
+        )
+    if scale.get("bots"):
+        label = " / ".join(str(r["bots"]) for r in scale["bots"])
+        row(
+            "scale",
+            f"bots in one process ({label}): inbound msg/s, all bots",
+            "msg/s",
+            [r["msg_per_s"] for r in scale["bots"]],
+        )
+        row(
+            "scale",
+            f"bots in one process ({label}): CPU per msg per bot",
+            "us/msg",
+            [r["cpu_us_per_msg"] for r in scale["bots"]],
+            notes=["scale bots: K clients of the bot in one trio process, each consuming every message"],
+        )
+    for scenario in ("scale", "imports", "breakdown"):
+        err = _error(raw, scenario, "ours")
+        if err and err != "not run" and rows:
+            rows[-1]["notes"].append(f"{scenario}: {err}")
     return rows
 
 

@@ -46,8 +46,15 @@ class Config:
     startup_clans: int = 20
     startup_channels: int = 10
     official: bool = True
-    scenarios: tuple[str, ...] = ("inbound", "send", "startup", "memory")
+    scenarios: tuple[str, ...] = ("inbound", "send", "startup", "memory", "imports", "scale", "breakdown")
     sdks: tuple[str, ...] = SDKS
+    import_reps: int = 7
+    scale_clans: tuple[int, ...] = (1, 100, 1_000)
+    scale_login_reps: int = 2
+    scale_cache: tuple[int, ...] = (10_000, 100_000)
+    scale_bots: int = 50
+    scale_bots_n: int = 2_000
+    breakdown_n: int = 20_000
 
     @classmethod
     def quick(cls) -> Config:
@@ -62,6 +69,13 @@ class Config:
             send_concurrent_total=32,
             send_reps=1,
             startup_reps=1,
+            import_reps=1,
+            scale_clans=(1, 10),
+            scale_login_reps=1,
+            scale_cache=(500, 1_000),
+            scale_bots=3,
+            scale_bots_n=100,
+            breakdown_n=500,
         )
 
 
@@ -146,17 +160,27 @@ class Runner:
         return answer
 
     async def flood(
-        self, sb: Child, drv: Child, info: dict[str, Any], n: int, channels: int, marks: tuple[int, ...] = ()
+        self,
+        sb: Child,
+        drv: Child,
+        info: dict[str, Any],
+        n: int,
+        channels: int,
+        marks: tuple[int, ...] = (),
+        *,
+        mode: str = "chunked",
+        receivers: int = 1,
     ) -> dict[str, Any]:
-        """Push *n* messages and wait until the driver saw them all; one result record."""
+        """Push *n* messages and wait until the driver saw them all (*receivers* clients each);
+        one result record (rates and CPU per message count every client's copy)."""
         with trio.fail_after(30):
-            await drv.request(" ".join(["expect", str(n), *map(str, marks)]))
+            await drv.request(" ".join(["expect", str(n * receivers), *map(str, marks)]))
         pushed: dict[str, Any] = {}
         seen: dict[str, Any] = {}
         mark_lines: list[dict[str, Any]] = []
 
         async def push() -> None:
-            pushed.update(await sb.request(f"flood {info['bot_id']} {n} {channels}"))
+            pushed.update(await sb.request(f"flood {info['bot_id']} {n} {channels} {mode}"))
 
         async def watch() -> None:
             while True:
@@ -167,18 +191,19 @@ class Runner:
                     seen.update(answer)
                     return
 
-        with trio.fail_after(60 + n / 1000):
+        with trio.fail_after(60 + n * receivers / 1000):
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(push)
                 nursery.start_soon(watch)
         elapsed = seen["t_last"] - pushed["t_start"]
+        total = n * receivers
         return {
             "n": n,
             "seconds": elapsed,
-            "msg_per_s": n / elapsed,
+            "msg_per_s": total / elapsed,
             "push_seconds": pushed["t_end"] - pushed["t_start"],
             "cpu_s": seen["cpu_s"],
-            "cpu_us_per_msg": seen["cpu_s"] / n * 1e6,
+            "cpu_us_per_msg": seen["cpu_s"] / total * 1e6,
             "rss_kb": seen["rss_kb"],
             "hwm_kb": seen["hwm_kb"],
             "marks": mark_lines,
@@ -333,6 +358,115 @@ class Runner:
 
         return await self.interleaved(sdks, cfg.startup_reps, setup, rep)
 
+    async def imports(self, sdks: tuple[str, ...]) -> dict[str, Outcome]:
+        """``import mezon_trio`` against its runtime dependencies, in one fresh process per repetition:
+        the dependencies first (timed), then mezon_trio on top of them (timed)."""
+        if "ours" not in sdks:
+            return {}
+        outcome = Outcome()
+        code = (
+            "import time\n"
+            "t0 = time.perf_counter()\n"
+            "import trio, httpx, betterproto2, wsproto\n"
+            "from cryptography.hazmat.primitives.asymmetric import ed25519\n"
+            "from cryptography.hazmat.primitives import serialization\n"
+            "t1 = time.perf_counter()\n"
+            "import mezon_trio\n"
+            "t2 = time.perf_counter()\n"
+            "print(t1 - t0, t2 - t1)\n"
+        )
+        for _ in range(self.config.import_reps):
+            result = await trio.run_process(
+                [sys.executable, "-c", code], capture_stdout=True, cwd=str(ROOT), check=False
+            )
+            if result.returncode != 0:
+                outcome.error = f"failed: exit status {result.returncode}"
+                break
+            deps, ours = map(float, result.stdout.split())
+            outcome.reps.append({"deps_s": deps, "ours_s": ours, "ratio": ours / deps})
+        return {"ours": outcome}
+
+    async def breakdown(self, sdks: tuple[str, ...]) -> dict[str, Outcome]:
+        """CPU per inbound message by layer (``bench.breakdown``, one process, no sockets)."""
+        if "ours" not in sdks:
+            return {}
+        outcome = Outcome()
+        result = await trio.run_process(
+            [sys.executable, "-m", "bench.breakdown", "--n", str(self.config.breakdown_n)],
+            capture_stdout=True,
+            cwd=str(ROOT),
+            check=False,
+        )
+        if result.returncode != 0:
+            outcome.error = f"failed: exit status {result.returncode}"
+        else:
+            outcome.reps.append(json.loads(result.stdout))
+        return {"ours": outcome}
+
+    async def scale(self, sdks: tuple[str, ...]) -> dict[str, Outcome]:
+        """How mezon-trio's costs grow: login time with 1/100/1,000 clans; RSS with N messages from
+        N distinct users cached; K bots in one trio process.  Fresh processes for every size."""
+        if "ours" not in sdks:
+            return {}
+        cfg = self.config
+        outcome = Outcome()
+        lane = Lane("ours", outcome)
+        record: dict[str, Any] = {"login": [], "cache": [], "bots": []}
+
+        async def login_rows() -> None:
+            for clans in cfg.scale_clans:
+                times = []
+                async with self.sandbox() as (sb, info):
+                    with trio.fail_after(60):
+                        await sb.request(f"seed_clans {clans} 1")
+                    async with self.driver("ours", info) as drv:
+                        for _ in range(cfg.scale_login_reps):
+                            with trio.fail_after(300):
+                                times.append((await drv.request("login"))["startup_s"])
+                                await drv.request("logout")
+                record["login"].append({"clans": clans, "seconds": median(times)})
+
+        async def cache_rows() -> None:
+            for n in cfg.scale_cache:
+                async with self.sandbox() as (sb, info), self.driver("ours", info) as drv:
+                    with trio.fail_after(60):
+                        await sb.request("channels 100")
+                    await self.connect("ours", sb, drv, info)
+                    before = await self.flood(sb, drv, info, 1, 1)
+                    after = await self.flood(sb, drv, info, n, 100, mode="users")
+                record["cache"].append(
+                    {
+                        "n": n,
+                        "rss_before_kb": before["rss_kb"],
+                        "rss_after_kb": after["rss_kb"],
+                        "growth_bytes_per_msg": (after["rss_kb"] - before["rss_kb"]) * 1024 / n,
+                        "cpu_us_per_msg": after["cpu_us_per_msg"],
+                    }
+                )
+
+        async def bots_rows() -> None:
+            for k in (1, cfg.scale_bots):
+                async with self.sandbox() as (sb, info), self.driver("ours", info) as drv:
+                    with trio.fail_after(300):
+                        await drv.request(f"login {k}")
+                        await sb.request(f"wait_connected {info['bot_id']} {k}")
+                    await self.flood(sb, drv, info, 1, 1, receivers=k)
+                    rec = await self.flood(sb, drv, info, cfg.scale_bots_n, 1, receivers=k)
+                record["bots"].append(
+                    {
+                        "bots": k,
+                        "msg_per_s": rec["msg_per_s"],
+                        "cpu_us_per_msg": rec["cpu_us_per_msg"],
+                        "rss_kb": rec["rss_kb"],
+                    }
+                )
+
+        await self._attempt(lane, "login", login_rows())
+        await self._attempt(lane, "cache", cache_rows())
+        await self._attempt(lane, "bots", bots_rows())
+        outcome.reps.append(record)
+        return {"ours": outcome}
+
     async def run(self) -> dict[str, Any]:
         cfg = self.config
         if cfg.official and "official" in cfg.sdks:
@@ -346,6 +480,9 @@ class Runner:
             "send": (self.send, ("ours", "official")),
             "startup": (self.startup, ("ours", "official")),
             "memory": (self.memory, ("ours", "official")),
+            "imports": (self.imports, ("ours",)),
+            "scale": (self.scale, ("ours",)),
+            "breakdown": (self.breakdown, ("ours",)),
         }
         results: dict[str, Any] = {}
         for name in cfg.scenarios:

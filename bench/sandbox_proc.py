@@ -17,7 +17,7 @@ line (``"ok": false`` and ``"error"`` on failure):
     wait until UID has COUNT sockets open.
 ``session UID``
     issue a session for UID (``token``, for the raw ceiling client).
-``flood UID N CHANNELS [chunked|per-frame]``
+``flood UID N CHANNELS [chunked|per-frame|users]`` (users: every message from another user)
     push N pre-encoded channel messages (``bench.frames``), spread round-robin
     over the first CHANNELS text channels of the seeded clan, to UID's sockets
     as fast as they accept them; answers ``t_start``/``t_end``
@@ -150,7 +150,9 @@ async def _flood(
     sb: Sandbox, factory: FrameFactory, uid: int, n: int, channels: int, mode: str
 ) -> dict[str, Any]:
     channel_ids = _ensure_channels(sb, CLAN_ID, channels)
-    frames = factory.frames(n, channel_ids, first_id=next(_FLOOD_IDS))
+    users = mode == "users"  # chunked, each message from another user
+    frames = factory.frames(n, channel_ids, first_id=next(_FLOOD_IDS), distinct_senders=users)
+    mode = "chunked" if users else mode
     chunks = _chunks(frames) if mode == "chunked" else []
     await trio.lowlevel.checkpoint()
     t_start = time.monotonic()
@@ -227,8 +229,8 @@ async def _command(sb: Sandbox, factory: FrameFactory, words: list[str]) -> dict
 
     async def flood() -> dict[str, Any]:
         mode = rest[3] if len(rest) > 3 else "chunked"
-        if mode not in ("chunked", "per-frame"):
-            raise ValueError(f"flood mode must be chunked or per-frame, got {mode!r}")
+        if mode not in ("chunked", "per-frame", "users"):
+            raise ValueError(f"flood mode must be chunked, per-frame or users, got {mode!r}")
         return await _flood(sb, factory, int(rest[0]), int(rest[1]), int(rest[2]), mode)
 
     async def rate_limits() -> dict[str, Any]:

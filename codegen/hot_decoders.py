@@ -1,4 +1,4 @@
-"""Emit ``mezon_trio/_protocol/hotcodec.py``: straight-line decoders for the hot messages.
+"""Emit ``mezon_trio/_proto/hotcodec.py``: straight-line decoders for the hot messages.
 
 betterproto2's generic decoder costs ~60 µs for one pushed chat message, more
 than the whole transport (PERFORMANCE.md).  For the few messages on the hot
@@ -68,8 +68,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from .._proto.mezon import api
-from .._proto.mezon import realtime as rt
+from .mezon import api
+from .mezon import realtime as rt
 
 __all__ = [
 {exports}
@@ -265,6 +265,14 @@ def _emit_envelope(w: _Writer, env: list[Field], hot: dict[int, tuple[str, str]]
     for f in env:
         w(1, f'"{f.name}": {f.default},')
     w(1, '"_unknown_fields": b"",')
+    w(0, "}")
+    w(0)
+    w(0, "#: Every Envelope variant: field name -> (field number, message class), in field-number")
+    w(0, "#: order (what betterproto2's metadata would tell after resolving every annotation: slow).")
+    w(0, "ENVELOPE_VARIANTS: Final[dict[str, tuple[int, type[Any]]]] = {")
+    for f in env:
+        if f.proto_type == FDP.TYPE_MESSAGE:
+            w(1, f'"{f.name}": ({f.number}, {_class_ref(f.type_name.lstrip("."))}),')
     w(0, "}")
     w(0)
     w(0, "#: Envelope variants decoded by the fast path: field number -> field name.")
@@ -487,7 +495,7 @@ def _emit_envelope_encoder(w: _Writer, env: list[Field], hot: dict[int, tuple[st
 
 
 def render(fds_bytes: bytes, banner: str) -> str:
-    """The source of ``mezon_trio/_protocol/hotcodec.py`` for this descriptor set."""
+    """The source of ``mezon_trio/_proto/hotcodec.py`` for this descriptor set."""
     fds = descriptor_pb2.FileDescriptorSet.FromString(fds_bytes)
     index = _index(fds)
     body = _Writer()
@@ -517,7 +525,7 @@ def render(fds_bytes: bytes, banner: str) -> str:
         if f.proto_type == FDP.TYPE_MESSAGE and target in encoders:
             outgoing[f.number] = (f.name, *encoders[target])
     _emit_envelope_encoder(body, env_fields, outgoing)
-    names = ["HOT_VARIANTS", "decode_envelope", "decode_envelope_fast", "split_envelope"]
+    names = ["ENVELOPE_VARIANTS", "HOT_VARIANTS", "decode_envelope", "decode_envelope_fast", "split_envelope"]
     names += ["encode_envelope", "encode_envelope_fast"]
     names += [f"decode_{snake}" for snake in funcs.values()]
     exports = "\n".join(f'    "{name}",' for name in sorted(names))

@@ -100,7 +100,8 @@ class MezonClient:
         max_frame_size: largest socket frame sent or accepted, in bytes.
         connect_timeout, close_timeout: bounds on opening the socket and closing the client (s).
         http_transport: an ``httpx.AsyncBaseTransport`` (tests: the sandbox's in-memory one).
-        ws_connect: ``ws_connect(nursery, url)`` replacing the WebSocket connect (tests).
+        ws_connect: ``await ws_connect(url, max_frame_size=n)`` returning an open frame transport,
+            replacing the default WebSocket connector (the in-memory sandbox; tests).
         ignore_own_messages: drop chat messages sent by this bot (a server may echo them), so an
             echo bot cannot loop; counted in ``statistics().own_messages_dropped``.
         agent_event_url: the AI-agent event stream (server-sent events); when set, its events

@@ -100,6 +100,20 @@ class TokenBucket:
         finally:
             self._waiters -= 1
 
+    def try_acquire(self) -> bool:
+        """Take a token if one is free and nobody waits for one; never blocks, never checkpoints."""
+        if self.unlimited:
+            self._acquired += 1
+            return True
+        if self._waiters:
+            return False
+        self._refill()
+        if self._tokens < _ONE:
+            return False
+        self._tokens -= 1.0
+        self._acquired += 1
+        return True
+
     def force(self) -> None:
         """Take a token without waiting, going into debt if necessary.
 

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, cast
+from typing import Any
 
 from ._events.base import BaseEvent, HandlerDecorator, Selector
 from ._events.directory import (
@@ -113,7 +113,7 @@ from ._events.names import (
 from ._events.voice import VoiceEnded, VoiceJoined, VoiceLeft, VoiceStarted
 from ._models.agent_events import RoomSummaryDone, SessionEnded, SessionStarted
 from ._models.message import Message
-from ._proto.mezon import realtime as _rt
+from ._proto.hotcodec import ENVELOPE_VARIANTS
 from ._subscription import Subscription
 from ._waiting import Waiter
 
@@ -171,10 +171,7 @@ __all__ = [
 
 
 def _payload_types() -> dict[Events, type[Any]]:
-    types: dict[Events, type[Any]] = {}
-    cls_by_field: dict[str, type[Any]] = cast(Any, _rt.Envelope)._betterproto.cls_by_field
-    for kind in VARIANT_FIELD_NUMBERS:
-        types[kind] = cls_by_field[kind.value]
+    types: dict[Events, type[Any]] = {Events(name): cls for name, (_, cls) in ENVELOPE_VARIANTS.items()}
     types[Events.CHANNEL_MESSAGE] = Message
     types[Events.READY] = Ready
     types[Events.CONNECTED] = Connected

@@ -23,16 +23,15 @@ its ``Envelope`` field name (for the few payload classes shared by several varia
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast, final
+from typing import Generic, TypeVar, final
 
 import betterproto2
 
 from ._events.base import BaseEvent, Selector
 from ._models.message import Message, wire_message
+from ._proto.hotcodec import ENVELOPE_VARIANTS
 from ._proto.mezon import api as _api
-from ._proto.mezon import realtime as _rt
 from .errors import ConfigurationError
 
 __all__ = ["RawEvent", "message_payload", "of", "of_kind", "variant_names"]
@@ -50,13 +49,7 @@ class RawEvent(BaseEvent, Generic[P]):
 
 
 def _variants() -> dict[str, type[betterproto2.Message]]:
-    out: dict[str, type[betterproto2.Message]] = {}
-    by_field: dict[str, type[betterproto2.Message]] = cast(Any, _rt.Envelope)._betterproto.cls_by_field
-    for field in dataclasses.fields(_rt.Envelope):
-        meta = field.metadata["betterproto"]
-        if meta.group == "message":
-            out[field.name] = by_field[field.name]
-    return out
+    return {name: cls for name, (_, cls) in ENVELOPE_VARIANTS.items()}
 
 
 _VARIANTS = _variants()

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from bench.frames import FrameFactory, channel_message_frame
-from bench.report import SCENARIOS, build_rows, format_table, write_json
+from bench.report import NEW_SCENARIOS, SCENARIOS, build_rows, format_table, write_json
 from bench.run import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,7 +102,9 @@ def _synthetic_raw(*, ours_rate: float, official: bool) -> dict[str, Any]:
 
 def test_rows_ratios_and_verdicts(tmp_path: Path) -> None:
     rows = build_rows(_synthetic_raw(ours_rate=25_000.0, official=True), rate_limits_note="limits off")
-    assert [r["scenario"] for r in rows] == ["inbound", "send", "send", "startup", "memory", "cpu"]
+    assert [r["scenario"] for r in rows][:6] == ["inbound", "send", "send", "startup", "memory", "cpu"]
+    assert [r["scenario"] for r in rows][6:] == ["accept"] * 3  # issue 14's targets, beside the old ones
+    assert rows[6]["passed"] is False  # 25,000 msg/s: 0.625x the ceiling but only 4.2x official
     by = {(r["scenario"], r["metric"].split()[1] if r["scenario"] == "send" else ""): r for r in rows}
     inbound = by[("inbound", "")]
     assert inbound["ratios"] == {"ours/ceiling": 25_000 / 40_000, "ours/official": 25_000 / 6_000}
@@ -133,7 +135,9 @@ def test_rows_ratios_and_verdicts(tmp_path: Path) -> None:
 def test_quick_run_without_the_official_sdk(tmp_path: Path) -> None:
     document, stdout = _run_bench(tmp_path, "--no-official")
     rows = _rows_by_scenario(document)
-    assert set(rows) == set(SCENARIOS)
+    assert set(rows) == set(SCENARIOS) | set(NEW_SCENARIOS)
+    assert len(rows["scale"]) == 5  # login, RSS, RSS growth, bots msg/s, bots CPU
+    assert len(rows["cpu"]) == 2  # per message, and by layer
     for scenario, scenario_rows in rows.items():
         for row in scenario_rows:
             assert row["ours"] is not None, (scenario, row)
@@ -165,7 +169,7 @@ def test_quick_run_of_the_official_sdk(tmp_path: Path) -> None:
     document, _ = _run_bench(tmp_path, "--sdks", "official")
     assert document["official_skipped"] is None
     rows = _rows_by_scenario(document)
-    assert set(rows) == set(SCENARIOS)
+    assert set(rows) == {*SCENARIOS, "accept"}  # import, scale, cpu by layer: mezon-trio only
     for scenario_rows in rows.values():
         for row in scenario_rows:
             _numbers(row["official"])

@@ -6,14 +6,13 @@ public module (which imports them).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Generic, Literal, NamedTuple, TypeAlias, TypeVar, final
 
-from .._proto.mezon import realtime as _rt
+from .._proto.hotcodec import ENVELOPE_VARIANTS
 
 __all__ = [
     "LIFECYCLE_EVENTS",
@@ -179,12 +178,8 @@ LIFECYCLE_EVENTS: frozenset[Events] = frozenset(
 
 
 def _variant_field_numbers() -> dict[Events, int]:
-    numbers: dict[Events, int] = {}
-    for field in dataclasses.fields(_rt.Envelope):
-        meta = field.metadata["betterproto"]
-        if meta.group == "message":
-            numbers[Events(field.name)] = meta.number
-    return numbers
+    # From the generated table: betterproto2's metadata resolves every annotation (~0.3 s at import).
+    return {Events(name): number for name, (number, _) in ENVELOPE_VARIANTS.items()}
 
 
 #: ``Envelope`` field number of every variant event, in field-number order.

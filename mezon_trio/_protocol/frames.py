@@ -16,9 +16,9 @@ import struct
 from dataclasses import dataclass
 from typing import Final
 
+from .._proto import hotcodec
 from .._proto.mezon import realtime as rt
 from ..errors import ProtocolError
-from . import hotcodec
 
 __all__ = [
     "FIN",

@@ -12,10 +12,10 @@ and both ways give equal results (``tests/protocol/test_hotcodec.py``).
 
 from __future__ import annotations
 
+from .._proto.hotcodec import _channel_message_fast, decode_envelope_fast, split_envelope
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from .frames import decode_envelope
-from .hotcodec import _channel_message_fast, decode_envelope_fast, split_envelope
 from .typecheck import check_envelope, check_payload
 
 __all__ = ["decode_channel_message_push", "decode_push", "decode_reply"]

@@ -8,15 +8,19 @@ far from the frame (``Message.id`` a list, an internal handler raising
 decoding, and treats a mismatch as a malformed frame (``ProtocolError``).
 
 Cost: one dict lookup and type comparison per field (about 1 µs for a chat
-message); plans are built once per class.
+message); plans are built on first use; the Envelope variant table is generated
+(``_proto/hotcodec.py``), not read from betterproto2's metadata at import.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from typing import Any, Final, NamedTuple, cast
 
 import betterproto2
 
+from .._proto.hotcodec import ENVELOPE_VARIANTS
 from .._proto.mezon import realtime as rt
 from ..errors import ProtocolError
 
@@ -38,30 +42,39 @@ class _Plan(NamedTuple):
 _PLANS: dict[type, _Plan] = {}
 
 
-def _meta(message: betterproto2.Message) -> Any:
-    """The class's ``ProtoClassMetadata`` (a betterproto2 classproperty mypy cannot follow)."""
-    return message._betterproto  # type: ignore[arg-type]
+def _message_class(hint: Any) -> type:
+    """The message class in a field's annotation (``X | None``, ``list[X]``)."""
+    for arg in typing.get_args(hint) or (hint,):
+        if isinstance(arg, type) and issubclass(arg, betterproto2.Message):
+            return arg
+    raise TypeError(f"no message class in {hint!r}")  # pragma: no cover - generated code
 
 
-def _plan(cls: type[betterproto2.Message], sample: betterproto2.Message) -> _Plan:
+def _plan(cls: type[betterproto2.Message]) -> _Plan:
+    # From the dataclass fields and their betterproto2 field metadata (public), with the
+    # message classes read from the resolved annotations.
     scalars: list[tuple[str, type]] = []
     optional: list[tuple[str, type]] = []
     enums: list[str] = []
     messages: list[tuple[str, type]] = []
     lists: list[tuple[str, type, bool]] = []
     maps: list[str] = []
-    proto = _meta(sample)
-    for name, meta in proto.meta_by_field_name.items():
+    hints = typing.get_type_hints(cls)
+    for field in dataclasses.fields(cast(Any, cls)):  # generated dataclasses
+        meta = field.metadata.get("betterproto")
+        if meta is None:
+            continue
+        name = field.name
         kind = meta.proto_type
         if meta.unwrap is not None:
             continue  # google.protobuf wrappers: the parser already unwrapped them
         if kind == "map":
             maps.append(name)
         elif meta.repeated:
-            item: type = proto.cls_by_field[name] if kind == "message" else _PY_TYPES.get(kind, int)
+            item: type = _message_class(hints[name]) if kind == "message" else _PY_TYPES.get(kind, int)
             lists.append((name, item, kind == "message"))
         elif kind == "message":
-            messages.append((name, proto.cls_by_field[name]))
+            messages.append((name, _message_class(hints[name])))
         elif kind == "enum":
             enums.append(name)
         elif meta.optional or meta.group:
@@ -86,7 +99,7 @@ def check_message(message: betterproto2.Message) -> None:
         ProtocolError: a field holds a value of the wrong type.
     """
     cls = type(message)
-    plan = _PLANS.get(cls) or _plan(cls, message)
+    plan = _PLANS.get(cls) or _plan(cls)
     fields = message.__dict__
     for name, expected in plan.scalars:
         value = fields.get(name, _MISSING)
@@ -130,10 +143,10 @@ def check_message(message: betterproto2.Message) -> None:
                 check_message(item)
 
 
-_VARIANT_CLASSES: Final[dict[str, type[betterproto2.Message]]] = dict(_meta(rt.Envelope()).cls_by_field)
-_VARIANTS: Final[tuple[str, ...]] = tuple(
-    n for n, m in _meta(rt.Envelope()).meta_by_field_name.items() if m.group
-)
+_VARIANT_CLASSES: Final[dict[str, type[betterproto2.Message]]] = {
+    name: cls for name, (_, cls) in ENVELOPE_VARIANTS.items()
+}
+_VARIANTS: Final[tuple[str, ...]] = tuple(ENVELOPE_VARIANTS)
 
 
 def check_payload(envelope: rt.Envelope, kind: str) -> Any:

@@ -1,14 +1,16 @@
 """The realtime WebSocket: one connection at a time, one reader task, cid requests (docs/protocol.md §3).
 
-The only module that imports ``trio_websocket``.  A :class:`Gateway` outlives
-its connections: :meth:`Gateway.serve` runs one socket until it closes, and the
-client's supervisor calls it again to reconnect.  Requests made while no socket
-is up wait for the next one (within their deadline).
+A :class:`Gateway` outlives its connections: :meth:`Gateway.serve` runs one
+socket until it closes, and the client's supervisor calls it again to
+reconnect.  Requests made while no socket is up wait for the next one (within
+their deadline).  The socket itself is a :class:`~mezon_trio._transport.seam.FrameTransport`
+opened by the client's ``ws_connect`` (default: :class:`~mezon_trio._transport.websocket.WebSocketConnector`,
+wsproto over TCP/TLS; the in-memory sandbox passes its own).
 
 Per connection, inside :meth:`serve`:
 
-* trio-websocket's own reader task (in a private nursery),
-* our reader task: peeks each frame's cid and variant field number
+* the reader task: the transport's ``receive()`` hands each binary frame to
+  :meth:`Gateway._on_frame`, which peeks its cid and variant field number
   (:mod:`mezon_trio._protocol.peek`); replies (cid != 0) and raw 0xFF chunks
   wake the waiting request; pushes (cid 0) go to the client's ``on_push``
   callback, which decides whether to decode them.  It never awaits anything but
@@ -18,26 +20,21 @@ Per connection, inside :meth:`serve`:
   the socket (the supervisor then reconnects).
 
 Outgoing frames pass an 80 frames/s token bucket (§10.1); heartbeats take a
-token without queueing behind user traffic.  Every trio-websocket exception is
-translated to :mod:`mezon_trio.errors` with ``from``; logged URLs never carry
-the query string (it holds the session token), and a filter on the
-``trio-websocket`` logger masks the token in that library's own DEBUG records.
+token without queueing behind user traffic.  Transport failures arrive as
+:mod:`mezon_trio.errors` (the transport translates its libraries' exceptions);
+logged URLs never carry the query string (it holds the session token), and a
+filter on the ``trio-websocket`` logger masks the token in that library's own
+DEBUG records (the sandbox server in the same process uses it).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import ssl
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, Final, TypeAlias, cast
-from urllib.parse import urlsplit
+from collections.abc import Callable
+from typing import Final, TypeAlias
 
-import betterproto2
 import trio
-import trio_websocket
-from wsproto.utilities import LocalProtocolError
 
 from .._proto.mezon import realtime as rt
 from .._protocol.chunks import ChunkAssembler, RawResponse
@@ -45,24 +42,28 @@ from .._protocol.correlator import Correlator
 from .._protocol.frames import encode_envelope, parse_raw_frame
 from .._protocol.hotpath import decode_reply
 from .._protocol.peek import peek_envelope
-from .._ratelimit import RateLimiterStatistics, TokenBucket
+from .._ratelimit import TokenBucket
 from .._surface import interrupt_from
 from ..errors import (
-    APIError,
     ClientClosed,
-    ConfigurationError,
     ConnectionLost,
     HandshakeError,
-    MezonError,
     MezonInternalError,
     ProtocolError,
-    RateLimited,
     RequestTimeout,
 )
-from . import direct
-from .neterrors import describe_network_error
-from .tls import certificate_error, describe_certificate_error
+from .gateway_types import (
+    CloseInfo,
+    GatewayStatistics,
+    _leaves,
+    _NotSent,
+    _operation,
+    _Waiter,
+    api_error_from_rt,
+)
+from .seam import FrameConnect, FrameTransport
 from .urls import redact_url
+from .websocket import WebSocketConnector, map_connect_error
 
 __all__ = [
     "CloseInfo",
@@ -74,213 +75,12 @@ __all__ = [
 
 log = logging.getLogger("mezon_trio.gateway")
 
-_TOKEN_PARAM: Final = re.compile(r"(token=)[^&#\s]*")
-
-
-class _RedactTokenParam(logging.Filter):
-    """trio-websocket logs the resource it connects to at DEBUG, query string included, and
-    the query carries the session token (§3.1): keep the record, mask the token."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        if isinstance(args, tuple) and any(isinstance(a, str) and "token=" in a for a in args):
-            record.args = tuple(_TOKEN_PARAM.sub(r"\1***", a) if isinstance(a, str) else a for a in args)
-        if isinstance(record.msg, str) and "token=" in record.msg:
-            record.msg = _TOKEN_PARAM.sub(r"\1***", record.msg)
-        return True
-
-
-_WS_LOGGER: Final = logging.getLogger("trio-websocket")
-if not any(isinstance(f, _RedactTokenParam) for f in _WS_LOGGER.filters):
-    _WS_LOGGER.addFilter(_RedactTokenParam())
-
-#: ``ws_connect(nursery, url)`` hook: opens a WebSocket whose background task runs in *nursery*
-#: (trio-websocket's ``connect_websocket_url`` contract; the sandbox's in-memory mode provides one).
-WsConnect: TypeAlias = Callable[[trio.Nursery, str], Awaitable[trio_websocket.WebSocketConnection]]
+#: The client's ``ws_connect`` hook: ``await ws_connect(url, max_frame_size=n)`` returns an open
+#: :class:`~mezon_trio._transport.seam.FrameTransport` (the sandbox's in-memory mode provides one).
+WsConnect: TypeAlias = FrameConnect
 
 _NORMAL_CLOSURE: Final = 1000
 _MESSAGE_TOO_BIG: Final = 1009
-_ABNORMAL_CLOSURE: Final = 1006
-
-
-def api_error_from_rt(err: rt.Error, *, operation: str) -> APIError:
-    """The typed error for an ``rt.Error`` reply (§3.3)."""
-    message = err.message or f"error code {err.code}"
-    context = dict(err.context)
-    if "rate limit" in message.lower():
-        return RateLimited(message, code=err.code, operation=operation, context=context)
-    return APIError(message, code=err.code, operation=operation, context=context)
-
-
-@dataclass(frozen=True, slots=True)
-class CloseInfo:
-    """How a connection ended."""
-
-    code: int | None
-    """WebSocket close code (None: TCP dropped, or we gave up on a silent peer)."""
-    reason: str
-    error: BaseException | None
-    """The failure that ended it (None for an intentional close)."""
-    intentional: bool
-    """True when the application closed it (``close_socket()``, leaving the client)."""
-    duration: float
-    """Seconds the connection was open."""
-
-
-@dataclass(frozen=True, slots=True)
-class GatewayStatistics:
-    """Counters since the gateway was created (across reconnects)."""
-
-    connections: int
-    connected: bool
-    frames_received: int
-    frames_sent: int
-    pushes: int
-    replies: int
-    raw_frames: int
-    text_frames: int
-    stray_replies: int
-    protocol_errors: int
-    heartbeat_timeouts: int
-    pending_requests: int
-    partial_raw_answers: int
-    send_limiter: RateLimiterStatistics
-
-
-class _NotSent(Exception):
-    """The socket went away before the frame was written: safe to try the next one."""
-
-
-class _Waiter:
-    __slots__ = ("data", "done", "error", "raw", "response")
-
-    def __init__(self, *, raw: bool) -> None:
-        self.raw = raw
-        self.done = trio.Event()
-        self.data: bytes | None = None
-        self.response: RawResponse | None = None
-        self.error: BaseException | None = None
-
-
-def _operation(envelope: rt.Envelope) -> str:
-    name, value = betterproto2.which_one_of(envelope, "message")
-    if isinstance(value, rt.ApiRequestEvent) and value.api_name:
-        return f"api_request_event:{value.api_name}"
-    return name or "empty envelope"
-
-
-def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
-    out: list[BaseException] = []
-    for exc in group.exceptions:
-        if isinstance(exc, BaseExceptionGroup):
-            out.extend(_leaves(exc))
-        else:
-            out.append(exc)
-    return out
-
-
-def _map_ws_error(exc: BaseException, safe_url: str) -> BaseException:
-    """Translate a trio-websocket / OS exception met while connecting."""
-    if isinstance(exc, MezonError) or not isinstance(exc, Exception):
-        return exc
-    mapped: MezonError
-    bad_certificate = certificate_error(exc)
-    if bad_certificate is not None:
-        mapped = HandshakeError(f"{safe_url}: {describe_certificate_error(bad_certificate)}")
-    elif isinstance(exc, trio_websocket.ConnectionRejected):
-        mapped = HandshakeError(
-            f"WebSocket upgrade to {safe_url} refused with HTTP {exc.status_code}", status=exc.status_code
-        )
-    elif isinstance(exc, trio_websocket.HandshakeError):
-        mapped = HandshakeError(f"WebSocket handshake with {safe_url} failed: {type(exc).__name__}")
-    elif isinstance(exc, trio_websocket.ConnectionClosed):
-        mapped = HandshakeError(f"WebSocket to {safe_url} closed during the handshake")
-    elif isinstance(exc, OSError):
-        mapped = HandshakeError(f"cannot connect to {safe_url}: {describe_network_error(exc)}")
-    elif isinstance(exc, (trio.BrokenResourceError, trio.ClosedResourceError)):
-        mapped = HandshakeError(f"connection to {safe_url} broke during the handshake")
-    elif isinstance(exc, ValueError):
-        mapped = ConfigurationError(f"bad WebSocket URL {safe_url}: {exc}")
-    else:
-        mapped = MezonInternalError(f"unexpected {type(exc).__name__} while connecting to {safe_url}")
-    mapped.__cause__ = exc
-    return mapped
-
-
-class _ReaderWatch:
-    """Stands in for the nursery trio-websocket starts its reader task in, to learn when it ends."""
-
-    def __init__(self, nursery: trio.Nursery, done: trio.Event) -> None:
-        self._nursery = nursery
-        self._done = done
-
-    def start_soon(self, fn: Callable[..., Awaitable[object]], *args: object, name: object = None) -> None:
-        async def watched() -> None:
-            try:
-                await fn(*args)
-            finally:
-                self._done.set()
-
-        self._nursery.start_soon(watched, name=name or "trio-websocket-reader")
-
-
-async def _cancel_when_set(event: trio.Event, scope: trio.CancelScope) -> None:
-    await event.wait()
-    scope.cancel()
-
-
-async def _connect_websocket(
-    nursery: trio.Nursery, url: str, *, ssl_context: ssl.SSLContext | None, **options: Any
-) -> trio_websocket.WebSocketConnection:
-    """``trio_websocket.connect_websocket_url`` without two flaws of trio-websocket 0.12.
-
-    There, a connection that ends during the opening handshake (a reset, a refused
-    certificate) leaves the caller waiting forever (until ``connect_timeout`` for us,
-    with a misleading error), and the TCP stream of a refused upgrade is never closed.
-    Here the stream is ours: the TLS handshake runs first, so a certificate failure
-    raises at once with its cause, and the upgrade is raced against trio-websocket's
-    reader ending.  The stream is closed on every failure.
-
-    Raises:
-        OSError, trio.BrokenResourceError: connecting or TLS failed (mapped by the caller).
-        trio_websocket.ConnectionRejected: from *nursery*, as trio-websocket does.
-        HandshakeError: the connection closed during the upgrade.
-    """
-    parts = urlsplit(url)
-    secure = parts.scheme == "wss"
-    host = parts.hostname or ""
-    port = parts.port or (443 if secure else 80)
-    resource = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    tcp = await trio.open_tcp_stream(host, port)
-    stream: trio.SocketStream | trio.SSLStream[trio.SocketStream] = tcp
-    try:
-        if secure:
-            context = ssl_context if ssl_context is not None else ssl.create_default_context()
-            tls = trio.SSLStream(tcp, context, server_hostname=host, https_compatible=True)
-            stream = tls
-            await tls.do_handshake()
-        reader_done = trio.Event()
-        opened: list[trio_websocket.WebSocketConnection] = []
-        async with trio.open_nursery() as race:
-            race.start_soon(_cancel_when_set, reader_done, race.cancel_scope)
-            conn = await trio_websocket.wrap_client_stream(
-                cast(trio.Nursery, _ReaderWatch(nursery, reader_done)),
-                stream,
-                host if port in (80, 443) else f"{host}:{port}",
-                resource,
-                **options,
-            )
-            opened.append(conn)
-            race.cancel_scope.cancel()
-        if not opened:
-            # A refusal raised from the reader is cancelling *nursery*: let that error through.
-            await trio.lowlevel.checkpoint()
-            raise HandshakeError(f"the connection to {redact_url(url)} closed during the WebSocket upgrade")
-        return opened[0]
-    except BaseException:
-        with trio.CancelScope(shield=True):
-            await trio.aclose_forcefully(stream)
-        raise
 
 
 class Gateway:
@@ -298,7 +98,8 @@ class Gateway:
         connect_timeout: bound on opening the socket (TCP, TLS, upgrade).
         close_timeout: bound on the closing handshake.
         ssl_context: for ``wss://`` (default: system trust store, verification on).
-        ws_connect: replaces trio-websocket's connect (the sandbox's in-memory mode).
+        ws_connect: opens the socket instead of the default wsproto connector (the
+            sandbox's in-memory mode); *ssl_context* then does not apply.
     """
 
     def __init__(
@@ -325,13 +126,12 @@ class Gateway:
         self._heartbeat_timeout = heartbeat_timeout
         self._connect_timeout = connect_timeout
         self._close_timeout = close_timeout
-        self._ssl_context = ssl_context
-        self._ws_connect = ws_connect
-
-        direct.prepare()  # before any connection opens (see _transport/direct.py)
+        self._ws_connect: FrameConnect = (
+            ws_connect if ws_connect is not None else WebSocketConnector(ssl_context=ssl_context)
+        )
         self._correlator: Correlator[_Waiter] = Correlator()
         self._chunks = ChunkAssembler()
-        self._conn: trio_websocket.WebSocketConnection | None = None
+        self._conn: FrameTransport | None = None
         self._ready = False
         self._open_event = trio.Event()
         self._ready_event = trio.Event()
@@ -482,41 +282,28 @@ class Gateway:
         self._close_code = (_NORMAL_CLOSURE, "")
         opened_at: float | None = None
         try:
+            transport = await self._open(url, safe)
+            opened_at = trio.current_time()
+            graceful = False
             try:
-                async with trio.open_nursery() as ws_nursery:
-                    conn = await self._open(ws_nursery, url, safe)
-                    opened_at = trio.current_time()
-                    graceful = False
-                    try:
-                        await self._run(conn, task_status)
-                        # _run returned: we ended it ourselves, so trio-websocket's reader
-                        # is still alive to complete the closing handshake.
-                        graceful = True
-                    finally:
-                        self._detach()
-                        close_code, close_reason = self._close_code
-                        # Cancelled from outside, the library's reader is cancelled too and
-                        # the handshake can never complete: send the close frame and go.
-                        bound = self._close_timeout if graceful else min(0.05, self._close_timeout)
-                        with trio.move_on_after(bound) as scope:
-                            scope.shield = True
-                            await conn.aclose(close_code, close_reason or None)
-                        # trio-websocket 0.12 does not close the TCP stream when the peer
-                        # drops it (aclose() returns early once a close reason is set), which
-                        # leaks the socket until garbage collection.
-                        stream = getattr(conn, "_stream", None)
-                        if isinstance(stream, trio.abc.AsyncResource):
-                            with trio.CancelScope(shield=True):
-                                await trio.aclose_forcefully(stream)
-                        ws_nursery.cancel_scope.cancel()
-            except BaseExceptionGroup as group:
-                _, rest = group.split(trio.Cancelled)
-                if rest is None:
-                    raise
-                interrupt, others = interrupt_from(rest)  # Ctrl-C: a plain KeyboardInterrupt
-                if interrupt is not None:
-                    raise interrupt from others
-                raise _map_ws_error(_leaves(rest)[0], safe) from group
+                try:
+                    await self._run(transport, task_status)
+                    graceful = True  # we ended it ourselves (or the peer did): no one is cancelling us
+                except BaseExceptionGroup as group:
+                    _, rest = group.split(trio.Cancelled)
+                    if rest is None:
+                        raise
+                    interrupt, others = interrupt_from(rest)  # Ctrl-C: a plain KeyboardInterrupt
+                    if interrupt is not None:
+                        raise interrupt from others
+                    raise _leaves(rest)[0] from group
+            finally:
+                self._detach()
+                close_code, close_reason = self._close_code
+                # Cancelled from outside: send the close frame and go.
+                bound = self._close_timeout if graceful else min(0.05, self._close_timeout)
+                with trio.CancelScope(deadline=trio.current_time() + bound, shield=True):
+                    await transport.aclose(close_code, close_reason)
         finally:
             self._run_scope = None
             self._idle.set()
@@ -538,44 +325,28 @@ class Gateway:
             duration=duration,
         )
 
-    async def _open(self, nursery: trio.Nursery, url: str, safe: str) -> trio_websocket.WebSocketConnection:
+    async def _open(self, url: str, safe: str) -> FrameTransport:
         log.info("connecting to %s", safe)
         try:
             with trio.fail_after(self._connect_timeout):
-                if self._ws_connect is not None:
-                    return await self._ws_connect(nursery, url)
-                return await _connect_websocket(
-                    nursery,
-                    url,
-                    ssl_context=self._ssl_context,
-                    subprotocols=("protobuf",),
-                    max_message_size=self._max_frame_size,
-                    # Read up to 64 KiB per receive (trio's default) instead of
-                    # trio-websocket's 4 KiB: ~90 chat pushes per system call (bench/).
-                    receive_buffer_size=None,
-                )
+                return await self._ws_connect(url, max_frame_size=self._max_frame_size)
         except trio.TooSlowError as exc:
             raise HandshakeError(
                 f"connecting to {safe} took longer than {self._connect_timeout:g} s"
             ) from exc
         except Exception as exc:
-            raise _map_ws_error(exc, safe) from exc
+            raise map_connect_error(exc, safe) from exc
 
-    async def _run(
-        self, conn: trio_websocket.WebSocketConnection, task_status: trio.TaskStatus[None]
-    ) -> None:
-        # Binary messages straight from trio-websocket's reader task to _on_frame (no channel
-        # handoff per message); text frames still reach _reader through get_message().
-        direct.install_direct_dispatch(conn, self._on_direct_frame)
+    async def _run(self, transport: FrameTransport, task_status: trio.TaskStatus[None]) -> None:
         async with trio.open_nursery() as nursery:
             self._run_scope = nursery.cancel_scope
-            self._conn = conn
+            self._conn = transport
             self._ready = False
             self._connections += 1
             self._open_event.set()
             if self._intentional:  # close_socket() while we were connecting
                 nursery.cancel_scope.cancel()
-            nursery.start_soon(self._reader, conn, nursery.cancel_scope, name="mezon-gateway-reader")
+            nursery.start_soon(self._reader, transport, nursery.cancel_scope, name="mezon-gateway-reader")
             if self._heartbeat_interval > 0:
                 nursery.start_soon(self._heartbeat, nursery.cancel_scope, name="mezon-gateway-heartbeat")
             log.info("connected")
@@ -608,38 +379,30 @@ class Gateway:
 
     # ------------------------------------------------------------------ reader
 
-    async def _reader(self, conn: trio_websocket.WebSocketConnection, scope: trio.CancelScope) -> None:
-        try:
-            while True:
-                message = await conn.get_message()
-                self._frames_received += 1
-                if type(message) is bytes:
-                    self._on_frame(message)
-                else:
-                    self._text_frames += 1
-                    log.debug("ignored a text frame (%d chars)", len(message))
-        except trio_websocket.ConnectionClosed as exc:
-            close = exc.reason
-            # A plain int (wsproto hands out its CloseReason enum); 1006 "abnormal closure" is
-            # never sent on the wire (RFC 6455 §7.4.1): the TCP stream just ended, so None.
-            code = int(close.code) if close is not None and close.code != _ABNORMAL_CLOSURE else None
-            reason = (close.reason or "") if close is not None else ""
-            if code == _MESSAGE_TOO_BIG:
-                self._protocol_error(
-                    ProtocolError(f"frame larger than max_frame_size ({self._max_frame_size})"), 0
-                )
-            self._finish(
-                code,
-                reason,
-                ConnectionLost(
-                    f"connection closed (code {code}{': ' + reason if reason else ''})",
-                    code=code,
-                    reason=reason,
-                ),
+    async def _reader(self, transport: FrameTransport, scope: trio.CancelScope) -> None:
+        closed = await transport.receive(self._on_frame_counted, self._on_text)
+        code, reason = closed.code, closed.reason
+        if code == _MESSAGE_TOO_BIG:
+            self._protocol_error(
+                ProtocolError(f"frame larger than max_frame_size ({self._max_frame_size})"), 0
             )
+        self._finish(
+            code,
+            reason,
+            ConnectionLost(
+                f"connection closed (code {code}{': ' + reason if reason else ''})",
+                code=code,
+                reason=reason,
+            ),
+        )
         scope.cancel()
 
-    def _on_direct_frame(self, data: bytes) -> None:
+    def _on_text(self, text: str) -> None:
+        self._frames_received += 1
+        self._text_frames += 1
+        log.debug("ignored a text frame (%d chars)", len(text))
+
+    def _on_frame_counted(self, data: bytes) -> None:
         self._frames_received += 1
         self._on_frame(data)
 
@@ -726,7 +489,7 @@ class Gateway:
 
     # ------------------------------------------------------------------ requests
 
-    async def _wait_connection(self, ready: bool) -> trio_websocket.WebSocketConnection:
+    async def _wait_connection(self, ready: bool) -> FrameTransport:
         while True:
             if self._closed:
                 raise ClientClosed("the client is closed")
@@ -738,15 +501,11 @@ class Gateway:
             await (self._ready_event if ready else self._open_event).wait()
 
     async def _roundtrip(
-        self,
-        conn: trio_websocket.WebSocketConnection,
-        envelope: rt.Envelope,
-        *,
-        raw: bool,
-        priority: bool,
+        self, conn: FrameTransport, envelope: rt.Envelope, *, raw: bool, priority: bool
     ) -> _Waiter:
         waiter = _Waiter(raw=raw)
-        cid = self._correlator.register(waiter)
+        correlator = self._correlator
+        cid = correlator.register(waiter)
         try:
             envelope.cid = cid
             data = encode_envelope(envelope)
@@ -754,23 +513,28 @@ class Gateway:
                 raise ProtocolError(
                     f"{_operation(envelope)}: frame of {len(data)} bytes exceeds max_frame_size"
                 )
+            bucket = self._bucket
             if priority:
-                self._bucket.force()
+                bucket.force()
+            elif bucket.try_acquire():
+                # Yield before writing: a reader that just saw the socket end detaches it
+                # first, and the request goes to the next socket instead of a dead one.
+                await trio.lowlevel.checkpoint()
             else:
-                await self._bucket.acquire()
+                await bucket.acquire()
             if conn is not self._conn or waiter.done.is_set():
                 raise _NotSent
             await self._write(conn, data)
             await waiter.done.wait()
         finally:
-            self._correlator.release(cid)
+            correlator.release(cid)
             if raw:
                 self._chunks.forget(cid)
         if waiter.error is not None:
             raise waiter.error
         return waiter
 
-    async def _write(self, conn: trio_websocket.WebSocketConnection, data: bytes) -> None:
+    async def _write(self, conn: FrameTransport, data: bytes) -> None:
         """Write one frame, or raise _NotSent when the server cannot have received all of it.
 
         The server only acts on complete frames, and a write that fails (or is cut
@@ -779,28 +543,35 @@ class Gateway:
         so the write itself is shielded; it is bounded, since a peer that stops
         reading for that long is dead (the socket is then closed).
         """
-        if conn.closed is not None:
+        with trio.CancelScope(
+            deadline=trio.current_time() + max(self._heartbeat_timeout, 1.0), shield=True
+        ) as bound:
+            try:
+                await conn.send(data)
+            except ConnectionLost:
+                raise _NotSent from None
+        if bound.cancelled_caught:
+            self._finish(None, "send stalled", ConnectionLost("sending stalled", reason="send stalled"))
+            if self._run_scope is not None and conn is self._conn:
+                self._run_scope.cancel()
             raise _NotSent
-        with trio.CancelScope(shield=True):
-            with trio.move_on_after(max(self._heartbeat_timeout, 1.0)) as bound:
-                try:
-                    await conn.send_message(data)
-                except (trio_websocket.ConnectionClosed, LocalProtocolError):
-                    raise _NotSent from None
-            if bound.cancelled_caught:
-                self._finish(None, "send stalled", ConnectionLost("sending stalled", reason="send stalled"))
-                if self._run_scope is not None and conn is self._conn:
-                    self._run_scope.cancel()
-                raise _NotSent
         self._frames_sent += 1
 
     async def _call(self, envelope: rt.Envelope, *, raw: bool, ready: bool) -> _Waiter:
         with trio.move_on_after(self.timeout):
             while True:
-                conn = await self._wait_connection(ready)
+                conn = self._conn
+                if (
+                    conn is None
+                    or (ready and not self._ready)
+                    or self._closed
+                    or self._unavailable is not None
+                ):
+                    conn = await self._wait_connection(ready)
                 try:
                     return await self._roundtrip(conn, envelope, raw=raw, priority=False)
                 except _NotSent:
+                    await trio.lowlevel.checkpoint()  # let the reader notice the closure
                     continue
         state = "" if self._conn is not None else " (not connected)"
         raise RequestTimeout(f"{_operation(envelope)}: no reply within {self.timeout:g} s{state}")

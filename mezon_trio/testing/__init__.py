@@ -21,10 +21,10 @@ for tests in other processes; both go through the scripting methods of
 
 from ._core import OpError as OpError
 from ._faults import Faults as Faults
+from ._open import open_sandbox as open_sandbox
 from ._recorder import Received as Received
 from ._server import Sandbox as Sandbox
 from ._server import SandboxInternalError as SandboxInternalError
-from ._server import open_sandbox as open_sandbox
 from ._state import SandboxState as SandboxState
 from ._state import SeedUser as SeedUser
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import trio
 
 from ._extras import missing_sandbox_extra
-from ._server import Sandbox, open_sandbox
+from ._open import open_sandbox
+from ._server import Sandbox
 from ._state import ChannelType
 
 __all__ = ["main"]

@@ -20,6 +20,7 @@ from typing import Final
 
 import betterproto2
 
+from .._proto.hotcodec import ENVELOPE_VARIANTS
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from ..errors import ProtocolError
@@ -34,13 +35,10 @@ __all__ = [
     "split_envelope",
 ]
 
-_META = rt.Envelope._betterproto  # type: ignore[arg-type]  # betterproto2's classproperty typing
-VARIANT_NUMBERS: Final[dict[str, int]] = {
-    name: meta.number for name, meta in _META.meta_by_field_name.items() if meta.group == "message"
-}
+VARIANT_NUMBERS: Final[dict[str, int]] = {name: number for name, (number, _) in ENVELOPE_VARIANTS.items()}
 _NAMES_BY_NUMBER: Final[dict[int, str]] = {n: name for name, n in VARIANT_NUMBERS.items()}
 VARIANT_CLASSES: Final[dict[str, type[betterproto2.Message]]] = {
-    name: _META.cls_by_field[name] for name in VARIANT_NUMBERS
+    name: cls for name, (_, cls) in ENVELOPE_VARIANTS.items()
 }
 _U64: Final = (1 << 64) - 1
 

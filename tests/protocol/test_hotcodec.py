@@ -1,4 +1,4 @@
-"""The generated fast decoders (mezon_trio/_protocol/hotcodec.py) equal betterproto2's generic ones.
+"""The generated fast decoders (mezon_trio/_proto/hotcodec.py) equal betterproto2's generic ones.
 
 Equality is checked on the full instance state (every field and ``_unknown_fields``,
 recursively) and, where the generic decoder raises, on the exception type.  Inputs:
@@ -19,9 +19,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from mezon_trio._proto import hotcodec
 from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
-from mezon_trio._protocol import hotcodec
 from mezon_trio._protocol.frames import decode_envelope
 from mezon_trio._protocol.hotpath import decode_push, decode_reply
 from mezon_trio._protocol.typecheck import check_envelope, check_payload
@@ -354,3 +354,17 @@ def test_other_variants_use_betterproto() -> None:
     assert hotcodec.encode_envelope_fast(ping) is None
     assert hotcodec.encode_envelope(ping) == bytes(ping)
     assert hotcodec.encode_envelope_fast(rt.Envelope()) is None
+
+
+def test_envelope_variant_table_matches_betterproto2_metadata() -> None:
+    """The generated table says what betterproto2's (slow to build) class metadata says."""
+    meta: Any = getattr(rt.Envelope, "_betterproto")  # noqa: B009 - a classproperty mypy cannot follow
+    expected = {
+        name: (field.number, meta.cls_by_field[name])
+        for name, field in meta.meta_by_field_name.items()
+        if field.group == "message"
+    }
+    assert expected == hotcodec.ENVELOPE_VARIANTS
+    assert list(hotcodec.ENVELOPE_VARIANTS) == [
+        f.name for f in dataclasses.fields(rt.Envelope) if f.metadata["betterproto"].group == "message"
+    ]

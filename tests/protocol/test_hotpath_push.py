@@ -7,9 +7,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mezon_trio._proto.hotcodec import decode_envelope_fast
 from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
-from mezon_trio._protocol.hotcodec import decode_envelope_fast
 from mezon_trio._protocol.hotpath import decode_channel_message_push
 from tests.protocol.test_hotcodec import SETTINGS, _mutate, _mutations, envelopes
 

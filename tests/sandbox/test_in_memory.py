@@ -22,7 +22,7 @@ async def test_in_memory_login_rpc_socket(autojump_clock: trio.testing.MockClock
             kwargs = sb.client_kwargs()
             assert kwargs["client_id"] == sb.bot.id
             assert isinstance(kwargs["http_transport"], httpx.AsyncBaseTransport)
-            assert kwargs["ws_connect"] == sb.ws_connect
+            assert kwargs["ws_connect"] == sb.frame_connect
             assert kwargs["use_ssl"] is False
             assert kwargs["mmn_api_url"] == sb.http_url + "/mmn-api/"
             session = await bot_session(sb)

@@ -1,0 +1,477 @@
+"""The default :class:`~mezon_trio._transport.seam.FrameTransport`: wsproto over a trio stream.
+
+wsproto does the WebSocket protocol (upgrade, framing, masking, close
+handshake); this module owns the I/O, through wsproto's public API only
+(``WSConnection`` for the upgrade, then its ``connection``):
+
+* one reader, :meth:`WebSocket.receive`, which reads up to 64 KiB per system call,
+  feeds wsproto, and hands every complete binary message straight to the frame
+  callback (no channel, no second task, no system call per frame).  It yields
+  to the scheduler between a read and its dispatch, and after every
+  :data:`YIELD_EVERY` messages, so tasks woken by the callback keep pace with a burst;
+* writes serialised by a lock and built inside it, so frames never interleave and
+  nothing follows our close frame;
+* pings answered, the peer's close frame answered, messages over ``max_frame_size``
+  refused with 1009 (checked while the message is still arriving);
+* :meth:`WebSocket.aclose` sends our close frame, waits for the peer's, and always
+  closes the stream.
+
+:class:`WebSocketConnector` opens ``ws://`` and ``wss://`` URLs: TCP, then TLS
+(verification on unless the caller's ``ssl_context`` says otherwise; a certificate
+failure raises at once with its cause), then the upgrade, which fails as soon as
+the stream ends.  :func:`open_websocket` upgrades any trio stream (the in-memory
+sandbox passes a memory stream).  URLs in messages never carry the query string.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import ssl
+from collections.abc import Sequence
+from typing import Final, cast
+from urllib.parse import urlsplit
+
+import trio
+from wsproto import ConnectionType, WSConnection
+from wsproto.connection import Connection, ConnectionState
+from wsproto.events import (
+    AcceptConnection,
+    BytesMessage,
+    CloseConnection,
+    Event,
+    Ping,
+    RejectConnection,
+    Request,
+    TextMessage,
+)
+from wsproto.utilities import LocalProtocolError, RemoteProtocolError
+
+from ..errors import ConfigurationError, ConnectionLost, HandshakeError, MezonError
+from .neterrors import describe_network_error
+from .seam import Closed, OnFrame, OnText
+from .tls import certificate_error, describe_certificate_error
+from .urls import redact_url
+
+__all__ = ["YIELD_EVERY", "WebSocket", "WebSocketConnector", "map_connect_error", "open_websocket"]
+
+#: Messages delivered in a row before the reader yields to the scheduler.  1: a consumer
+#: woken by a message runs before the next one is delivered.  Trio consumers take one item
+#: per schedule point (memory channels, the client's subscriptions), so a reader delivering
+#: k > 1 per yield outruns any consumer by k - 1 items per round and fills a bounded buffer
+#: within a burst (the bench's inbound flood overflows a 256-event subscription at 64).
+YIELD_EVERY: Final = 1
+_READ_SIZE: Final = 65536
+_MAX_RESPONSE_HEAD: Final = 65536
+_MESSAGE_TOO_BIG: Final = 1009
+_OPEN: Final = ConnectionState.OPEN
+_STREAM_ERRORS: Final = (trio.BrokenResourceError, trio.ClosedResourceError, OSError)
+
+
+def client_frame(payload: bytes) -> bytes:
+    """One final, masked binary frame carrying *payload* (RFC 6455 §5.2, §5.3).
+
+    What wsproto builds for a ``BytesMessage`` (which changes none of its state),
+    without its copies through bytearrays: the mask is applied as one integer XOR.
+    """
+    n = len(payload)
+    if n < 126:
+        head = bytes((0x82, 0x80 | n))
+    elif n < 65536:
+        head = b"\x82\xfe" + n.to_bytes(2, "big")
+    else:
+        head = b"\x82\xff" + n.to_bytes(8, "big")
+    mask = os.urandom(4)
+    if not n:
+        return head + mask
+    key = (mask * ((n + 3) >> 2))[:n]
+    masked = (int.from_bytes(payload, "little") ^ int.from_bytes(key, "little")).to_bytes(n, "little")
+    return head + mask + masked
+
+
+class _Assembly:
+    """A fragmented message being put together (by wsproto's events)."""
+
+    __slots__ = ("open", "parts", "size")
+
+    def __init__(self) -> None:
+        self.open = False
+        self.parts: list[bytes | bytearray | str] = []
+        self.size = 0
+
+
+class WebSocket:
+    """An open client WebSocket over a trio stream (see the module docstring)."""
+
+    __slots__ = (
+        "_broken",
+        "_conn",
+        "_leftover",
+        "_lock",
+        "_max",
+        "_stream",
+        "_stream_closed",
+        "_yield_every",
+        "subprotocol",
+    )
+
+    def __init__(
+        self,
+        stream: trio.abc.Stream,
+        conn: Connection,
+        *,
+        subprotocol: str | None,
+        max_frame_size: int,
+        leftover: bytes = b"",
+        yield_every: int = YIELD_EVERY,
+    ) -> None:
+        self._stream = stream
+        self._conn = conn
+        self._leftover = leftover  # bytes that followed the upgrade response
+        self._yield_every = max(1, yield_every)
+        self._max = max_frame_size
+        self._lock = trio.Lock()
+        self._broken = False  # a write failed or was cut off: the stream is unusable
+        self._stream_closed = False
+        self.subprotocol = subprotocol
+
+    def __repr__(self) -> str:
+        return f"<WebSocket {self._conn.state.name.lower()}>"
+
+    # ------------------------------------------------------------------ writing
+
+    async def _write(self, event: Event | bytes) -> None:
+        """Write *event* (through wsproto) or a binary message's payload (framed here)."""
+        lock = self._lock
+        await lock.acquire()
+        try:
+            if self._broken:
+                raise ConnectionLost("the connection broke")
+            if type(event) is bytes:
+                if self._conn.state is not _OPEN:
+                    raise ConnectionLost("the connection is closing")
+                data = client_frame(event)
+            else:
+                try:
+                    data = self._conn.send(cast(Event, event))
+                except LocalProtocolError:
+                    raise ConnectionLost("the connection is closing") from None
+            try:
+                await self._stream.send_all(data)
+            except _STREAM_ERRORS as exc:
+                self._broken = True
+                raise ConnectionLost("the connection broke while writing") from exc
+            except BaseException:
+                self._broken = True  # cut off half-way: the next frame would be garbage
+                raise
+        finally:
+            lock.release()
+
+    async def send(self, data: bytes) -> None:
+        """Write one binary frame (see :meth:`FrameTransport.send`)."""
+        if self._conn.state is not _OPEN or self._broken:
+            raise ConnectionLost("the connection is closed")
+        await self._write(data)
+
+    # ------------------------------------------------------------------ reading
+
+    async def receive(self, on_frame: OnFrame, on_text: OnText) -> Closed:
+        """Read until the connection ends (see :meth:`FrameTransport.receive`).
+
+        Frames are cut from the byte stream here.  A complete, unfragmented,
+        unmasked binary frame with no extension bits (every Mezon frame) goes
+        straight to *on_frame*; any other frame (control, text, fragments, and
+        everything while a fragmented message is open) is handed whole to wsproto,
+        which validates it and says what it means.  wsproto therefore always sees
+        whole frames in a valid order: its state stays exact.
+        """
+        conn = self._conn
+        stream = self._stream
+        limit = self._max
+        every = self._yield_every
+        buf: bytes = self._leftover
+        self._leftover = b""
+        chunks: list[bytes] = []  # reads waiting for the rest of a large frame
+        have = len(buf)
+        need = 0
+        assembly = _Assembly()
+        run = 0
+        fresh = True
+        while True:
+            if not fresh:
+                try:
+                    chunk = await stream.receive_some(_READ_SIZE)
+                except _STREAM_ERRORS:
+                    chunk = b""
+                if not chunk:
+                    self._broken = True  # no close handshake on a stream that ended: sends fail at once
+                    return Closed(None, "")
+                if type(chunk) is not bytes:
+                    chunk = bytes(chunk)
+                have += len(chunk)
+                if have < need:
+                    chunks.append(chunk)  # joined once the frame is complete
+                    continue
+                if chunks:
+                    chunks.append(chunk)
+                    buf = buf + b"".join(chunks)
+                    chunks.clear()
+                else:
+                    buf = buf + chunk if buf else chunk
+                # Others run (and may subscribe) between a read and its dispatch, as they
+                # would if the frames waited in a channel.
+                await trio.lowlevel.checkpoint()
+            fresh = False
+            pos = 0
+            n = len(buf)
+            need = 0
+            while n - pos >= 2:
+                b0 = buf[pos]
+                b1 = buf[pos + 1]
+                length = b1 & 0x7F
+                head = 2
+                if length == 126:
+                    if n - pos < 4:
+                        break
+                    length = (buf[pos + 2] << 8) | buf[pos + 3]
+                    head = 4
+                elif length == 127:
+                    if n - pos < 10:
+                        break
+                    length = int.from_bytes(buf[pos + 2 : pos + 10], "big")
+                    head = 10
+                if b1 & 0x80:
+                    head += 4  # masked: wsproto refuses it (servers never mask)
+                if length > limit:
+                    return await self._refuse(_MESSAGE_TOO_BIG, "message too big")
+                end = pos + head + length
+                if end > n:
+                    need = end - pos
+                    break
+                if b0 == 0x82 and b1 < 0x80 and not assembly.open:
+                    on_frame(buf[pos + head : end])
+                    pos = end
+                    run += 1
+                    if run >= every:
+                        run = 0
+                        await trio.lowlevel.checkpoint()
+                    continue
+                conn.receive_data(buf[pos:end])
+                pos = end
+                closed = await self._wsproto_events(assembly, on_frame, on_text)
+                if closed is not None:
+                    return closed
+            buf = buf[pos:] if pos else buf
+            have = len(buf)
+
+    async def _wsproto_events(self, assembly: _Assembly, on_frame: OnFrame, on_text: OnText) -> Closed | None:
+        limit = self._max
+        for event in self._conn.events():
+            kind = type(event)
+            if kind is BytesMessage or kind is TextMessage:
+                assert isinstance(event, (BytesMessage, TextMessage))
+                data = event.data
+                assembly.size += len(data)
+                if assembly.size > limit:
+                    return await self._refuse(_MESSAGE_TOO_BIG, "message too big")
+                assembly.parts.append(data)
+                assembly.open = not event.message_finished
+                if assembly.open:
+                    continue
+                parts = assembly.parts
+                assembly.parts = []
+                assembly.size = 0
+                if kind is TextMessage:
+                    on_text("".join(cast(list[str], parts)))
+                else:
+                    on_frame(b"".join(cast(list[bytes], parts)))
+            elif kind is Ping:
+                assert isinstance(event, Ping)
+                await self._quiet_write(event.response())
+            elif kind is CloseConnection:
+                assert isinstance(event, CloseConnection)
+                return await self._closed_by_event(event)
+        return None
+
+    async def _closed_by_event(self, event: CloseConnection) -> Closed:
+        code = int(event.code)
+        reason = event.reason or ""
+        if self._conn.state is ConnectionState.REMOTE_CLOSING:
+            await self._quiet_write(event.response())  # the peer's close: answer it
+        elif self._conn.state is _OPEN:
+            await self._quiet_write(
+                CloseConnection(code=code, reason=reason or None)
+            )  # a frame wsproto refused
+        return Closed(code, reason)
+
+    async def _refuse(self, code: int, reason: str) -> Closed:
+        await self._quiet_write(CloseConnection(code=code, reason=reason))
+        return Closed(code, reason)
+
+    async def _quiet_write(self, event: Event) -> None:
+        with contextlib.suppress(ConnectionLost):  # the reader reports the end of the stream
+            await self._write(event)
+
+    # ------------------------------------------------------------------ closing
+
+    async def aclose(self, code: int = 1000, reason: str = "") -> None:
+        """Closing handshake, then close the stream (see :meth:`FrameTransport.aclose`)."""
+        if self._stream_closed:
+            return
+        try:
+            if not self._broken:
+                if self._conn.state is _OPEN:
+                    await self._write(CloseConnection(code=code, reason=reason or None))
+                await self._await_close_reply()
+        except (ConnectionLost, *_STREAM_ERRORS):
+            pass
+        finally:
+            self._stream_closed = True
+            await trio.aclose_forcefully(self._stream)
+
+    async def _await_close_reply(self) -> None:
+        conn = self._conn
+        while conn.state is ConnectionState.LOCAL_CLOSING:
+            for event in conn.events():
+                if type(event) is CloseConnection:
+                    return
+            chunk = await self._stream.receive_some(_READ_SIZE)
+            if not chunk:
+                return
+            conn.receive_data(cast(bytes, chunk))  # wsproto buffers bytearray too
+
+
+async def open_websocket(
+    stream: trio.abc.Stream,
+    *,
+    host: str,
+    resource: str,
+    subprotocols: Sequence[str] = ("protobuf",),
+    max_frame_size: int,
+    safe_url: str,
+) -> WebSocket:
+    """Run the client's opening handshake on *stream* and return the open :class:`WebSocket`.
+
+    The stream stays the caller's to close when this raises.
+
+    Raises:
+        HandshakeError: the server refused the upgrade (``status`` set), answered
+            something that is not a WebSocket upgrade, or the stream ended first.
+    """
+    ws = WSConnection(ConnectionType.CLIENT)
+    try:
+        await stream.send_all(ws.send(Request(host=host, target=resource, subprotocols=list(subprotocols))))
+        received = b""
+        while True:
+            end = received.find(b"\r\n\r\n")
+            if end < 0:
+                if len(received) > _MAX_RESPONSE_HEAD:
+                    raise HandshakeError(
+                        f"WebSocket handshake with {safe_url} failed: response head too large"
+                    )
+                chunk = await stream.receive_some(_READ_SIZE)
+                if not chunk:
+                    raise HandshakeError(f"the connection to {safe_url} closed during the WebSocket upgrade")
+                received += chunk
+                continue
+            # wsproto gets the response head only: the frames after it are cut by receive(),
+            # so wsproto's connection starts with an empty buffer (see WebSocket.receive).
+            ws.receive_data(received[: end + 4])
+            received = received[end + 4 :]
+            for event in ws.events():
+                if isinstance(event, AcceptConnection):
+                    conn = ws.connection
+                    assert conn is not None
+                    return WebSocket(
+                        stream,
+                        conn,
+                        subprotocol=event.subprotocol,
+                        max_frame_size=max_frame_size,
+                        leftover=received,
+                    )
+                if isinstance(event, RejectConnection):
+                    raise HandshakeError(
+                        f"WebSocket upgrade to {safe_url} refused with HTTP {event.status_code}",
+                        status=event.status_code,
+                    )
+    except RemoteProtocolError as exc:
+        raise HandshakeError(f"WebSocket handshake with {safe_url} failed: {exc}") from exc
+    except _STREAM_ERRORS as exc:
+        raise map_connect_error(exc, safe_url) from exc
+
+
+def map_connect_error(exc: BaseException, safe_url: str) -> BaseException:
+    """The :class:`MezonError` for a failure while connecting (anything else passes through)."""
+    if isinstance(exc, MezonError) or not isinstance(exc, Exception):
+        return exc
+    mapped: MezonError
+    bad_certificate = certificate_error(exc)
+    if bad_certificate is not None:
+        mapped = HandshakeError(f"{safe_url}: {describe_certificate_error(bad_certificate)}")
+    elif isinstance(exc, OSError):
+        mapped = HandshakeError(f"cannot connect to {safe_url}: {describe_network_error(exc)}")
+    elif isinstance(exc, (trio.BrokenResourceError, trio.ClosedResourceError)):
+        mapped = HandshakeError(f"connection to {safe_url} broke during the handshake")
+    elif isinstance(exc, ValueError):
+        mapped = ConfigurationError(f"bad WebSocket URL {safe_url}: {exc}")
+    else:
+        mapped = HandshakeError(f"unexpected {type(exc).__name__} while connecting to {safe_url}")
+    mapped.__cause__ = exc
+    return mapped
+
+
+class WebSocketConnector:
+    """Opens ``ws://`` / ``wss://`` URLs over TCP (and TLS): the client's default ``ws_connect``.
+
+    Args:
+        ssl_context: for ``wss://`` (default: the system trust store, verification on).
+        subprotocols: offered in the upgrade (Mezon: ``protobuf``).
+    """
+
+    __slots__ = ("_ssl_context", "_subprotocols")
+
+    def __init__(
+        self, *, ssl_context: ssl.SSLContext | None = None, subprotocols: Sequence[str] = ("protobuf",)
+    ) -> None:
+        self._ssl_context = ssl_context
+        self._subprotocols = tuple(subprotocols)
+
+    async def __call__(self, url: str, *, max_frame_size: int) -> WebSocket:
+        safe = redact_url(url)
+        parts = urlsplit(url)
+        if parts.scheme not in ("ws", "wss"):
+            raise ConfigurationError(f"bad WebSocket URL {safe}: the scheme must be ws or wss")
+        secure = parts.scheme == "wss"
+        try:
+            host = parts.hostname or ""
+            port = parts.port or (443 if secure else 80)
+        except ValueError as exc:
+            raise ConfigurationError(f"bad WebSocket URL {safe}: {exc}") from exc
+        if not host:
+            raise ConfigurationError(f"bad WebSocket URL {safe}: no host")
+        resource = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            tcp = await trio.open_tcp_stream(host, port)
+        except OSError as exc:
+            raise map_connect_error(exc, safe) from exc
+        stream: trio.abc.Stream = tcp
+        try:
+            if secure:
+                context = self._ssl_context if self._ssl_context is not None else ssl.create_default_context()
+                tls = trio.SSLStream(tcp, context, server_hostname=host, https_compatible=True)
+                stream = tls
+                try:
+                    await tls.do_handshake()
+                except _STREAM_ERRORS as exc:
+                    raise map_connect_error(exc, safe) from exc
+            return await open_websocket(
+                stream,
+                host=host if port in (80, 443) else f"{host}:{port}",
+                resource=resource,
+                subprotocols=self._subprotocols,
+                max_frame_size=max_frame_size,
+                safe_url=safe,
+            )
+        except BaseException:
+            await trio.aclose_forcefully(stream)
+            raise
