@@ -59,9 +59,15 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on mezon_trio (generated code excluded), and the layer contract (import-linter)."""
+    """mypy --strict on mezon_trio (generated code excluded), the type tests, and the layer contract.
+
+    tests/type_tests/check_*.py pin inferred types with ``assert_type``; the cases that must fail
+    to type-check run as pytest tests (tests/type_tests/test_type_errors.py).  import-linter
+    checks the layers (pyproject.toml).
+    """
     session.install("-e", ".[dev]")
     session.run("mypy")
+    session.run("mypy", "tests/type_tests")
     session.run("lint-imports")
 
 

@@ -111,7 +111,7 @@ async def measure(n: int) -> dict[str, Any]:
         if seen == n:
             break
     consumer = (time.process_time() - t0) / n * 1e6
-    sub.close()
+    await sub.aclose()
     return {
         "n": n,
         "transport": cutting,

@@ -82,13 +82,11 @@ class Driver:
             elapsed = time.perf_counter() - t0
             self.client = clients[0]
             async with trio.open_nursery() as nursery:
-                subs = [client.channel_messages() for client in clients]
+                subs = [await stack.enter_async_context(client.channel_messages()) for client in clients]
                 for sub in subs:
                     nursery.start_soon(self.consume, sub)
                 task_status.started(elapsed)
                 await self._logout.wait()
-                for sub in subs:
-                    sub.close()
                 nursery.cancel_scope.cancel()
         self.client = None
         self._closed.set()

@@ -30,8 +30,8 @@ async def run_bot(
     async with client.channel_messages(filter=wanted, overflow="drop_oldest") as messages:
         task_status.started()
         async for message in messages:
-            if message.code != 0 or not message.text.strip():
-                continue  # edits, deletions, empty messages
+            if not message.text.strip():
+                continue  # channel_messages() gives new messages only; skip empty ones
             text = message.text
             for mention in message.mentions:  # drop the bot's own @name from the echo
                 if mention.user_id == client.user_id and mention.username:

@@ -30,13 +30,14 @@ import httpx
 import trio
 from _common import SANDBOX_TIMEOUT, Chat, main
 
-from mezon_trio import MezonClient
+from mezon_trio import MezonClient, raw
 from mezon_trio._services.agent_events import AgentEvent, AgentEvents
 from mezon_trio._services.media import DEFAULT_MEDIA_URL, Media
 from mezon_trio._services.polls import Poll, poll_event
 from mezon_trio._services.uploads import UploadFile
 from mezon_trio.bot import ignore_self
 from mezon_trio.errors import MezonError
+from mezon_trio.events import MessageCreated, MessageEdited
 from mezon_trio.models import Message
 
 log = logging.getLogger("media_and_polls_bot")
@@ -150,15 +151,19 @@ async def run_bot(
                 playback = await media.play_media(int(channel), url, url.rsplit("/", 1)[-1])
                 await message.reply(f"▶ playing {playback.name} in room {playback.room_name}")
 
-        async with client.channel_messages(filter=ignore_self(client), overflow="drop_oldest") as messages:
+        # New messages (commands, new polls) and edits (a poll's tally changes by an edit).
+        async with client.subscribe(
+            MessageCreated, MessageEdited, filter=ignore_self(client), overflow="drop_oldest"
+        ) as messages:
             task_status.started()
-            async for message in messages:
-                event = poll_event(message.raw)
+            async for change in messages:
+                message = change.message
+                event = poll_event(raw.message_payload(message))
                 if event is not None:
                     if event.kind == "updated":
                         log.info("poll %d: %s", event.poll.poll_id, event.poll.counts)
                     continue
-                if message.code != 0:
+                if isinstance(change, MessageEdited):
                     continue
                 try:
                     await handle(message)

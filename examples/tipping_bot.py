@@ -17,10 +17,11 @@ from collections import Counter
 import trio
 from _common import Chat, main
 
-from mezon_trio import Events, MezonClient
+from mezon_trio import MezonClient
 from mezon_trio.bot import CommandContext, CommandRouter, MentionedUser
 from mezon_trio.content import ButtonBuilder, ButtonMessageStyle, Content, TextBuilder
 from mezon_trio.errors import MezonError, TokenTransferError
+from mezon_trio.events import ButtonClicked, TokensReceived
 
 log = logging.getLogger("tipping_bot")
 
@@ -78,7 +79,7 @@ async def confirm(ctx: CommandContext, question: str) -> bool:
         .add_button("confirm:no", "No", ButtonMessageStyle.DANGER)
     )
     # Subscribe BEFORE sending the question, so a fast click cannot slip through.
-    async with ctx.client.expect(Events.MESSAGE_BUTTON_CLICKED, lambda ev: ev.user_id == author) as waiter:
+    async with ctx.client.expect(ButtonClicked, lambda ev: ev.user_id == author) as waiter:
         ack = await ctx.reply(Content(question, components=[buttons]))
         try:
             click = await waiter.wait(lambda ev: ev.message_id == ack.message_id, timeout=CONFIRM_WITHIN)
@@ -96,7 +97,7 @@ async def thank_tippers(
     *,
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    async with client.stream(Events.TOKEN_SEND, overflow="drop_oldest") as transfers:
+    async with client.stream(TokensReceived, overflow="drop_oldest") as transfers:
         task_status.started()
         async for event in transfers:
             if event.receiver_id != client.user_id or event.sender_id == client.user_id:

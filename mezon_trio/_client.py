@@ -23,9 +23,9 @@ from __future__ import annotations
 import logging
 import ssl
 import warnings
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import MethodType, TracebackType
-from typing import TYPE_CHECKING, Any, final
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, final
 
 import httpx
 import trio
@@ -62,6 +62,8 @@ __all__ = [
 ]
 
 log = logging.getLogger("mezon_trio.client")
+
+_P = ParamSpec("_P")
 
 #: Official names kept on the core class for one release: name -> (function, replacement, is_property).
 _DEPRECATED: dict[str, tuple[Callable[..., Any], str, bool]] = {}
@@ -410,13 +412,23 @@ def _enable_logging(level: int) -> None:
         logger.addHandler(handler)
 
 
-async def connect_mezon(nursery: trio.Nursery, *args: Any, **kwargs: Any) -> MezonClient:
-    """Start a :class:`MezonClient` whose tasks run in *nursery*; return it once ready.
+def _started_in(
+    make: Callable[_P, MezonClient],
+) -> Callable[Concatenate[trio.Nursery, _P], Awaitable[MezonClient]]:
+    """``connect_mezon``, typed with exactly the constructor's parameters (mypy checks the call)."""
 
-    Takes the same arguments as :class:`MezonClient`.  The caller must ``await
-    client.aclose()``; cancelling *nursery* also closes it.  Failures of the client's tasks
-    reach *nursery* as :class:`~mezon_trio.errors.MezonError` subclasses.
-    """
-    client = MezonClient(*args, **kwargs)
-    started: MezonClient = await nursery.start(client._run_in, name=f"mezon-client:{client.client_id}")
-    return started
+    async def connect_mezon(nursery: trio.Nursery, /, *args: _P.args, **kwargs: _P.kwargs) -> MezonClient:
+        """Start a :class:`MezonClient` whose tasks run in *nursery*; return it once ready.
+
+        Takes the same arguments as :class:`MezonClient`.  The caller must ``await
+        client.aclose()``; cancelling *nursery* also closes it.  Failures of the client's tasks
+        reach *nursery* as :class:`~mezon_trio.errors.MezonError` subclasses.
+        """
+        client = make(*args, **kwargs)
+        started: MezonClient = await nursery.start(client._run_in, name=f"mezon-client:{client.client_id}")
+        return started
+
+    return connect_mezon
+
+
+connect_mezon = _started_in(MezonClient)

@@ -25,11 +25,12 @@ from typing import Any, Final, TextIO
 
 import trio
 
-from . import Events, MezonClient
+from . import MezonClient
 from ._protocol.enums import DM_MODE
 from .bot import CommandContext, CommandRouter, ComponentContext, ComponentRouter, MentionedUser
 from .content import ButtonBuilder, ButtonMessageStyle, Content, TextBuilder
 from .errors import MezonError, TokenTransferError
+from .events import TokensReceived
 
 __all__ = ["DEMO_TIMEOUT", "main", "run_demo_bot"]
 
@@ -110,7 +111,7 @@ def build_routers() -> tuple[CommandRouter, ComponentRouter]:
 
 
 async def _thank_tippers(client: MezonClient, *, task_status: trio.TaskStatus[None]) -> None:
-    async with client.stream(Events.TOKEN_SEND, overflow="drop_newest") as transfers:
+    async with client.stream(TokensReceived, overflow="drop_newest") as transfers:
         task_status.started()
         async for event in transfers:
             if event.receiver_id != client.user_id or event.sender_id == client.user_id:

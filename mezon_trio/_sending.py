@@ -13,7 +13,10 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from ._content.attachments import Attachment
+from ._content.mentions import Mention
 from ._models.official import AddTxResponse, ApiSentTokenRequest, ChannelMessageAck
+from ._models.values import MessageRef
 from ._protocol.ids import Id, as_id, as_optional_id
 from ._services.context import Services
 from ._services.media import MediaPlayback
@@ -53,9 +56,9 @@ async def send_message(
     mode: int,
     is_public: bool,
     msg: MsgContent,
-    mentions: Iterable[object] | None = None,
-    attachments: Iterable[object] | None = None,
-    ref: object = None,
+    mentions: Iterable[Mention] | None = None,
+    attachments: Iterable[Attachment] | None = None,
+    ref: MessageRef | Iterable[MessageRef] | None = None,
     *,
     anonymous_message: bool = False,
     mention_everyone: bool = False,
@@ -97,8 +100,8 @@ async def send_dm(
     msg: MsgContent,
     *,
     code: int = 0,
-    attachments: Iterable[object] | None = None,
-    mentions: Iterable[object] | None = None,
+    attachments: Iterable[Attachment] | None = None,
+    mentions: Iterable[Mention] | None = None,
 ) -> ChannelMessageAck:
     """DM *user_id*, opening the DM channel the first time.
 

@@ -3,13 +3,17 @@
 The client's reader task calls :meth:`EventHub.publish` (or :meth:`EventHub.publish_envelope`) for
 every event.  Publishing is synchronous and never waits: each subscriber owns a bounded buffer
 (a ``deque``) and a :class:`trio.lowlevel.ParkingLot` its reader parks on, so one stuck consumer
-cannot stall heartbeats or the other subscribers (STYLE.md §2).  No task is started per event.
+cannot stall heartbeats or the other subscribers.  No task is started per event, and no
+application code runs in the reader: typed conversion (:mod:`mezon_trio.events`) and the
+``filter`` callables run in the subscriber's task, when it receives.  A subscriber's buffer
+therefore also holds the events its conversion or filter will skip (an edit, for a
+``MessageCreated`` stream): size ``buffer`` for the whole event name.
 
 Overflow policies, per subscriber, chosen at subscription time and visible in :meth:`EventHub.statistics`:
 
 ``"close"`` (default of :meth:`EventHub.subscribe` / :meth:`EventHub.stream`)
-    When an event arrives and the buffer is full, the subscription stops receiving.  Its iterator
-    still yields every buffered event, then raises :class:`~mezon_trio.errors.StreamOverflow`
+    When an event arrives and the buffer is full, the subscription stops receiving.  It still
+    yields every buffered event, then raises :class:`~mezon_trio.errors.StreamOverflow`
     (again on every further call).  Nothing is dropped silently.
 ``"drop_oldest"``
     The oldest buffered event is discarded to make room.  Counted in ``dropped`` and ``overflows``.
@@ -18,16 +22,14 @@ Overflow policies, per subscriber, chosen at subscription time and visible in :m
     which additionally log a warning (logger ``mezon_trio.client``, once per burst) and publish a
     ``handler_error`` event carrying a :class:`~mezon_trio.errors.StreamOverflow` with the number of
     events the handler missed.
-``"refill"``
-    Chat messages go to a refill hook (``mezon_trio._catchup.GapRefill``, made by the hub's
-    ``refill_factory``): when the buffer is full it records them by id, and the subscriber's own
-    receive fetches them again from history once its buffer is at half, in per-channel order.
-    Other events arriving while the buffer is full are dropped and counted by the hook.
 
 Events are delivered in the order they were published.  A subscription starts receiving when
-:meth:`~EventHub.subscribe` returns (not at the first ``__anext__``), so nothing published in
-between is lost.  Abandoned subscriptions (garbage-collected without ``close()``, e.g. after
-``break`` in a bare ``async for``) are unregistered; until then they hold at most ``buffer`` events.
+:meth:`~EventHub.subscribe` returns (not at the first ``receive``), so nothing published in
+between is lost.  A :class:`Subscription` is a :class:`trio.abc.ReceiveChannel`: it is closed
+deterministically by its scope (``async with``) or by ``aclose()``, never by the garbage
+collector.  A bare ``async for`` over a subscription that is never closed keeps it registered
+until the hub closes; with the default ``"close"`` policy it then holds at most ``buffer``
+events and stops receiving at its first overflow.
 
 Measured on the project machine (2 cores, Python 3.11, trio 0.35; /tmp micro-benchmark, best of 3):
 ``publish()`` costs ~0.11 µs when nobody listens, ~0.36 µs for one subscriber (buffer full,
@@ -40,26 +42,29 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast, final, get_args
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast, final, overload
 
 import betterproto2
 import trio
 
+from ._events.base import BaseEvent, HandlerDecorator, Selector, selector_of
+from ._events.lifecycle import HandlerError, callable_name
+from ._events.names import VARIANT_FIELD_NUMBERS, Event, Events, HubStatistics, Overflow
 from ._models.message import Message
 from ._proto.mezon import api
 from ._proto.mezon import realtime as rt
-from .errors import ClientClosed, ConfigurationError, StreamOverflow
-from .events import (
-    VARIANT_FIELD_NUMBERS,
-    Event,
-    Events,
-    HandlerError,
-    HubStatistics,
-    Overflow,
-    SubscriptionStatistics,
+from ._subscription import (
+    _MEMBERS,
+    _POLICIES,
+    Subscription,
+    _check_kind,
+    _check_size,
+    _Queue,
+    _selectors,
+    _Typed,
 )
+from .errors import ClientClosed, ConfigurationError, StreamOverflow
 
 if TYPE_CHECKING:
     from ._catchup import RefillHook
@@ -68,237 +73,42 @@ __all__ = ["EventHub", "Subscription"]
 
 log = logging.getLogger("mezon_trio.client")
 
-T = TypeVar("T")
+E = TypeVar("E", bound=BaseEvent)
+E1 = TypeVar("E1", bound=BaseEvent)
+E2 = TypeVar("E2", bound=BaseEvent)
+E3 = TypeVar("E3", bound=BaseEvent)
+E4 = TypeVar("E4", bound=BaseEvent)
 
-_CLOSE: Final = 0
-_DROP_OLDEST: Final = 1
-_DROP_NEWEST: Final = 2
-_REFILL: Final = 3
-_POLICIES: Final[dict[str, int]] = {
-    "close": _CLOSE,
-    "drop_oldest": _DROP_OLDEST,
-    "drop_newest": _DROP_NEWEST,
-    "refill": _REFILL,
-}
 #: ``refill_factory(capacity, filter, unwrap)``: the refill hook of a new "refill" subscription.
 RefillFactory = Callable[[int, "Callable[[Any], bool] | None", bool], "RefillHook"]
-assert set(_POLICIES) == set(get_args(Overflow))
 
-# str -> Events member, to give Event.kind the enum member without calling Events(...) per event.
-_MEMBERS: Final[dict[str, Events]] = {m.value: m for m in Events}
+#: A typed event class or a selector (``mezon_trio.raw.of(...)``).
+EventKey = type[E] | Selector[E]
+
 # Variant names in field-number order; channel_message (6) is near the front, which keeps the scan short.
 _VARIANT_NAMES: Final[tuple[str, ...]] = tuple(k.value for k in VARIANT_FIELD_NUMBERS)
 _FIELD_NUMBERS: Final[dict[str, int]] = {k.value: n for k, n in VARIANT_FIELD_NUMBERS.items()}
 _HANDLER_ERROR: Final = Events.HANDLER_ERROR.value
 
 
-def _callable_name(func: Callable[..., Any]) -> str:
-    name = getattr(func, "__qualname__", None) or getattr(func, "__name__", None)
-    return name if isinstance(name, str) else type(func).__qualname__
-
-
-def _check_kind(kind: str | Events) -> str:
-    if isinstance(kind, Events):
-        return kind.value
-    if not isinstance(kind, str) or kind not in _MEMBERS:
-        raise ConfigurationError(
-            f"unknown event name {kind!r}: use an Events member or an Envelope variant field name"
-        )
-    return kind
-
-
-def _check_size(name: str, value: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigurationError(f"{name} must be a positive int, got {value!r}")
-
-
-class _Queue:
-    """State of one subscriber, owned by the hub.
-
-    It never references the public :class:`Subscription`, so dropping the subscription lets it be
-    collected; its ``__del__`` hands this queue back to the hub for removal.
-    """
-
-    __slots__ = (
-        "buf",
-        "capacity",
-        "closed",
-        "delivered",
-        "detached",
-        "dropped",
-        "error",
-        "filter",
-        "kinds",
-        "lot",
-        "name",
-        "overflows",
-        "policy",
-        "policy_name",
-        "refill",
-        "unwrap",
-        "warn",
-        "warned",
-    )
-
-    def __init__(
-        self,
-        kinds: tuple[str, ...],
-        *,
-        name: str,
-        capacity: int,
-        policy_name: Overflow,
-        filter: Callable[[Any], bool] | None,
-        unwrap: bool,
-        warn: bool = False,
-    ) -> None:
-        self.kinds = kinds
-        self.name = name
-        self.capacity = capacity
-        self.policy_name = policy_name
-        self.policy = _POLICIES[policy_name]
-        self.filter = filter
-        self.unwrap = unwrap  # yield payloads (stream/handlers) rather than Event records
-        self.buf: deque[Any] = deque()
-        self.lot = trio.lowlevel.ParkingLot()
-        self.delivered = 0
-        self.dropped = 0
-        self.overflows = 0
-        self.warn = warn  # log a warning when a drop policy drops (handler queues)
-        self.warned = False  # warned since the drops were last reported
-        self.closed = False  # receives no more events (buffered ones may remain)
-        self.detached = False  # gone from the hub for good (closed by its owner or collected)
-        self.error: BaseException | None = None  # raised once the buffer is drained
-        self.refill: RefillHook | None = None  # policy "refill": records and refetches chat messages
-
-    async def receive(self) -> Any:
-        """Next item; raises StopAsyncIteration (or the stored error) once closed and drained."""
-        await trio.lowlevel.checkpoint_if_cancelled()
-        parked = False
-        while True:
-            buf = self.buf
-            refill = self.refill
-            if refill is not None and not self.closed and refill.wants_fetch(len(buf)):
-                buf.extend(await refill.fetch(self.capacity - len(buf)))  # a checkpoint; loses nothing
-                parked = True
-                if not buf:
-                    continue
-            if buf:
-                item = buf.popleft()
-                self.delivered += 1
-                if not parked:
-                    # Like trio's memory channels: the item is ours, so do not let a cancel lose
-                    # it.  After a park the park was the schedule point (a blocked receive of a
-                    # memory channel returns at once when woken, too): no second one.
-                    await trio.lowlevel.cancel_shielded_checkpoint()
-                return item
-            if self.closed:
-                await trio.lowlevel.cancel_shielded_checkpoint()
-                if self.error is not None:
-                    raise self.error
-                raise StopAsyncIteration
-            await self.lot.park()
-            parked = True
-
-    def statistics(self) -> SubscriptionStatistics:
-        return SubscriptionStatistics(
-            kinds=self.kinds,
-            name=self.name,
-            overflow=self.policy_name,
-            buffer_size=self.capacity,
-            buffered=len(self.buf),
-            delivered=self.delivered,
-            dropped=self.dropped,
-            overflows=self.overflows,
-            closed=self.closed,
-        )
-
-
-@final
-class Subscription(Generic[T]):
-    """A live subscription, returned by :meth:`EventHub.subscribe` / :meth:`EventHub.stream`.
-
-    Use it scoped (``async with hub.subscribe(...) as sub: async for ev in sub``: leaving the block
-    unsubscribes) or bare (``async for ev in hub.subscribe(...)``: unsubscribed when closed or
-    garbage-collected).  Iteration ends with ``StopAsyncIteration`` when the hub closes (after the
-    buffered events) or :meth:`close` is called, and raises
-    :class:`~mezon_trio.errors.StreamOverflow` after the buffered events if a ``"close"``
-    subscription overflowed.  Several tasks may iterate one subscription; each event goes to one
-    of them.  ``__anext__`` is a checkpoint; cancelling it never loses an event.
-
-    Not constructed directly.
-    """
-
-    __slots__ = ("__weakref__", "_hub", "_queue")
-
-    def __init__(self, hub: EventHub, queue: _Queue, /) -> None:
-        self._hub = hub
-        self._queue = queue
-
-    def __del__(self) -> None:
-        queue = self._queue
-        if not queue.detached:
-            # Only queue the removal: a finalizer may run in the middle of a hub method.
-            self._hub._abandoned.append(queue)
-
-    def __repr__(self) -> str:
-        q = self._queue
-        return f"<Subscription kinds={list(q.kinds)} buffered={len(q.buf)} closed={q.closed}>"
-
-    def __aiter__(self) -> Subscription[T]:
-        return self
-
-    async def __anext__(self) -> T:
-        return cast(T, await self._queue.receive())
-
-    async def __aenter__(self) -> Subscription[T]:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self.close()
-
-    @property
-    def kinds(self) -> tuple[str, ...]:
-        """The event names this subscription receives."""
-        return self._queue.kinds
-
-    @property
-    def closed(self) -> bool:
-        """True once it receives no more events (closed, hub closed, or overflowed)."""
-        return self._queue.closed
-
-    def close(self) -> None:
-        """Unsubscribe now and discard buffered events; iterators then end with ``StopAsyncIteration``.
-
-        Idempotent, never blocks.
-        """
-        self._hub._detach(self._queue)
-
-    async def aclose(self) -> None:
-        """Like :meth:`close`, as an async resource."""
-        self.close()
-        await trio.lowlevel.checkpoint()
-
-    def statistics(self) -> SubscriptionStatistics:
-        """Counters of this subscription (buffered, delivered, dropped, overflows)."""
-        return self._queue.statistics()
-
-
 class _Handler:
-    __slots__ = ("concurrency", "func", "kind", "name", "queue", "reported", "to_thread")
+    __slots__ = ("concurrency", "convert", "func", "kind", "name", "queue", "reported", "to_thread")
 
     def __init__(
         self,
         kind: str,
-        func: Callable[[Any], Any],
+        func: Callable[[Any], object],
         queue: _Queue,
+        convert: _Typed | None,
         *,
         concurrency: int,
         to_thread: bool,
     ) -> None:
         self.kind = kind
         self.func = func
-        self.name = _callable_name(func)
+        self.name = callable_name(func)
         self.queue = queue
+        self.convert = convert
         self.concurrency = concurrency
         self.to_thread = to_thread
         self.reported = 0  # `queue.dropped` already reported as handler_error
@@ -307,6 +117,11 @@ class _Handler:
 @final
 class EventHub:
     """Fans published events out to subscriptions and handlers.  Pure trio, no I/O.
+
+    Every subscribing method takes either typed event classes (``MessageCreated``,
+    ``ButtonClicked``...: :mod:`mezon_trio.events`) or selectors (``mezon_trio.raw.of(...)``),
+    which give typed elements; or event names (``Events`` members, ``Envelope`` field names),
+    which give the published payloads (the official SDK's way, kept for compat).
 
     Args:
         message_factory: turns a pushed ``api.ChannelMessage`` into the :class:`Message` delivered
@@ -326,7 +141,6 @@ class EventHub:
         # so publish() can iterate one while a subscription is added or removed.
         self._routes: dict[str, tuple[_Queue, ...]] = {}
         self._queues: dict[_Queue, None] = {}  # live queues (ordered set), for statistics()
-        self._abandoned: list[_Queue] = []  # appended to by Subscription.__del__
         self._wanted: frozenset[int] | None = None
         self._published = 0
         self._closed = False
@@ -338,8 +152,6 @@ class EventHub:
 
     def has_subscribers(self, kind: str) -> bool:
         """Whether anyone (subscription or handler) receives ``kind``.  O(1)."""
-        if self._abandoned:
-            self._purge()
         return kind in self._routes
 
     def wanted_field_numbers(self) -> frozenset[int]:
@@ -348,8 +160,6 @@ class EventHub:
         Cached; recomputed only after a subscription or handler is added or removed.  The reader
         can skip decoding frames whose variant is not in this set.
         """
-        if self._abandoned:
-            self._purge()
         wanted = self._wanted
         if wanted is None:
             numbers = _FIELD_NUMBERS
@@ -359,11 +169,9 @@ class EventHub:
     def publish(self, kind: str, payload: object) -> None:
         """Hand ``payload`` to every subscriber of ``kind``; never blocks, never raises.
 
-        Each subscriber's overflow policy applies when its buffer is full.  A subscriber's filter
-        that raises ends that subscription with the filter's exception (after its buffered events).
+        Each subscriber's overflow policy applies when its buffer is full.  No conversion or
+        filter runs here (they run in the subscribers' tasks).
         """
-        if self._abandoned:
-            self._purge()
         self._published += 1
         queues = self._routes.get(kind)
         if queues is None:
@@ -376,22 +184,14 @@ class EventHub:
                 if event is None:
                     event = Event(_MEMBERS.get(kind, kind), payload)
                 item = event
-            check = q.filter
-            if check is not None:
-                try:
-                    if not check(item):
-                        continue
-                except Exception as exc:
-                    self._fail(q, exc)
-                    continue
             buf = q.buf
             refill = q.refill
             if refill is not None and refill.offer(item, room=len(buf) < q.capacity):
-                continue
-            if len(buf) < q.capacity:
+                pass  # recorded by the refill hook (fetched again from history)
+            elif len(buf) < q.capacity:
                 buf.append(item)
-            else:
-                self._overflow(q, item)
+            elif q.overflow(item):  # "close": off the routing table
+                self._unroute(q)
             if q.lot:
                 q.lot.unpark()
 
@@ -409,8 +209,6 @@ class EventHub:
             kind = _variant_name(env)
             if kind is None:
                 return
-        if self._abandoned:
-            self._purge()
         if kind not in self._routes:
             return
         payload = getattr(env, kind)
@@ -422,29 +220,97 @@ class EventHub:
 
     # ------------------------------------------------------------- subscriber side
 
+    @overload
+    def subscribe(
+        self,
+        a: EventKey[E1],
+        /,
+        *,
+        buffer: int = 256,
+        overflow: Overflow = "close",
+        filter: Callable[[E1], bool] | None = None,
+    ) -> Subscription[E1]: ...
+    @overload
+    def subscribe(
+        self,
+        a: EventKey[E1],
+        b: EventKey[E2],
+        /,
+        *,
+        buffer: int = 256,
+        overflow: Overflow = "close",
+        filter: Callable[[E1 | E2], bool] | None = None,
+    ) -> Subscription[E1 | E2]: ...
+    @overload
+    def subscribe(
+        self,
+        a: EventKey[E1],
+        b: EventKey[E2],
+        c: EventKey[E3],
+        /,
+        *,
+        buffer: int = 256,
+        overflow: Overflow = "close",
+        filter: Callable[[E1 | E2 | E3], bool] | None = None,
+    ) -> Subscription[E1 | E2 | E3]: ...
+    @overload
+    def subscribe(
+        self,
+        a: EventKey[E1],
+        b: EventKey[E2],
+        c: EventKey[E3],
+        d: EventKey[E4],
+        /,
+        *,
+        buffer: int = 256,
+        overflow: Overflow = "close",
+        filter: Callable[[E1 | E2 | E3 | E4], bool] | None = None,
+    ) -> Subscription[E1 | E2 | E3 | E4]: ...
+    @overload
     def subscribe(
         self,
         *kinds: str | Events,
         buffer: int = 256,
         overflow: Overflow = "close",
         filter: Callable[[Event[Any]], bool] | None = None,
-    ) -> Subscription[Event[Any]]:
-        """Subscribe to one or more event kinds; the iterator yields :class:`Event` records.
+    ) -> Subscription[Event[Any]]: ...
+    def subscribe(
+        self,
+        *kinds: object,
+        buffer: int = 256,
+        overflow: Overflow = "close",
+        filter: Callable[[Any], bool] | None = None,
+    ) -> Subscription[Any]:
+        """Subscribe to several event types at once; the elements are their union.
+
+        With typed event classes / selectors, yields the typed events (in arrival order).  With
+        event names, yields :class:`Event` records ``(kind, payload)``.
 
         Args:
-            kinds: event names (``Events`` members or field names).
+            kinds: typed event classes or selectors; or event names (not both).
             buffer: events held for this subscriber before ``overflow`` applies.
             overflow: see the module docstring.
-            filter: called in the publisher with each :class:`Event`; only events for which it
-                returns true are buffered.  Keep it fast; if it raises, the subscription ends with
-                that exception.
+            filter: called in the receiving task with each event; only events for which it
+                returns true are delivered.  If it raises, the subscription closes and the
+                exception propagates from ``receive``.
 
         Raises:
-            ConfigurationError: no kind, an unknown kind, a bad ``buffer`` or ``overflow``.
+            ConfigurationError: no kind, an unknown kind, typed and named kinds mixed, a bad
+                ``buffer`` or ``overflow``.
             ClientClosed: the hub is closed.
         """
-        return self._subscribe(kinds, buffer, overflow, filter, unwrap=False)
+        return self._subscribe(kinds, buffer, overflow, filter, single=False)
 
+    @overload
+    def stream(
+        self,
+        kind: EventKey[E],
+        *,
+        buffer: int = 256,
+        overflow: Overflow = "close",
+        filter: Callable[[E], bool] | None = None,
+    ) -> Subscription[E]: ...
+    @overload
     def stream(
         self,
         kind: str | Events,
@@ -452,40 +318,68 @@ class EventHub:
         buffer: int = 256,
         overflow: Overflow = "close",
         filter: Callable[[Any], bool] | None = None,
+    ) -> Subscription[Any]: ...
+    def stream(
+        self,
+        kind: object,
+        *,
+        buffer: int = 256,
+        overflow: Overflow = "close",
+        filter: Callable[[Any], bool] | None = None,
     ) -> Subscription[Any]:
-        """Subscribe to a single kind; the iterator yields the payloads themselves.
+        """Subscribe to one event type: ``async with hub.stream(MessageCreated) as messages: ...``.
 
-        Same arguments and errors as :meth:`subscribe`, except that ``filter`` gets the payload.
+        A typed event class or selector yields typed events; an event name yields its payloads.
+        Same arguments and errors as :meth:`subscribe`.
         """
-        return self._subscribe((kind,), buffer, overflow, filter, unwrap=True)
+        return self._subscribe((kind,), buffer, overflow, filter, single=True)
 
     def _subscribe(
         self,
-        kinds: tuple[str | Events, ...],
+        keys: tuple[object, ...],
         buffer: int,
         overflow: Overflow,
         filter: Callable[[Any], bool] | None,
         *,
-        unwrap: bool,
+        single: bool,
     ) -> Subscription[Any]:
-        if not kinds:
+        if not keys:
             raise ConfigurationError("subscribe() needs at least one event kind")
-        names = tuple(dict.fromkeys(_check_kind(k) for k in kinds))
+        selectors = _selectors(keys)
+        convert: _Typed | None = None
+        if selectors is None:
+            names = tuple(dict.fromkeys(_check_kind(cast("str | Events", k)) for k in keys))
+            unwrap = single
+        else:
+            convert = _Typed(selectors)
+            names = tuple(dict.fromkeys(_check_kind(k) for sel in selectors for k in sel.kinds))
+            unwrap = convert.single is not None
         _check_size("buffer", buffer)
         if overflow not in _POLICIES:
             raise ConfigurationError(f"overflow must be one of {sorted(_POLICIES)}, got {overflow!r}")
+        if filter is not None and not callable(filter):
+            raise ConfigurationError(f"filter must be callable, got {filter!r}")
         if self._closed:
             raise ClientClosed("the client is closed")
-        queue = _Queue(
-            names, name="subscription", capacity=buffer, policy_name=overflow, filter=filter, unwrap=unwrap
-        )
+        queue = _Queue(names, name="subscription", capacity=buffer, policy_name=overflow, unwrap=unwrap)
         if overflow == "refill":
-            queue.refill = self._make_refill(names, buffer, filter, unwrap)
+            queue.refill = self._make_refill(names, buffer, unwrap)
         self._attach(queue)
-        return Subscription(self, queue)
+        return Subscription(self, queue, convert, filter)
+
+    @property
+    def can_refill(self) -> bool:
+        """Whether ``channel_message`` subscriptions may use overflow ``"refill"`` (catch-up on)."""
+        return self._refill_factory is not None
+
+    def _make_refill(self, kinds: tuple[str, ...], buffer: int, unwrap: bool) -> RefillHook:
+        if self._refill_factory is None or "channel_message" not in kinds:
+            raise ConfigurationError("overflow='refill' needs a client with catch_up and channel_message")
+        # Filters run in the subscriber's task, after the buffer: the hook records every message.
+        return self._refill_factory(buffer, None, unwrap)
 
     def close(self) -> None:
-        """Close the hub: every subscription ends after its buffered events (``StopAsyncIteration``).
+        """Close the hub: every subscription ends after its buffered events (``EndOfChannel``).
 
         ``run_handlers`` returns once its handlers have processed what they had buffered.
         Further ``subscribe``/``on`` calls raise :class:`~mezon_trio.errors.ClientClosed`; later
@@ -505,21 +399,37 @@ class EventHub:
     def closed(self) -> bool:
         return self._closed
 
-    @property
-    def can_refill(self) -> bool:
-        """Whether ``channel_message`` subscriptions may use overflow ``"refill"`` (catch-up on)."""
-        return self._refill_factory is not None
-
     def statistics(self) -> HubStatistics:
         """A snapshot: events published and the counters of every live subscription and handler."""
-        if self._abandoned:
-            self._purge()
         return HubStatistics(
             published=self._published, subscriptions=tuple(q.statistics() for q in self._queues)
         )
 
     # -------------------------------------------------------------------- handlers
 
+    @overload
+    def on(
+        self,
+        kind: EventKey[E],
+        handler: None = None,
+        *,
+        concurrency: int = 1,
+        buffer: int = 1024,
+        overflow: Overflow = "drop_newest",
+        to_thread: bool = False,
+    ) -> HandlerDecorator[E]: ...
+    @overload
+    def on(
+        self,
+        kind: EventKey[E],
+        handler: Callable[[E], object],
+        *,
+        concurrency: int = 1,
+        buffer: int = 1024,
+        overflow: Overflow = "drop_newest",
+        to_thread: bool = False,
+    ) -> Callable[[E], object]: ...
+    @overload
     def on(
         self,
         kind: str | Events,
@@ -529,26 +439,76 @@ class EventHub:
         buffer: int = 1024,
         overflow: Overflow = "drop_newest",
         to_thread: bool = False,
-    ) -> None:
-        """Call ``handler(payload)`` for every ``kind`` event, official-SDK style.
+    ) -> None: ...
+    def on(
+        self,
+        kind: object,
+        handler: Callable[[Any], object] | None = None,
+        *,
+        concurrency: int = 1,
+        buffer: int = 1024,
+        overflow: Overflow = "drop_newest",
+        to_thread: bool = False,
+    ) -> Any:
+        """Call ``handler(event)`` for every *kind* event; without *handler*, a decorator.
+
+        ::
+
+            @hub.on(MessageCreated)
+            async def greet(event: MessageCreated) -> None: ...
 
         Handlers run in the task of :meth:`run_handlers` (the client's nursery), never in the
-        reader.  ``concurrency`` workers share one bounded queue: with 1 (the default) calls are
-        sequential, in arrival order; with N at most N calls run at once.  A sync handler runs
-        inline in its worker, so keep it short, or pass ``to_thread=True`` to run it with
-        :func:`trio.to_thread.run_sync`.  A handler that returns an awaitable (async function) is
-        awaited.  Exceptions are logged (``mezon_trio.client``) and published as
-        ``Events.HANDLER_ERROR``; they never stop the client or other handlers.  Events arriving
-        while the queue (``buffer``) is full follow ``overflow`` (``"drop_newest"`` or
-        ``"drop_oldest"``), with a warning and a ``handler_error``.  Events are queued from this
-        call on, even before ``run_handlers`` starts.
+        reader; typed conversion runs there too.  ``concurrency`` workers share one bounded
+        queue: with 1 (the default) calls are sequential, in arrival order; with N at most N
+        calls run at once.  A sync handler runs inline in its worker, so keep it short, or pass
+        ``to_thread=True`` to run it with :func:`trio.to_thread.run_sync`.  A handler that
+        returns an awaitable (async function) is awaited.  Exceptions are logged
+        (``mezon_trio.client``) and published as :class:`~mezon_trio.events.HandlerError`
+        (carrying the event and the handler); they never stop the client or other handlers.
+        Events arriving while the queue (``buffer``) is full follow ``overflow``
+        (``"drop_newest"`` or ``"drop_oldest"``), with a warning and a ``HandlerError``.  Events
+        are queued from this call on, even before ``run_handlers`` starts.
+
+        Returns:
+            the handler (typed form), or a decorator registering its argument.
 
         Raises:
             ConfigurationError: unknown kind, bad sizes, ``overflow="close"``, or ``to_thread`` with
                 an async function.
             ClientClosed: the hub is closed.
         """
-        name = _check_kind(kind)
+        if handler is None:
+            if selector_of(kind) is None:
+                raise ConfigurationError(
+                    "on(kind) without a handler (decorator form) needs a typed event class"
+                )
+
+            def decorator(func: Callable[[Any], object]) -> Callable[[Any], object]:
+                self._on(kind, func, concurrency, buffer, overflow, to_thread)
+                return func
+
+            return decorator
+        self._on(kind, handler, concurrency, buffer, overflow, to_thread)
+        return handler if selector_of(kind) is not None else None
+
+    def _on(
+        self,
+        kind: object,
+        handler: Callable[[Any], object],
+        concurrency: int,
+        buffer: int,
+        overflow: Overflow,
+        to_thread: bool,
+    ) -> None:
+        selectors = _selectors((kind,))
+        convert: _Typed | None = None
+        if selectors is None:
+            names: tuple[str, ...] = (_check_kind(cast("str | Events", kind)),)
+            label = names[0]
+        else:
+            convert = _Typed(selectors)
+            names = tuple(dict.fromkeys(_check_kind(k) for k in selectors[0].kinds))
+            label = selectors[0].name
         if not callable(handler):
             raise ConfigurationError(f"handler must be callable, got {handler!r}")
         _check_size("concurrency", concurrency)
@@ -562,28 +522,28 @@ class EventHub:
         if self._closed:
             raise ClientClosed("the client is closed")
         queue = _Queue(
-            (name,),
-            name=f"handler:{_callable_name(handler)}",
+            names,
+            name=f"handler:{callable_name(handler)}",
             capacity=buffer,
             policy_name=overflow,
-            filter=None,
-            unwrap=True,
+            unwrap=convert is None or convert.single is not None,
             warn=True,
         )
         if overflow == "refill":
-            queue.refill = self._make_refill((name,), buffer, None, True)
-        entry = _Handler(name, handler, queue, concurrency=concurrency, to_thread=to_thread)
+            queue.refill = self._make_refill(names, buffer, queue.unwrap)
+        entry = _Handler(label, handler, queue, convert, concurrency=concurrency, to_thread=to_thread)
         self._handlers.append(entry)
         self._attach(queue)
         if self._handler_nursery is not None:
             self._start_workers(self._handler_nursery, entry)
 
-    def off(self, kind: str | Events, handler: Callable[..., Any] | None = None) -> None:
+    def off(self, kind: object, handler: Callable[..., object] | None = None) -> None:
         """Remove ``handler`` (every handler when ``None``) of ``kind``; their queued events are discarded.
 
         Calls already running finish.  Removing a handler that is not registered does nothing.
         """
-        name = _check_kind(kind)
+        selectors = _selectors((kind,))
+        name = _check_kind(cast("str | Events", kind)) if selectors is None else selectors[0].name
         keep: list[_Handler] = []
         for entry in self._handlers:
             if entry.kind == name and (handler is None or entry.func == handler):
@@ -622,44 +582,56 @@ class EventHub:
 
     async def _handler_worker(self, entry: _Handler) -> None:
         queue = entry.queue
-        func = entry.func
+        convert = entry.convert
         while True:
             try:
-                payload = await queue.receive()
+                item = await queue.receive()
             except StopAsyncIteration:
                 return
             if queue.dropped != entry.reported:
                 self._report_drops(entry)
-            try:
-                if entry.to_thread:
-                    result = await trio.to_thread.run_sync(func, payload)
-                else:
-                    result = func(payload)
-                if inspect.isawaitable(result):
-                    await result
-            except Exception as exc:
-                log.error("handler %s for %s failed", entry.name, entry.kind, exc_info=exc)
-                if entry.kind != _HANDLER_ERROR:  # never feed a failing error handler its own errors
-                    self.publish(
-                        _HANDLER_ERROR, HandlerError(event=entry.kind, handler=entry.name, error=exc)
-                    )
+            if convert is None:
+                await self._call(entry, item)
+                continue
+            converted = convert(item)
+            if converted is None:
+                continue
+            for event in converted if type(converted) is tuple else (converted,):
+                await self._call(entry, event)
+
+    async def _call(self, entry: _Handler, event: object) -> None:
+        func = entry.func
+        try:
+            if entry.to_thread:
+                result = await trio.to_thread.run_sync(func, event)
+            else:
+                result = func(event)
+            if inspect.isawaitable(result):
+                await result
+        except Exception as exc:
+            log.error("handler %s for %s failed", entry.name, entry.kind, exc_info=exc)
+            if entry.kind != _HANDLER_ERROR and entry.kind != "HandlerError":
+                # never feed a failing error handler its own errors
+                self.publish(
+                    _HANDLER_ERROR, HandlerError(event=event, handler=func, error=exc, kind=entry.kind)
+                )
 
     def _report_drops(self, entry: _Handler) -> None:
         dropped = entry.queue.dropped - entry.reported
         entry.reported = entry.queue.dropped
         entry.queue.warned = False
-        if entry.kind == _HANDLER_ERROR:
+        if entry.kind in (_HANDLER_ERROR, "HandlerError"):
             return
         error = StreamOverflow(
             f"handler {entry.name} for {entry.kind} fell behind: {dropped} events dropped", dropped=dropped
         )
-        self.publish(_HANDLER_ERROR, HandlerError(event=entry.kind, handler=entry.name, error=error))
+        self.publish(
+            _HANDLER_ERROR, HandlerError(event=None, handler=entry.func, error=error, kind=entry.kind)
+        )
 
     # -------------------------------------------------------------------- internals
 
     def _attach(self, queue: _Queue) -> None:
-        if self._abandoned:
-            self._purge()
         routes = self._routes
         for kind in queue.kinds:
             routes[kind] = (*routes.get(kind, ()), queue)
@@ -682,15 +654,8 @@ class EventHub:
         self._wanted = None
         queue.lot.unpark_all()
 
-    def _make_refill(
-        self, kinds: tuple[str, ...], buffer: int, filter: Callable[[Any], bool] | None, unwrap: bool
-    ) -> RefillHook:
-        if self._refill_factory is None or "channel_message" not in kinds:
-            raise ConfigurationError("overflow='refill' needs a client with catch_up and channel_message")
-        return self._refill_factory(buffer, filter, unwrap)
-
     def _detach(self, queue: _Queue) -> None:
-        """Remove ``queue`` for good and discard its buffer (owner closed it, or it was collected)."""
+        """Remove ``queue`` for good and discard its buffer (its owner closed it)."""
         if queue.detached:
             return
         queue.detached = True
@@ -698,34 +663,6 @@ class EventHub:
         queue.buf.clear()
         queue.error = None
         self._queues.pop(queue, None)
-
-    def _purge(self) -> None:
-        abandoned, self._abandoned = self._abandoned, []
-        for queue in abandoned:  # a finalizer appending meanwhile extends this same list: still seen
-            self._detach(queue)
-
-    def _overflow(self, q: _Queue, item: object) -> None:
-        q.overflows += 1
-        q.dropped += 1
-        policy = q.policy
-        if policy == _DROP_OLDEST:
-            q.buf.popleft()
-            q.buf.append(item)
-        elif policy == _CLOSE:
-            q.error = StreamOverflow(
-                f"subscriber to {', '.join(q.kinds)} fell behind: buffer of {q.capacity} events full",
-                dropped=q.dropped,
-            )
-            self._unroute(q)
-            return
-        if q.warn and not q.warned:
-            q.warned = True
-            log.warning("%s for %s is behind: dropping events (%s)", q.name, q.kinds[0], q.policy_name)
-
-    def _fail(self, q: _Queue, exc: Exception) -> None:
-        log.debug("filter of subscription to %s raised %r", q.kinds, exc)
-        q.error = exc
-        self._unroute(q)
 
 
 def _variant_name(env: rt.Envelope) -> str | None:

@@ -1,46 +1,51 @@
-"""``client.wait_for(...)`` and ``client.expect(...)``: wait for one matching event.
+"""``wait_for(...)`` and ``expect(...)``: wait for one matching event.
 
 Waiting for a reaction to something the bot does has a race: if the bot sends first and
-subscribes afterwards, a fast answer arrives in between and is missed.  :meth:`WaitingMixin.expect`
-subscribes when its ``async with`` block is entered, so the pattern is::
+subscribes afterwards, a fast answer arrives in between and is missed.  ``expect`` subscribes
+when its ``async with`` block is entered, so the pattern is::
 
-    async with client.expect(Events.MESSAGE_BUTTON_CLICKED) as waiter:
+    async with client.expect(ButtonClicked) as waiter:
         ack = await channel.send(form)          # trigger the action inside the block
         click = await waiter.wait(lambda ev: ev.message_id == ack.message_id, timeout=60)
         # a click arriving before `wait` is called is kept in the waiter's buffer
 
-The ``expect`` predicate runs in the client's reader and decides what is buffered; the ``wait``
-predicate runs in the caller and may use what the action returned (the new message id).
-:meth:`WaitingMixin.wait_for` is the one-shot form: it subscribes when called, so use it for
-events nothing you do right before triggers (e.g. "the next token transfer to the bot"), and
-``expect`` whenever you first send something and then wait for the answer.
+Both predicates run in the waiting task: the ``expect`` one for every event, the ``wait`` one
+may use what the action returned (the new message id).  ``wait_for`` is the one-shot form: it
+subscribes when called, so use it for events nothing you do right before triggers (e.g. "the
+next token transfer to the bot"), and ``expect`` whenever you first send something and then wait
+for the answer.
 
-Reader-side predicates must be short; one that raises ends the wait with its exception.  Only
-matching events are buffered (at most ``buffer``; further matches are dropped while nobody calls
-``wait``).
+The waiter buffers every event of its type until ``wait`` reads it (at most ``buffer``, 256 by
+default); if more arrive while nobody waits, ``wait`` raises
+:class:`~mezon_trio.errors.StreamOverflow` rather than miss an answer silently.  A predicate
+that raises ends the wait with its exception.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, final
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, final
 
 import trio
 
+from ._events.base import BaseEvent
+from ._events.names import Overflow
 from .errors import ClientClosed, ConfigurationError
-from .events import Events, Overflow
 
 if TYPE_CHECKING:
     from ._streams import Subscription
 
-__all__ = ["Waiter", "WaitingMixin"]
+__all__ = ["Waiter", "check_timeout"]
+
+T = TypeVar("T")
+E = TypeVar("E", bound=BaseEvent)
 
 
 class _StreamSource(Protocol):
     def stream(
         self,
-        kind: str | Events,
+        kind: Any,
         *,
         buffer: int = ...,
         overflow: Overflow = ...,
@@ -48,14 +53,18 @@ class _StreamSource(Protocol):
     ) -> Subscription[Any]: ...
 
 
-def _check_timeout(timeout: float | None) -> None:
+def check_timeout(timeout: float | None) -> None:
     if timeout is not None and (not isinstance(timeout, (int, float)) or timeout < 0):
         raise ConfigurationError(f"timeout must be None or >= 0 seconds, got {timeout!r}")
 
 
+def _label(kind: object) -> str:
+    return kind.__name__ if isinstance(kind, type) else str(kind)
+
+
 @final
-class Waiter:
-    """A subscription for matching events, opened by :meth:`WaitingMixin.expect`.
+class Waiter(Generic[T]):
+    """A subscription for matching events, opened by ``expect``.
 
     Use it as ``async with client.expect(...) as waiter`` (subscribed on entry, unsubscribed on
     exit); :meth:`wait` returns the next matching event each time it is called.
@@ -66,21 +75,21 @@ class Waiter:
     def __init__(
         self,
         source: _StreamSource,
-        kind: str | Events,
-        predicate: Callable[[Any], bool] | None,
+        kind: object,
+        predicate: Callable[[T], bool] | None,
         buffer: int,
     ) -> None:
         self._source = source
         self._kind = kind
         self._predicate = predicate
         self._buffer = buffer
-        self._sub: Subscription[Any] | None = None
+        self._sub: Subscription[T] | None = None
 
     def __repr__(self) -> str:
         state = "open" if self._sub is not None and not self._sub.closed else "closed"
-        return f"<Waiter kind={str(self._kind)!r} {state}>"
+        return f"<Waiter kind={_label(self._kind)!r} {state}>"
 
-    async def __aenter__(self) -> Waiter:
+    async def __aenter__(self) -> Waiter[T]:
         """Subscribe (does not block beyond a checkpoint).
 
         Raises:
@@ -90,7 +99,7 @@ class Waiter:
         if self._sub is not None:
             raise ConfigurationError("a Waiter can be entered once")
         self._sub = self._source.stream(
-            self._kind, buffer=self._buffer, overflow="drop_newest", filter=self._predicate
+            self._kind, buffer=self._buffer, overflow="close", filter=self._predicate
         )
         await trio.lowlevel.checkpoint()
         return self
@@ -101,24 +110,25 @@ class Waiter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        await self.aclose()
 
-    def close(self) -> None:
+    async def aclose(self) -> None:
         """Unsubscribe (idempotent)."""
         if self._sub is not None:
-            self._sub.close()
+            await self._sub.aclose()
+        else:
+            await trio.lowlevel.checkpoint()
 
     async def wait(
         self,
-        predicate: Callable[[Any], bool] | None = None,
+        predicate: Callable[[T], bool] | None = None,
         *,
         timeout: float | None = None,  # noqa: ASYNC109  (asked for by issue 5; fail_after works too)
-    ) -> Any:
+    ) -> T:
         """The next matching event (already buffered ones first).
 
         Args:
-            predicate: an extra condition checked here (not in the reader); events failing it
-                are consumed and skipped.
+            predicate: an extra condition; events failing it are consumed and skipped.
             timeout: seconds to wait at most; None waits forever (or wrap in ``trio.fail_after``).
 
         Cancellation leaves the waiter usable; no event is lost.
@@ -126,63 +136,27 @@ class Waiter:
         Raises:
             trio.TooSlowError: *timeout* expired.
             ClientClosed: the client closed (or the waiter was closed) before a match.
+            StreamOverflow: more than ``buffer`` events arrived while nobody waited.
             ConfigurationError: the waiter was not entered (use ``async with``).
-            Exception: whatever the subscription predicate raised.
+            Exception: whatever a predicate raised.
         """
-        _check_timeout(timeout)
+        check_timeout(timeout)
         sub = self._sub
         if sub is None:
             raise ConfigurationError("use `async with client.expect(...) as waiter:` before waiter.wait()")
         with trio.fail_after(timeout) if timeout is not None else trio.CancelScope():
             while True:
                 try:
-                    event = await sub.__anext__()
-                except StopAsyncIteration:
+                    event = await sub.receive()
+                except (trio.EndOfChannel, trio.ClosedResourceError):
                     raise ClientClosed(
-                        f"stopped waiting for {str(self._kind)!r}: the client closed"
+                        f"stopped waiting for {_label(self._kind)!r}: the client closed"
                     ) from None
                 if predicate is None or predicate(event):
                     return event
 
-
-class WaitingMixin:
-    """Adds :meth:`wait_for` and :meth:`expect` to :class:`~mezon_trio.MezonClient`."""
-
-    __slots__ = ()
-
-    def expect(
-        self: _StreamSource,
-        kind: str | Events,
-        predicate: Callable[[Any], bool] | None = None,
-        *,
-        buffer: int = 16,
-    ) -> Waiter:
-        """A :class:`Waiter` for *kind* events matching *predicate*; subscribes on ``async with``.
-
-        Enter it *before* triggering the action whose answer you wait for (module docstring).
-        The predicate gets the payload (a :class:`~mezon_trio.models.Message` for
-        ``channel_message``, the generated event otherwise).
-        """
-        return Waiter(self, kind, predicate, buffer)
-
-    async def wait_for(
-        self: _StreamSource,
-        kind: str | Events,
-        predicate: Callable[[Any], bool] | None = None,
-        *,
-        timeout: float | None = None,  # noqa: ASYNC109  (asked for by issue 5; fail_after works too)
-    ) -> Any:
-        """Wait for the next *kind* event matching *predicate* (subscribed from this call on).
-
-        Events published before the call are not seen: to wait for the answer to an action,
-        use :meth:`expect` around the action instead.  Cancellation leaves nothing behind.
-
-        Raises:
-            trio.TooSlowError: *timeout* (seconds) expired.
-            ClientClosed: the client closed first.
-            ConfigurationError: unknown kind or bad timeout.
-            Exception: whatever *predicate* raised.
-        """
-        _check_timeout(timeout)
-        async with Waiter(self, kind, predicate, 1) as waiter:
-            return await waiter.wait(timeout=timeout)
+    async def wait_once(self, timeout: float | None) -> T:  # noqa: ASYNC109
+        """Enter, wait for one event, leave (``wait_for``)."""
+        check_timeout(timeout)
+        async with self:
+            return await self.wait(timeout=timeout)

@@ -1,365 +1,173 @@
-"""Event names and event records.
+"""Typed events, event names and event records.
 
-Every server push is an :class:`~mezon_trio._proto.mezon.realtime.Envelope` whose one set
-``message`` variant names the event (docs/protocol.md §9.1).  :class:`Events` names all 99 variants
-by their field name, keeping the member names of the official SDK (``Events.CHANNEL_MESSAGE``,
-``Events.TOKEN_SEND``, ``Events.QUICK_MENU``...; §9.3) and naming every other variant by its field
-name in upper case (``Events.CHANNEL_PRESENCE_EVENT``).  The client adds lifecycle events
-(``ready``, ``connected``, ``disconnected``, ``reconnecting``, ``reconnected``) and two error
-reports (``handler_error``, ``protocol_error``), whose payloads are the frozen records below.
+**Typed events** are what applications subscribe to: frozen, slotted classes with plain Python
+fields and the value models of :mod:`mezon_trio.models`, one per thing a bot reacts to::
 
-Payloads: a variant's payload is the generated message of that field (e.g.
-``rt.MessageButtonClicked``), except ``channel_message``, delivered as :class:`mezon_trio.models.Message`.
-:data:`PAYLOAD_TYPES` maps each event to its payload class.
+    async with client.stream(MessageCreated) as messages:
+        async for event in messages:  # event: MessageCreated
+            print(event.message.text)
 
-Streams (``client.subscribe(...)``) yield :class:`Event` records; the statistics of a hub are
-:class:`HubStatistics`.  Overflow policies (:data:`Overflow`) are documented in
-:mod:`mezon_trio._streams` and repeated here:
+=====================================================  ============================================
+messages                                               :class:`MessageCreated`, :class:`MessageEdited`,
+                                                       :class:`MessageDeleted` (split by the chat
+                                                       message's ``code``, docs/protocol.md §5.12)
+reactions                                              :class:`ReactionAdded`, :class:`ReactionRemoved`
+components and menus                                   :class:`ButtonClicked` (:class:`FormSubmitted`
+                                                       for a form's button), :class:`DropdownSelected`,
+                                                       :class:`QuickMenuAction`
+tokens                                                 :class:`TokensReceived`, :class:`CoffeeGiven`
+channels                                               :class:`ChannelCreated`, :class:`ChannelUpdated`,
+                                                       :class:`ChannelDeleted`
+membership                                             :class:`UserAddedToChannel`,
+                                                       :class:`UserRemovedFromChannel`,
+                                                       :class:`UserAddedToClan`,
+                                                       :class:`UserRemovedFromClan`
+roles, clan events, notifications                      :class:`RoleChanged`, :class:`RoleAssigned`,
+                                                       :class:`ClanEventCreated`, :class:`Notification`
+voice                                                  :class:`VoiceStarted`, :class:`VoiceEnded`,
+                                                       :class:`VoiceJoined`, :class:`VoiceLeft`
+lifecycle                                              :class:`Connected`, :class:`Disconnected`,
+                                                       :class:`Reconnecting`, :class:`Reconnected`,
+                                                       :class:`Ready`, :class:`SessionRefreshed`,
+                                                       :class:`HandlerError`, :class:`ProtocolErrorEvent`
+=====================================================  ============================================
+
+Every other ``Envelope`` variant is a raw event (:mod:`mezon_trio.raw`).  A typed event is made
+from the wire payload in the subscriber's task, when it receives it; the chat message inside
+``MessageCreated`` decodes its content and lists on first access.
+
+**Event names** (:class:`Events`, compat): every server push is an ``Envelope`` whose one set
+``message`` variant names the event (docs/protocol.md §9.1).  :class:`Events` names all 99
+variants by their field name, keeping the member names of the official SDK
+(``Events.CHANNEL_MESSAGE``, ``Events.TOKEN_SEND``...; §9.3), plus the client's lifecycle and
+error names.  Subscribing by name yields the payloads (the generated message of that field,
+except ``channel_message``: a :class:`mezon_trio.models.Message`; :data:`PAYLOAD_TYPES`) or
+:class:`Event` records for several names.
+
+Overflow policies (:data:`Overflow`) are documented in :mod:`mezon_trio._streams` and repeated here:
 
 * ``"close"`` (default for streams): when a subscriber's buffer is full, its subscription ends.
-  The iterator first yields every buffered event, then raises :class:`~mezon_trio.errors.StreamOverflow`.
+  It first yields every buffered event, then raises :class:`~mezon_trio.errors.StreamOverflow`.
   Nothing is dropped silently.
 * ``"drop_oldest"``: the oldest buffered event makes room for the new one; counted in ``dropped``.
 * ``"drop_newest"``: the new event is discarded; counted in ``dropped`` (default for ``on()`` handlers,
-  which also log a warning and report a ``handler_error``).
-* ``"refill"`` (default of ``channel_messages()`` and ``on_channel_message``): chat messages that
-  arrive while the buffer is full are recorded by id and fetched again from the channel's history
-  once the subscriber has caught up, in per-channel order, marked ``caught_up``; nothing is lost
-  and the subscription never ends.  Other events (no history) are dropped and counted.
+  which also log a warning and report a :class:`HandlerError`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, Generic, Literal, NamedTuple, TypeAlias, TypeVar, final
+from typing import Any
 
+from ._events.base import BaseEvent, HandlerDecorator, Selector
+from ._events.directory import (
+    ChannelCreated,
+    ChannelDeleted,
+    ChannelUpdated,
+    ClanEventCreated,
+    Notification,
+    RoleAssigned,
+    RoleChanged,
+    UserAddedToChannel,
+    UserAddedToClan,
+    UserRemovedFromChannel,
+    UserRemovedFromClan,
+)
+from ._events.interactions import (
+    JSON,
+    ButtonClicked,
+    CoffeeGiven,
+    DropdownSelected,
+    FormSubmitted,
+    QuickMenuAction,
+    TokensReceived,
+)
+from ._events.lifecycle import (
+    Connected,
+    Disconnected,
+    HandlerError,
+    ProtocolErrorEvent,
+    Ready,
+    Reconnected,
+    Reconnecting,
+    SessionRefreshed,
+)
+from ._events.messages import (
+    MessageCreated,
+    MessageDeleted,
+    MessageEdited,
+    ReactionAdded,
+    ReactionRemoved,
+    message_event,
+)
+from ._events.names import (
+    LIFECYCLE_EVENTS,
+    VARIANT_FIELD_NUMBERS,
+    Event,
+    Events,
+    HubStatistics,
+    Overflow,
+    SubscriptionStatistics,
+)
+from ._events.voice import VoiceEnded, VoiceJoined, VoiceLeft, VoiceStarted
 from ._models.agent_events import RoomSummaryDone, SessionEnded, SessionStarted
 from ._models.message import Message
 from ._proto.hotcodec import ENVELOPE_VARIANTS
-from .errors import ProtocolError
+from ._subscription import Subscription
+from ._waiting import Waiter
 
 __all__ = [
+    "JSON",
     "LIFECYCLE_EVENTS",
     "PAYLOAD_TYPES",
     "VARIANT_FIELD_NUMBERS",
+    "BaseEvent",
+    "ButtonClicked",
+    "ChannelCreated",
+    "ChannelDeleted",
+    "ChannelUpdated",
+    "ClanEventCreated",
+    "CoffeeGiven",
     "Connected",
     "Disconnected",
+    "DropdownSelected",
     "Event",
     "Events",
+    "FormSubmitted",
+    "HandlerDecorator",
     "HandlerError",
     "HubStatistics",
+    "MessageCreated",
+    "MessageDeleted",
+    "MessageEdited",
+    "Notification",
     "Overflow",
     "ProtocolErrorEvent",
+    "QuickMenuAction",
+    "ReactionAdded",
+    "ReactionRemoved",
     "Ready",
     "Reconnected",
     "Reconnecting",
+    "RoleAssigned",
+    "RoleChanged",
+    "Selector",
+    "SessionRefreshed",
+    "Subscription",
     "SubscriptionStatistics",
+    "TokensReceived",
+    "UserAddedToChannel",
+    "UserAddedToClan",
+    "UserRemovedFromChannel",
+    "UserRemovedFromClan",
+    "VoiceEnded",
+    "VoiceJoined",
+    "VoiceLeft",
+    "VoiceStarted",
+    "Waiter",
+    "message_event",
 ]
-
-T_co = TypeVar("T_co", covariant=True)
-
-#: What a subscriber's full buffer does with a new event (see the module docstring).
-Overflow: TypeAlias = Literal["close", "drop_oldest", "drop_newest", "refill"]
-"""What a subscriber's full buffer does with a new event.
-
-* ``"close"``: the stream yields what it buffered, then raises ``StreamOverflow``;
-* ``"drop_oldest"``: the oldest buffered event is dropped to make room;
-* ``"drop_newest"``: the new event is dropped (counted in the statistics);
-* ``"refill"``: chat messages are recorded by id and fetched again from history once the
-  subscriber catches up, in per-channel order (``caught_up``); other events are dropped and
-  counted.  The default of ``channel_messages()`` and of chat-message handlers with catch-up on.
-"""
-
-
-class Events(StrEnum):
-    """Every event name: the 99 ``Envelope`` variants, then lifecycle and error events.
-
-    A member *is* its string value (``Events.CHANNEL_MESSAGE == "channel_message"``), so plain
-    field names work wherever an ``Events`` member is accepted.  The number after each variant
-    is its ``Envelope`` field number.
-    """
-
-    CHANNEL = "channel"  # 2
-    CLAN_JOIN = "clan_join"  # 3
-    CHANNEL_JOIN = "channel_join"  # 4
-    CHANNEL_LEAVE = "channel_leave"  # 5
-    CHANNEL_MESSAGE = "channel_message"  # 6
-    CHANNEL_MESSAGE_ACK = "channel_message_ack"  # 7
-    CHANNEL_MESSAGE_SEND = "channel_message_send"  # 8
-    CHANNEL_MESSAGE_UPDATE = "channel_message_update"  # 9
-    CHANNEL_MESSAGE_REMOVE = "channel_message_remove"  # 10
-    CHANNEL_PRESENCE_EVENT = "channel_presence_event"  # 11
-    ERROR = "error"  # 12
-    NOTIFICATIONS = "notifications"  # 13
-    RPC = "rpc"  # 14
-    STATUS = "status"  # 15
-    STATUS_FOLLOW = "status_follow"  # 16
-    STATUS_PRESENCE_EVENT = "status_presence_event"  # 17
-    STATUS_UNFOLLOW = "status_unfollow"  # 18
-    STATUS_UPDATE = "status_update"  # 19
-    STREAM_DATA = "stream_data"  # 20
-    STREAM_PRESENCE_EVENT = "stream_presence_event"  # 21
-    PING = "ping"  # 22
-    PONG = "pong"  # 23
-    MESSAGE_TYPING_EVENT = "message_typing_event"  # 24
-    LAST_SEEN_MESSAGE_EVENT = "last_seen_message_event"  # 25
-    MESSAGE_REACTION = "message_reaction_event"  # 26
-    VOICE_JOINED_EVENT = "voice_joined_event"  # 27
-    VOICE_LEAVED_EVENT = "voice_leaved_event"  # 28
-    VOICE_STARTED_EVENT = "voice_started_event"  # 29
-    VOICE_ENDED_EVENT = "voice_ended_event"  # 30
-    CHANNEL_CREATED = "channel_created_event"  # 31
-    CHANNEL_DELETED = "channel_deleted_event"  # 32
-    CHANNEL_UPDATED = "channel_updated_event"  # 33
-    LAST_PIN_MESSAGE_EVENT = "last_pin_message_event"  # 34
-    CUSTOM_STATUS_EVENT = "custom_status_event"  # 35
-    USER_CHANNEL_ADDED = "user_channel_added_event"  # 36
-    USER_CHANNEL_REMOVED = "user_channel_removed_event"  # 37
-    USER_CLAN_REMOVED = "user_clan_removed_event"  # 38
-    CLAN_UPDATED_EVENT = "clan_updated_event"  # 39
-    CLAN_PROFILE_UPDATED_EVENT = "clan_profile_updated_event"  # 40
-    CHECK_NAME_EXISTED_EVENT = "check_name_existed_event"  # 41
-    USER_PROFILE_UPDATED_EVENT = "user_profile_updated_event"  # 42
-    ADD_CLAN_USER = "add_clan_user_event"  # 43
-    CLAN_EVENT_CREATED = "clan_event_created"  # 44
-    ROLE_ASSIGN = "role_assign_event"  # 45
-    CLAN_DELETED_EVENT = "clan_deleted_event"  # 46
-    GIVE_COFFEE = "give_coffee_event"  # 47
-    STICKER_CREATE_EVENT = "sticker_create_event"  # 48
-    STICKER_UPDATE_EVENT = "sticker_update_event"  # 49
-    STICKER_DELETE_EVENT = "sticker_delete_event"  # 50
-    ROLE_EVENT = "role_event"  # 51
-    EVENT_EMOJI = "event_emoji"  # 52
-    STREAMING_JOINED_EVENT = "streaming_joined_event"  # 53
-    STREAMING_LEAVED_EVENT = "streaming_leaved_event"  # 54
-    STREAMING_STARTED_EVENT = "streaming_started_event"  # 55
-    STREAMING_ENDED_EVENT = "streaming_ended_event"  # 56
-    PERMISSION_SET_EVENT = "permission_set_event"  # 57
-    PERMISSION_CHANGED_EVENT = "permission_changed_event"  # 58
-    TOKEN_SEND = "token_sent_event"  # 59
-    MESSAGE_BUTTON_CLICKED = "message_button_clicked"  # 60
-    UNMUTE_EVENT = "unmute_event"  # 61
-    WEBRTC_SIGNALING_FWD = "webrtc_signaling_fwd"  # 62
-    LIST_ACTIVITY = "list_activity"  # 63
-    DROPDOWN_BOX_SELECTED = "dropdown_box_selected"  # 64
-    INCOMING_CALL_PUSH = "incoming_call_push"  # 65
-    SD_TOPIC_EVENT = "sd_topic_event"  # 66
-    FOLLOW_EVENT = "follow_event"  # 67
-    CHANNEL_APP_EVENT = "channel_app_event"  # 68
-    USER_STATUS_EVENT = "user_status_event"  # 69
-    REMOVE_FRIEND = "remove_friend"  # 70
-    WEBHOOK_EVENT = "webhook_event"  # 71
-    NOTI_USER_CHANNEL = "noti_user_channel"  # 72
-    JOIN_CHANNEL_APP_DATA = "join_channel_app_data"  # 73
-    CANVAS_EVENT = "canvas_event"  # 74
-    UNPIN_MESSAGE_EVENT = "unpin_message_event"  # 75
-    CATEGORY_EVENT = "category_event"  # 76
-    HANDLE_PARTICIPANT_MEET_STATE_EVENT = "handle_participant_meet_state_event"  # 77
-    DELETE_ACCOUNT_EVENT = "delete_account_event"  # 78
-    EPHEMERAL_MESSAGE_SEND = "ephemeral_message_send"  # 79
-    BLOCK_FRIEND = "block_friend"  # 80
-    VOICE_REACTION_SEND = "voice_reaction_send"  # 81
-    MARK_AS_READ = "mark_as_read"  # 82
-    LIST_DATA_SOCKET = "list_data_socket"  # 83
-    QUICK_MENU = "quick_menu_event"  # 84
-    UN_BLOCK_FRIEND = "un_block_friend"  # 85
-    MEET_PARTICIPANT_EVENT = "meet_participant_event"  # 86
-    TRANSFER_OWNERSHIP_EVENT = "transfer_ownership_event"  # 87
-    ADD_FRIEND = "add_friend"  # 88
-    BAN_USER_EVENT = "ban_user_event"  # 89
-    ACTIVE_ARCHIVED_THREAD = "active_archived_thread"  # 90
-    ALLOW_ANONYMOUS_EVENT = "allow_anonymous_event"  # 91
-    API_REQUEST_EVENT = "api_request_event"  # 92
-    CLAN_CREATED_EVENT = "clan_created_event"  # 93
-    AI_AGENT_ENABLE = "aiagent_enabled_event"  # 94
-    LIST_CHANNEL_USERS_BANNED_EVENT = "list_channel_users_banned_event"  # 95
-    REFRESH_SESSION_EVENT = "refresh_session_event"  # 96
-    CHANNEL_ARCHIVE_EVENT = "channel_archive_event"  # 97
-    TOPIC_IN_MESSAGE_EVENT = "topic_in_message_event"  # 98
-    SCREEN_SHARE_EVENT = "screen_share_event"  # 99
-    VOICE_INTERACTIVE_EVENT = "voice_interactive_event"  # 100
-
-    # Lifecycle and error events, produced by the client itself.
-    READY = "ready"
-    CONNECTED = "connected"
-    DISCONNECTED = "disconnected"
-    RECONNECTING = "reconnecting"
-    RECONNECTED = "reconnected"
-    HANDLER_ERROR = "handler_error"
-    PROTOCOL_ERROR = "protocol_error"
-
-    # AI-agent events, from the agent event stream (``agent_event_url``), not the socket.
-    AGENT_SESSION_STARTED = "session_started"
-    AGENT_SESSION_ENDED = "session_ended"
-    AGENT_ROOM_SUMMARY_DONE = "room_summary_done"
-
-
-#: The events that are not ``Envelope`` variants.
-LIFECYCLE_EVENTS: frozenset[Events] = frozenset(
-    {
-        Events.READY,
-        Events.CONNECTED,
-        Events.DISCONNECTED,
-        Events.RECONNECTING,
-        Events.RECONNECTED,
-        Events.HANDLER_ERROR,
-        Events.PROTOCOL_ERROR,
-        Events.AGENT_SESSION_STARTED,
-        Events.AGENT_SESSION_ENDED,
-        Events.AGENT_ROOM_SUMMARY_DONE,
-    }
-)
-"""The events that are not ``Envelope`` variants: connection lifecycle, handler and protocol errors."""
-
-
-def _variant_field_numbers() -> dict[Events, int]:
-    # From the generated table: betterproto2's metadata resolves every annotation (~0.3 s at import).
-    return {Events(name): number for name, (number, _) in ENVELOPE_VARIANTS.items()}
-
-
-#: ``Envelope`` field number of every variant event, in field-number order.
-VARIANT_FIELD_NUMBERS: Mapping[Events, int] = MappingProxyType(_variant_field_numbers())
-"""``Envelope`` field number of every variant event, in field-number order."""
-
-
-@final
-class Event(NamedTuple, Generic[T_co]):
-    """One event as yielded by a multi-kind subscription: its name and its payload.
-
-    ``kind`` is the :class:`Events` member when the name is known, else the plain string.
-    A tuple, so ``kind, payload = event`` works.
-    """
-
-    kind: str
-    payload: T_co
-
-
-@final
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Ready:
-    """The client is authenticated, connected and has joined its clans."""
-
-    user_id: int
-    clan_ids: tuple[int, ...]
-
-
-@final
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Connected:
-    """The socket is open (``attempt`` is 0 for the first connection)."""
-
-    attempt: int
-
-
-@final
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Disconnected:
-    """The socket closed; ``intentional`` is True when the application closed it."""
-
-    code: int | None
-    reason: str
-    error: BaseException | None
-    intentional: bool
-
-
-@final
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Reconnecting:
-    """Reconnect attempt ``attempt`` (1-based) starts after ``delay`` seconds."""
-
-    attempt: int
-    delay: float
-
-
-@final
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Reconnected:
-    """The connection is back after ``attempt`` attempts and ``downtime`` seconds."""
-
-    attempt: int
-    downtime: float
-
-
-@final
-@dataclass(frozen=True, kw_only=True, slots=True)
-class HandlerError:
-    """An ``on()`` handler raised (or fell behind and events were dropped).
-
-    Attributes:
-        event: the event name the handler was registered for.
-        handler: the handler's qualified name.
-        error: the exception it raised; a :class:`~mezon_trio.errors.StreamOverflow`
-            (with ``dropped``) when events were dropped because the handler fell behind.
-    """
-
-    event: str
-    handler: str
-    error: Exception
-
-
-@final
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ProtocolErrorEvent:
-    """A received frame could not be decoded and was skipped."""
-
-    error: ProtocolError
-    frame_size: int
-
-
-@final
-@dataclass(frozen=True, kw_only=True, slots=True)
-class SubscriptionStatistics:
-    """Counters of one subscription or handler queue.
-
-    Attributes:
-        kinds: the event names it receives.
-        name: ``"subscription"`` or ``"handler:<qualified name>"``.
-        overflow: its overflow policy.
-        buffer_size: its capacity.
-        buffered: events waiting to be read now.
-        delivered: events handed to the consumer so far.
-        dropped: events discarded by a ``drop_*`` policy (for ``close``: the one event that
-            did not fit; later events are no longer routed to it).
-        overflows: how many times the buffer was found full.
-        closed: whether it no longer receives events.
-    """
-
-    kinds: tuple[str, ...]
-    name: str
-    overflow: Overflow
-    buffer_size: int
-    buffered: int
-    delivered: int
-    dropped: int
-    overflows: int
-    closed: bool
-
-
-@final
-@dataclass(frozen=True, kw_only=True, slots=True)
-class HubStatistics:
-    """A snapshot of an event hub.
-
-    Attributes:
-        published: events published since the hub was created.
-        subscriptions: one record per live subscription and handler queue.
-    """
-
-    published: int
-    subscriptions: tuple[SubscriptionStatistics, ...]
-
-    @property
-    def dropped(self) -> int:
-        """Total events dropped by the live subscriptions."""
-        return sum(s.dropped for s in self.subscriptions)
-
-    @property
-    def overflows(self) -> int:
-        """Total overflows of the live subscriptions."""
-        return sum(s.overflows for s in self.subscriptions)
 
 
 def _payload_types() -> dict[Events, type[Any]]:

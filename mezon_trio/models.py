@@ -6,6 +6,12 @@ and the ``mentions``/``attachments``/``references``/``reactions`` byte lists are
 access and cached.  Its methods (``reply``, ``update``, ``delete``, ``react``) act through the client
 that received it.
 
+The value models -- one class per concept, used by the content builders, returned by entities and
+events, accepted by the send methods: :class:`Mention`, :class:`Attachment`, :class:`Reaction`,
+:class:`MessageRef`, :class:`SendAck`, :class:`ChannelInfo`, :class:`ClanInfo`, :class:`Role`,
+:class:`QuickMenu`, :class:`VoiceChannelUsers`, :class:`UserProfile`, :class:`Friend`,
+:class:`FriendPage`, :class:`MessageHeader`.
+
 The other names are the official SDK's models (``mezon.models``, ``mezon.constants``), as frozen,
 keyword-only dataclasses whose fields follow the protobuf schema:
 
@@ -36,6 +42,8 @@ with the same keys).
 
 from __future__ import annotations
 
+from ._content.attachments import Attachment as Attachment
+from ._content.mentions import Mention as Mention
 from ._models.message import Message as Message
 from ._models.official import AddTxResponse as AddTxResponse
 from ._models.official import ApiChannelDescription as ApiChannelDescription
@@ -56,6 +64,17 @@ from ._models.official import ChannelMessageAck as ChannelMessageAck
 from ._models.official import ChannelMessageContent as ChannelMessageContent
 from ._models.official import Friend as Friend
 from ._models.official import FriendList as FriendList
+from ._models.values import ChannelInfo as ChannelInfo
+from ._models.values import ClanInfo as ClanInfo
+from ._models.values import FriendPage as FriendPage
+from ._models.values import MessageHeader as MessageHeader
+from ._models.values import MessageRef as MessageRef
+from ._models.values import QuickMenu as QuickMenu
+from ._models.values import Reaction as Reaction
+from ._models.values import Role as Role
+from ._models.values import SendAck as SendAck
+from ._models.values import UserProfile as UserProfile
+from ._models.values import VoiceChannelUsers as VoiceChannelUsers
 from ._protocol.enums import ChannelStreamMode as ChannelStreamMode
 from ._protocol.enums import ChannelType as ChannelType
 from ._protocol.enums import FriendState as FriendState
@@ -77,13 +96,26 @@ __all__ = [
     "ApiSentTokenRequest",
     "ApiVoiceChannelUser",
     "ApiVoiceChannelUserList",
+    "Attachment",
+    "ChannelInfo",
     "ChannelMessageAck",
     "ChannelMessageContent",
     "ChannelStreamMode",
     "ChannelType",
+    "ClanInfo",
     "Friend",
     "FriendList",
+    "FriendPage",
     "FriendState",
+    "Mention",
     "Message",
+    "MessageHeader",
+    "MessageRef",
+    "QuickMenu",
+    "Reaction",
+    "Role",
+    "SendAck",
     "TypeMessage",
+    "UserProfile",
+    "VoiceChannelUsers",
 ]

@@ -1,15 +1,16 @@
-"""Attachments (``api.MessageAttachment``, docs/protocol.md §6.4).
+"""Attachments (docs/protocol.md §6.4).
 
-Bots reference files that are already hosted somewhere (``url``); all eight fields
-of the protobuf message are passed through unchanged.
+Bots reference files that are already hosted somewhere (``url``).  :class:`Attachment` is the
+one attachment type: the builders take it, received messages give it, send methods accept it
+(re-exported by :mod:`mezon_trio.models`).  Its conversions to the wire message are in
+:mod:`mezon_trio._models.proto`.
 """
 
 from __future__ import annotations
 
 from dataclasses import KW_ONLY, dataclass
-from typing import Self, final
+from typing import final
 
-from .._proto.mezon import api
 from .wire import check_int32
 
 __all__ = ["Attachment"]
@@ -18,7 +19,7 @@ __all__ = ["Attachment"]
 @final
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A file shown with a message.
+    """A file shown with a message, already hosted at ``url``.
 
     Attributes:
         url: where the file is hosted.
@@ -47,30 +48,3 @@ class Attachment:
     def __post_init__(self) -> None:
         for name in ("size", "width", "height", "duration"):
             check_int32(getattr(self, name), name)
-
-    def to_proto(self) -> api.MessageAttachment:
-        """Convert to the generated ``mezon.api.MessageAttachment``."""
-        return api.MessageAttachment(
-            filename=self.filename,
-            size=self.size,
-            url=self.url,
-            filetype=self.filetype,
-            width=self.width,
-            height=self.height,
-            thumbnail=self.thumbnail,
-            duration=self.duration,
-        )
-
-    @classmethod
-    def from_proto(cls, message: api.MessageAttachment) -> Self:
-        """Build from a received ``mezon.api.MessageAttachment``."""
-        return cls(
-            url=message.url,
-            filename=message.filename,
-            filetype=message.filetype,
-            size=message.size,
-            width=message.width,
-            height=message.height,
-            thumbnail=message.thumbnail,
-            duration=message.duration,
-        )

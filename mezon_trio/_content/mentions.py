@@ -1,15 +1,16 @@
-"""User and role mentions (``api.MessageMention``, docs/protocol.md §6.3).
+"""User and role mentions (docs/protocol.md §6.3).
 
-Mentions travel beside the content JSON, in the ``mentions`` field of
-``ChannelMessageSend``/``ChannelMessageUpdate``, not inside it.
+Mentions travel beside the content JSON, in the ``mentions`` field of a send or an edit, not
+inside it.  :class:`Mention` is the one mention type: the builders take it, received messages
+give it, send methods accept it (re-exported by :mod:`mezon_trio.models`).  Its conversions to
+the wire message are in :mod:`mezon_trio._models.proto`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Self, final
+from typing import final
 
-from .._proto.mezon import api
 from ..errors import ContentError
 from .utf16 import py_index
 from .wire import check_id, check_int32
@@ -20,15 +21,15 @@ __all__ = ["Mention"]
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Mention:
-    """One mention: ``t[s:e]`` (UTF-16 offsets) is ``@username`` or ``@rolename``.
+    """A user or role mention: ``text[s:e]`` (UTF-16 offsets) is ``@username`` / ``@rolename``.
 
-    A user mention sets ``user_id``/``username``; a role mention sets
-    ``role_id``/``rolename``. ``@here``/everyone is not a mention but the
-    message's ``mention_everyone`` flag.
+    A user mention sets ``user_id``/``username``; a role mention ``role_id``/``rolename``.
+    ``@here`` is not a mention but the message's ``mention_everyone`` flag.  ``id`` and
+    ``create_time_seconds`` are filled by the server on received mentions.
 
     Raises:
-        ContentError: an id is not a non-negative int64, or ``s``/``e`` is not a
-            valid int32 range (``0 <= s <= e``).
+        ContentError: an id is not a non-negative int64, or ``s``/``e`` is not a valid int32
+            range (``0 <= s <= e``).
     """
 
     user_id: int = 0
@@ -37,6 +38,8 @@ class Mention:
     rolename: str = ""
     s: int = 0
     e: int = 0
+    id: int = 0
+    create_time_seconds: int = 0
 
     def __post_init__(self) -> None:
         check_id(self.user_id, "user_id")
@@ -52,37 +55,9 @@ class Mention:
         return self.role_id != 0 and self.user_id == 0
 
     def slice(self, text: str) -> str:
-        """Return the part of ``text`` this mention covers (``"@alice"``).
+        """The part of *text* this mention covers (``"@alice"``).
 
         Raises:
-            ValueError: the range does not lie on code-point boundaries of ``text``.
+            ValueError: the range does not lie on code-point boundaries of *text*.
         """
         return text[py_index(text, self.s) : py_index(text, self.e)]
-
-    def to_proto(self) -> api.MessageMention:
-        """Convert to the generated ``mezon.api.MessageMention``."""
-        return api.MessageMention(
-            user_id=self.user_id,
-            username=self.username,
-            role_id=self.role_id,
-            rolename=self.rolename,
-            s=self.s,
-            e=self.e,
-        )
-
-    @classmethod
-    def from_proto(cls, message: api.MessageMention) -> Self:
-        """Build from a received ``mezon.api.MessageMention`` (``id`` and time are dropped).
-
-        Raises:
-            ContentError: the message holds an out-of-range value (a negative id or
-                ``e < s``).
-        """
-        return cls(
-            user_id=message.user_id,
-            username=message.username,
-            role_id=message.role_id,
-            rolename=message.rolename,
-            s=message.s,
-            e=message.e,
-        )

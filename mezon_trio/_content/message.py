@@ -255,7 +255,7 @@ class Content:
             return cls._from_raw({"t": text.encode("utf-8", "replace").decode("utf-8")}, checked)
 
     @classmethod
-    def coerce(cls, value: str | Mapping[str, Any] | Content) -> Content:
+    def coerce(cls, value: str | Mapping[str, object] | Content) -> Content:
         """Accept what users pass as a message: a ``str`` (plain text), a mapping, or a Content.
 
         Raises:

@@ -23,7 +23,7 @@ import trio
 
 from .._catchup import CatchUp, GapRefill, HistorySource, RateBudget
 from .._connection.core import ConnectionCore
-from .._models.message import Message
+from .._models.message import Message, wire_message
 from .._proto.mezon import api
 from ..events import Event, Events
 
@@ -88,7 +88,7 @@ def refill_factory(
     def factory(capacity: int, keep: Callable[[Any], bool] | None, unwrap: bool) -> GapRefill[Any]:
         def raw_of(item: Any) -> api.ChannelMessage | None:
             payload = item if unwrap else item.payload
-            return payload.raw if isinstance(payload, Message) else None
+            return wire_message(payload) if isinstance(payload, Message) else None
 
         def make(raw: api.ChannelMessage) -> Any:
             message = make_message(raw, caught_up=True)

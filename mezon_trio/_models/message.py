@@ -15,8 +15,13 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, final
 
 import betterproto2
 
+from .._content.attachments import Attachment
+from .._content.mentions import Mention
 from .._models.official import ApiMessageReaction, ChannelMessageAck
+from .._models.proto import attachment_from_proto, mention_from_proto, reaction_from_proto, ref_from_proto
+from .._models.values import MessageRef, Reaction
 from .._proto.mezon import api
+from .._protocol.enums import ChannelStreamMode, TypeMessage
 from .._protocol.ids import Id, as_id
 from ..errors import ClientNotRunning, InvalidArgument
 
@@ -26,7 +31,7 @@ if TYPE_CHECKING:
     from .._services.messaging import MessagingService
     from .._structures.channel import TextChannel
 
-__all__ = ["Message"]
+__all__ = ["Message", "wire_message"]
 
 log = logging.getLogger("mezon_trio.protocol")
 
@@ -111,7 +116,9 @@ class Message:
     """A chat message pushed by the server (``channel_message``), read-only.
 
     Construction is cheap: ``content`` and the byte lists are decoded lazily, once.  Ids are
-    ``int``.  ``raw`` is the generated ``api.ChannelMessage`` for fields not wrapped here.
+    ``int``; mentions, attachments, references and reactions are the value models of
+    :mod:`mezon_trio.models`.  :func:`mezon_trio.raw.message_payload` gives the generated message
+    for wire fields not wrapped here.
 
     Args:
         raw: the pushed message.
@@ -138,10 +145,10 @@ class Message:
         self._services = services
         self._caught_up = caught_up
         self._content: dict[str, Any] | None = None
-        self._mentions: tuple[api.MessageMention, ...] | None = None
-        self._attachments: tuple[api.MessageAttachment, ...] | None = None
-        self._references: tuple[api.MessageRef, ...] | None = None
-        self._reactions: tuple[api.MessageReaction, ...] | None = None
+        self._mentions: tuple[Mention, ...] | None = None
+        self._attachments: tuple[Attachment, ...] | None = None
+        self._references: tuple[MessageRef, ...] | None = None
+        self._reactions: tuple[Reaction, ...] | None = None
 
     def __repr__(self) -> str:
         text = self.text
@@ -152,11 +159,6 @@ class Message:
             f"<Message id={raw.message_id} clan_id={raw.clan_id} channel_id={raw.channel_id} "
             f"sender_id={raw.sender_id} code={raw.code} text={text!r}>"
         )
-
-    @property
-    def raw(self) -> api.ChannelMessage:
-        """The generated ``api.ChannelMessage`` (do not mutate it)."""
-        return self._raw
 
     @property
     def caught_up(self) -> bool:
@@ -213,14 +215,14 @@ class Message:
         return self._raw.channel_label
 
     @property
-    def code(self) -> int:
-        """Message type code (docs/protocol.md §5.12): 0 chat, 1 edit, 2 delete, 12 ephemeral, ..."""
-        return self._raw.code
+    def code(self) -> TypeMessage:
+        """Message type code (docs/protocol.md §5.12): chat, edit, delete, ephemeral, poll..."""
+        return TypeMessage(self._raw.code)
 
     @property
-    def mode(self) -> int:
-        """Stream mode: 2 channel, 3 group, 4 DM, 6 thread."""
-        return self._raw.mode
+    def mode(self) -> ChannelStreamMode:
+        """Stream mode (channel, group, DM, thread); ``UNKNOWN_0`` when the push has none."""
+        return ChannelStreamMode(self._raw.mode)
 
     @property
     def is_public(self) -> bool:
@@ -268,43 +270,43 @@ class Message:
         return t if isinstance(t, str) else ""
 
     @property
-    def mentions(self) -> tuple[api.MessageMention, ...]:
+    def mentions(self) -> tuple[Mention, ...]:
         """Decoded on first access from protobuf (or JSON from old servers); ``()`` if undecodable."""
         mentions = self._mentions
         if mentions is None:
-            mentions = self._mentions = _decode_list(
-                self._raw.mentions, api.MessageMentionList, "mentions", api.MessageMention
-            )
+            wire = _decode_list(self._raw.mentions, api.MessageMentionList, "mentions", api.MessageMention)
+            mentions = self._mentions = tuple(mention_from_proto(m) for m in wire)
         return mentions
 
     @property
-    def attachments(self) -> tuple[api.MessageAttachment, ...]:
+    def attachments(self) -> tuple[Attachment, ...]:
         """Decoded on first access from protobuf (or JSON from old servers); ``()`` if undecodable."""
         attachments = self._attachments
         if attachments is None:
-            attachments = self._attachments = _decode_list(
+            wire = _decode_list(
                 self._raw.attachments, api.MessageAttachmentList, "attachments", api.MessageAttachment
             )
+            attachments = self._attachments = tuple(attachment_from_proto(a) for a in wire)
         return attachments
 
     @property
-    def references(self) -> tuple[api.MessageRef, ...]:
+    def references(self) -> tuple[MessageRef, ...]:
         """Replied-to messages, decoded on first access; ``()`` if none or undecodable."""
         references = self._references
         if references is None:
-            references = self._references = _decode_list(
-                self._raw.references, api.MessageRefList, "refs", api.MessageRef
-            )
+            wire = _decode_list(self._raw.references, api.MessageRefList, "refs", api.MessageRef)
+            references = self._references = tuple(ref_from_proto(r) for r in wire)
         return references
 
     @property
-    def reactions(self) -> tuple[api.MessageReaction, ...]:
+    def reactions(self) -> tuple[Reaction, ...]:
         """Decoded on first access; ``()`` if none or undecodable."""
         reactions = self._reactions
         if reactions is None:
-            reactions = self._reactions = _decode_list(
+            wire = _decode_list(
                 self._raw.reactions, api.MessageReactionList, "reactions", api.MessageReaction
             )
+            reactions = self._reactions = tuple(reaction_from_proto(r) for r in wire)
         return reactions
 
     # ------------------------------------------------------------------ actions (through the client)
@@ -325,9 +327,9 @@ class Message:
 
     async def reply(
         self,
-        content: str | Mapping[str, Any] | Content,
-        mentions: Iterable[object] | None = None,
-        attachments: Iterable[object] | None = None,
+        content: str | Mapping[str, object] | Content,
+        mentions: Iterable[Mention] | None = None,
+        attachments: Iterable[Attachment] | None = None,
         mention_everyone: bool | None = None,
         anonymous_message: bool | None = None,
         topic_id: Id | None = None,
@@ -359,9 +361,9 @@ class Message:
 
     async def update(
         self,
-        content: str | Mapping[str, Any] | Content,
-        mentions: Iterable[object] | None = None,
-        attachments: Iterable[object] | None = None,
+        content: str | Mapping[str, object] | Content,
+        mentions: Iterable[Mention] | None = None,
+        attachments: Iterable[Attachment] | None = None,
         *,
         hide_editted: bool = False,
     ) -> ChannelMessageAck:
@@ -421,3 +423,8 @@ class Message:
             count=count,
             reaction_id=as_id(id, "id"),
         )
+
+
+def wire_message(message: Message) -> api.ChannelMessage:
+    """The generated ``ChannelMessage`` under *message* (for the wire layer; do not mutate it)."""
+    return message._raw

@@ -23,8 +23,9 @@ from .._content.mentions import Mention
 from .._content.message import Content
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
-from .._protocol.enums import FriendState
 from ..errors import ContentError
+from .proto import attachment_to_proto, mention_to_proto, ref_to_proto, voice_users_from_proto
+from .values import Friend, FriendPage, MessageRef, QuickMenu, VoiceChannelUsers
 
 __all__ = [
     "AddTxResponse",
@@ -290,7 +291,9 @@ def mention_protos(items: Iterable[object] | None) -> list[api.MessageMention]:
     for item in items or ():
         if isinstance(item, api.MessageMention):
             out.append(item)
-        elif isinstance(item, (ApiMessageMention, Mention)):
+        elif isinstance(item, Mention):
+            out.append(mention_to_proto(item))
+        elif isinstance(item, ApiMessageMention):
             out.append(item.to_proto())
         elif isinstance(item, Mapping):
             values = dict(item)
@@ -313,7 +316,9 @@ def attachment_protos(items: Iterable[object] | None) -> list[api.MessageAttachm
     for item in items or ():
         if isinstance(item, api.MessageAttachment):
             out.append(item)
-        elif isinstance(item, (ApiMessageAttachment, Attachment)):
+        elif isinstance(item, Attachment):
+            out.append(attachment_to_proto(item))
+        elif isinstance(item, ApiMessageAttachment):
             out.append(item.to_proto())
         elif isinstance(item, Mapping):
             out.append(_from_mapping(ApiMessageAttachment, item, "attachment").to_proto())
@@ -330,7 +335,7 @@ def ref_protos(items: object) -> list[api.MessageRef]:
     """
     if items is None:
         return []
-    if isinstance(items, (api.MessageRef, ApiMessageRef, Mapping)):
+    if isinstance(items, (api.MessageRef, ApiMessageRef, MessageRef, Mapping)):
         items = [items]
     if not isinstance(items, Iterable):
         raise ContentError(f"cannot use a {type(items).__name__} as references")
@@ -338,6 +343,8 @@ def ref_protos(items: object) -> list[api.MessageRef]:
     for item in items:
         if isinstance(item, api.MessageRef):
             out.append(item)
+        elif isinstance(item, MessageRef):
+            out.append(ref_to_proto(item))
         elif isinstance(item, ApiMessageRef):
             out.append(item.to_proto())
         elif isinstance(item, Mapping):
@@ -530,23 +537,8 @@ class ApiClanDesc:
         return _copy(cls, message)
 
 
-@final
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ApiQuickMenuAccess:
-    """A quick-menu entry of a bot (``api.QuickMenuAccess``, docs/protocol.md §6.7)."""
-
-    id: int = 0
-    bot_id: int = 0
-    clan_id: int = 0
-    channel_id: int = 0
-    menu_name: str = ""
-    background: str = ""
-    action_msg: str = ""
-    menu_type: int = 0
-
-    @classmethod
-    def from_proto(cls, message: api.QuickMenuAccess) -> Self:
-        return _copy(cls, message)
+#: The official name of a quick-menu entry (the value model).
+ApiQuickMenuAccess = QuickMenu
 
 
 @final
@@ -620,24 +612,8 @@ class ApiRoleListEventResponse:
         )
 
 
-@final
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ApiVoiceChannelUser:
-    """Who is in a voice channel (``api.VoiceChannelUser``); ids as ints."""
-
-    user_ids: tuple[int, ...] = ()
-    channel_id: int = 0
-    room_name: str = ""
-    share_screen_ids: tuple[int, ...] = ()
-
-    @classmethod
-    def from_proto(cls, message: api.VoiceChannelUser) -> Self:
-        return cls(
-            user_ids=tuple(_id(u) for u in message.user_ids),
-            channel_id=message.channel_id,
-            room_name=message.room_name,
-            share_screen_ids=tuple(_id(u) for u in message.share_screen_ids),
-        )
+#: The official name of who is in a voice channel (the value model).
+ApiVoiceChannelUser = VoiceChannelUsers
 
 
 @final
@@ -649,51 +625,11 @@ class ApiVoiceChannelUserList:
 
     @classmethod
     def from_proto(cls, message: api.VoiceChannelUserList) -> Self:
-        return cls(
-            voice_channel_users=tuple(ApiVoiceChannelUser.from_proto(u) for u in message.voice_channel_users)
-        )
+        return cls(voice_channel_users=tuple(voice_users_from_proto(u) for u in message.voice_channel_users))
 
 
 # ---------------------------------------------------------------------- friends
 
 
-@final
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Friend:
-    """One entry of the bot's friend list (``api.Friend`` with its ``api.User`` flattened)."""
-
-    id: int
-    username: str = ""
-    display_name: str = ""
-    avatar_url: str = ""
-    online: bool = False
-    state: FriendState | int = FriendState.FRIEND
-    update_time_seconds: int = 0
-    source_id: int = 0
-
-    @classmethod
-    def from_proto(cls, message: api.Friend) -> Self:
-        user = message.user or api.User()
-        try:
-            state: FriendState | int = FriendState(message.state)
-        except ValueError:
-            state = message.state
-        return cls(
-            id=user.id,
-            username=user.username,
-            display_name=user.display_name,
-            avatar_url=user.avatar_url,
-            online=user.online,
-            state=state,
-            update_time_seconds=message.update_time_seconds,
-            source_id=message.source_id,
-        )
-
-
-@final
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FriendList:
-    """A page of friends; pass ``cursor`` back to get the next page (empty: last page)."""
-
-    friends: tuple[Friend, ...] = ()
-    cursor: str = ""
+#: The official names of the bot's friends and a page of them (the value models).
+FriendList = FriendPage

@@ -27,7 +27,7 @@ The views hold no state of their own; prefer the client's methods in new code.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, final
+from typing import TYPE_CHECKING, Any, cast, final
 
 from .._client import MezonClient, services_of
 from .._models.official import (
@@ -121,9 +121,11 @@ class SocketManagerView:
             mode,
             is_public,
             content,
-            mentions,
-            attachments,
-            references,
+            # The official shapes (Api* models, mappings) are converted by the core at runtime;
+            # its signature names only the value models.
+            cast(Any, mentions),
+            cast(Any, attachments),
+            cast(Any, references),
             anonymous_message=bool(anonymous_message),
             mention_everyone=bool(mention_everyone),
             avatar=avatar or "",
@@ -240,9 +242,11 @@ class SocketManagerView:
             is_public,
             receiver_ids,
             content,
-            mentions,
-            attachments,
-            references,
+            # The official shapes (Api* models, mappings) are converted by the core at runtime;
+            # its signature names only the value models.
+            cast(Any, mentions),
+            cast(Any, attachments),
+            cast(Any, references),
             anonymous_message=bool(anonymous_message),
             mention_everyone=bool(mention_everyone),
             avatar=avatar or "",

@@ -36,139 +36,144 @@ M = TypeVar("M", bound=betterproto2.Message)
 # ---------------------------------------------------------------------------- on_* handlers
 
 
+def _on(client: MezonClient, kind: Events, handler: Callable[[Any], Any]) -> None:
+    """Register an official-style handler of the generated payload of *kind* (untyped by design)."""
+    services_of(client).core.hub.on(kind, handler)
+
+
 def on_channel_message(self: MezonClient, handler: Callable[[Message], Any]) -> None:
     """``client.on(Events.CHANNEL_MESSAGE, handler)``."""
-    self.on(Events.CHANNEL_MESSAGE, handler)
+    _on(self, Events.CHANNEL_MESSAGE, handler)
 
 
 def on_channel_created(self: MezonClient, handler: Callable[[rt.ChannelCreatedEvent], Any]) -> None:
     """``client.on(Events.CHANNEL_CREATED, handler)``."""
-    self.on(Events.CHANNEL_CREATED, handler)
+    _on(self, Events.CHANNEL_CREATED, handler)
 
 
 def on_channel_updated(self: MezonClient, handler: Callable[[rt.ChannelUpdatedEvent], Any]) -> None:
     """``client.on(Events.CHANNEL_UPDATED, handler)``."""
-    self.on(Events.CHANNEL_UPDATED, handler)
+    _on(self, Events.CHANNEL_UPDATED, handler)
 
 
 def on_channel_deleted(self: MezonClient, handler: Callable[[rt.ChannelDeletedEvent], Any]) -> None:
     """``client.on(Events.CHANNEL_DELETED, handler)``."""
-    self.on(Events.CHANNEL_DELETED, handler)
+    _on(self, Events.CHANNEL_DELETED, handler)
 
 
 def on_token_send(self: MezonClient, handler: Callable[[api.TokenSentEvent], Any]) -> None:
     """``client.on(Events.TOKEN_SEND, handler)``."""
-    self.on(Events.TOKEN_SEND, handler)
+    _on(self, Events.TOKEN_SEND, handler)
 
 
 def on_message_reaction(self: MezonClient, handler: Callable[[api.MessageReaction], Any]) -> None:
     """``client.on(Events.MESSAGE_REACTION, handler)``."""
-    self.on(Events.MESSAGE_REACTION, handler)
+    _on(self, Events.MESSAGE_REACTION, handler)
 
 
 def on_channel_user_removed(self: MezonClient, handler: Callable[[rt.UserChannelRemoved], Any]) -> None:
     """``client.on(Events.USER_CHANNEL_REMOVED, handler)``."""
-    self.on(Events.USER_CHANNEL_REMOVED, handler)
+    _on(self, Events.USER_CHANNEL_REMOVED, handler)
 
 
 def on_user_channel_removed(self: MezonClient, handler: Callable[[rt.UserChannelRemoved], Any]) -> None:
     """``client.on(Events.USER_CHANNEL_REMOVED, handler)``."""
-    self.on(Events.USER_CHANNEL_REMOVED, handler)
+    _on(self, Events.USER_CHANNEL_REMOVED, handler)
 
 
 def on_user_clan_removed(self: MezonClient, handler: Callable[[rt.UserClanRemoved], Any]) -> None:
     """``client.on(Events.USER_CLAN_REMOVED, handler)``."""
-    self.on(Events.USER_CLAN_REMOVED, handler)
+    _on(self, Events.USER_CLAN_REMOVED, handler)
 
 
 def on_user_channel_added(self: MezonClient, handler: Callable[[rt.UserChannelAdded], Any]) -> None:
     """``client.on(Events.USER_CHANNEL_ADDED, handler)``."""
-    self.on(Events.USER_CHANNEL_ADDED, handler)
+    _on(self, Events.USER_CHANNEL_ADDED, handler)
 
 
 def on_give_coffee(self: MezonClient, handler: Callable[[api.GiveCoffeeEvent], Any]) -> None:
     """``client.on(Events.GIVE_COFFEE, handler)``."""
-    self.on(Events.GIVE_COFFEE, handler)
+    _on(self, Events.GIVE_COFFEE, handler)
 
 
 def on_role_event(self: MezonClient, handler: Callable[[rt.RoleEvent], Any]) -> None:
     """``client.on(Events.ROLE_EVENT, handler)``."""
-    self.on(Events.ROLE_EVENT, handler)
+    _on(self, Events.ROLE_EVENT, handler)
 
 
 def on_role_assign(self: MezonClient, handler: Callable[[rt.RoleAssignedEvent], Any]) -> None:
     """``client.on(Events.ROLE_ASSIGN, handler)``."""
-    self.on(Events.ROLE_ASSIGN, handler)
+    _on(self, Events.ROLE_ASSIGN, handler)
 
 
 def on_clan_event_created(self: MezonClient, handler: Callable[[Any], Any]) -> None:
     """``client.on(Events.CLAN_EVENT_CREATED, handler)``."""
-    self.on(Events.CLAN_EVENT_CREATED, handler)
+    _on(self, Events.CLAN_EVENT_CREATED, handler)
 
 
 def on_message_button_clicked(self: MezonClient, handler: Callable[[rt.MessageButtonClicked], Any]) -> None:
     """``client.on(Events.MESSAGE_BUTTON_CLICKED, handler)``."""
-    self.on(Events.MESSAGE_BUTTON_CLICKED, handler)
+    _on(self, Events.MESSAGE_BUTTON_CLICKED, handler)
 
 
 def on_streaming_joined_event(self: MezonClient, handler: Callable[[rt.StreamingJoinedEvent], Any]) -> None:
     """``client.on(Events.STREAMING_JOINED_EVENT, handler)``."""
-    self.on(Events.STREAMING_JOINED_EVENT, handler)
+    _on(self, Events.STREAMING_JOINED_EVENT, handler)
 
 
 def on_streaming_leaved_event(self: MezonClient, handler: Callable[[rt.StreamingLeavedEvent], Any]) -> None:
     """``client.on(Events.STREAMING_LEAVED_EVENT, handler)``."""
-    self.on(Events.STREAMING_LEAVED_EVENT, handler)
+    _on(self, Events.STREAMING_LEAVED_EVENT, handler)
 
 
 def on_dropdown_box_selected(self: MezonClient, handler: Callable[[rt.DropdownBoxSelected], Any]) -> None:
     """``client.on(Events.DROPDOWN_BOX_SELECTED, handler)``."""
-    self.on(Events.DROPDOWN_BOX_SELECTED, handler)
+    _on(self, Events.DROPDOWN_BOX_SELECTED, handler)
 
 
 def on_webrtc_signaling_fwd(self: MezonClient, handler: Callable[[rt.WebrtcSignalingFwd], Any]) -> None:
     """``client.on(Events.WEBRTC_SIGNALING_FWD, handler)``."""
-    self.on(Events.WEBRTC_SIGNALING_FWD, handler)
+    _on(self, Events.WEBRTC_SIGNALING_FWD, handler)
 
 
 def on_voice_started_event(self: MezonClient, handler: Callable[[rt.VoiceStartedEvent], Any]) -> None:
     """``client.on(Events.VOICE_STARTED_EVENT, handler)``."""
-    self.on(Events.VOICE_STARTED_EVENT, handler)
+    _on(self, Events.VOICE_STARTED_EVENT, handler)
 
 
 def on_voice_ended_event(self: MezonClient, handler: Callable[[rt.VoiceEndedEvent], Any]) -> None:
     """``client.on(Events.VOICE_ENDED_EVENT, handler)``."""
-    self.on(Events.VOICE_ENDED_EVENT, handler)
+    _on(self, Events.VOICE_ENDED_EVENT, handler)
 
 
 def on_voice_joined_event(self: MezonClient, handler: Callable[[rt.VoiceJoinedEvent], Any]) -> None:
     """``client.on(Events.VOICE_JOINED_EVENT, handler)``."""
-    self.on(Events.VOICE_JOINED_EVENT, handler)
+    _on(self, Events.VOICE_JOINED_EVENT, handler)
 
 
 def on_voice_leaved_event(self: MezonClient, handler: Callable[[rt.VoiceLeavedEvent], Any]) -> None:
     """``client.on(Events.VOICE_LEAVED_EVENT, handler)``."""
-    self.on(Events.VOICE_LEAVED_EVENT, handler)
+    _on(self, Events.VOICE_LEAVED_EVENT, handler)
 
 
 def on_quick_menu_event(self: MezonClient, handler: Callable[[rt.QuickMenuDataEvent], Any]) -> None:
     """``client.on(Events.QUICK_MENU, handler)``."""
-    self.on(Events.QUICK_MENU, handler)
+    _on(self, Events.QUICK_MENU, handler)
 
 
 def on_ai_agent_enabled_event(self: MezonClient, handler: Callable[[rt.AiAgentEnabledEvent], Any]) -> None:
     """``client.on(Events.AI_AGENT_ENABLE, handler)``."""
-    self.on(Events.AI_AGENT_ENABLE, handler)
+    _on(self, Events.AI_AGENT_ENABLE, handler)
 
 
 def on_notification(self: MezonClient, handler: Callable[[rt.Notifications], Any]) -> None:
     """``client.on(Events.NOTIFICATIONS, handler)``."""
-    self.on(Events.NOTIFICATIONS, handler)
+    _on(self, Events.NOTIFICATIONS, handler)
 
 
 def on_add_clan_user(self: MezonClient, handler: Callable[[rt.AddClanUserEvent], Any]) -> None:
     """``client.on(Events.ADD_CLAN_USER, handler)``."""
-    self.on(Events.ADD_CLAN_USER, handler)
+    _on(self, Events.ADD_CLAN_USER, handler)
 
 
 # ---------------------------------------------------------------------------- other official names

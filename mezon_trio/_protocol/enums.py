@@ -2,16 +2,22 @@
 
 Every protocol fact about channel types and stream modes lives here, once
 (docs/protocol.md §5.1, §5.12, §7.4).
+
+The enums are *open*: a value the schema does not name (a newer server) still converts, to a
+member named ``UNKNOWN_<n>`` that compares equal to its integer, so ``ChannelStreamMode(99)``
+never raises and a field can be typed with the enum alone.
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Final
+from typing import Final, Self
 
 __all__ = [
+    "DELETE_CODES",
     "DM_CHANNEL_TYPE",
     "DM_MODE",
+    "EDIT_CODES",
     "THREAD_CHANNEL_TYPE",
     "VOICE_CHANNEL_TYPE",
     "ChannelStreamMode",
@@ -23,7 +29,21 @@ __all__ = [
 ]
 
 
-class ChannelType(IntEnum):
+class _OpenIntEnum(IntEnum):
+    """An ``IntEnum`` that turns unnamed integers into ``UNKNOWN_<n>`` members instead of raising."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Self | None:
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None
+        member = int.__new__(cls, value)
+        member._name_ = f"UNKNOWN_{value}"
+        member._value_ = value
+        # Remember it, so the same unknown value gives the same (identical) member.
+        return cls._value2member_map_.setdefault(value, member)  # type: ignore[return-value]
+
+
+class ChannelType(_OpenIntEnum):
     """``api.ChannelDescription.type`` (docs/protocol.md §5.1)."""
 
     CHANNEL_TYPE_CHANNEL = 1
@@ -38,7 +58,7 @@ class ChannelType(IntEnum):
     CHANNEL_TYPE_MEZON_VOICE = 10
 
 
-class ChannelStreamMode(IntEnum):
+class ChannelStreamMode(_OpenIntEnum):
     """The ``mode`` routing field of socket operations (docs/protocol.md §5.1)."""
 
     STREAM_MODE_CHANNEL = 2
@@ -48,7 +68,7 @@ class ChannelStreamMode(IntEnum):
     STREAM_MODE_THREAD = 6
 
 
-class TypeMessage(IntEnum):
+class TypeMessage(_OpenIntEnum):
     """Message type codes (``code``, docs/protocol.md §5.12)."""
 
     CHAT = 0
@@ -72,7 +92,7 @@ class TypeMessage(IntEnum):
     POLL = 18
 
 
-class FriendState(IntEnum):
+class FriendState(_OpenIntEnum):
     """``api.Friend.state`` (docs/protocol.md §7.4)."""
 
     FRIEND = 0
@@ -90,23 +110,28 @@ THREAD_CHANNEL_TYPE: Final = ChannelType.CHANNEL_TYPE_THREAD
 #: The channel type ``ListChannelUsers`` asks for by default (voice rooms, §7.2).
 VOICE_CHANNEL_TYPE: Final = ChannelType.CHANNEL_TYPE_GMEET_VOICE
 
+#: Codes of a chat message push that edits an existing message (chat and ephemeral, §5.12).
+EDIT_CODES: Final = frozenset({TypeMessage.CHAT_UPDATE.value, TypeMessage.UPDATE_EPHEMERAL_MSG.value})
+#: Codes of a chat message push that deletes an existing message (chat and ephemeral, §5.12).
+DELETE_CODES: Final = frozenset({TypeMessage.CHAT_REMOVE.value, TypeMessage.DELETE_EPHEMERAL_MSG.value})
+
 # §5.1 client decision: 1, 5, 8, 9, 10 (and 4, 6) -> channel; 2 -> group; 3 -> DM; 7 -> thread.
 _MODE_BY_TYPE: Final = {2: 3, 3: 4, 7: 6}
 # §5.1, the inverse: 2 -> channel, 3 -> group, 4 -> DM, 6 -> thread.
 _TYPE_BY_MODE: Final = {2: 1, 3: 2, 4: 3, 6: 7}
 
 
-def mode_for_type(channel_type: int) -> int:
+def mode_for_type(channel_type: int) -> ChannelStreamMode:
     """The stream mode for a channel type (docs/protocol.md §5.1, client decision)."""
-    return _MODE_BY_TYPE.get(channel_type, 2)
+    return ChannelStreamMode(_MODE_BY_TYPE.get(channel_type, 2))
 
 
-def type_for_mode(mode: int, *, clan_id: int | None = None) -> int:
+def type_for_mode(mode: int, *, clan_id: int | None = None) -> ChannelType:
     """The channel type implied by a stream mode (used for joins and for channels seen in pushes).
 
     An unknown mode means a text channel, or a DM when *clan_id* is 0 (DMs have no clan).
     """
     known = _TYPE_BY_MODE.get(mode)
     if known is not None:
-        return known
-    return 3 if clan_id == 0 else 1
+        return ChannelType(known)
+    return ChannelType.CHANNEL_TYPE_DM if clan_id == 0 else ChannelType.CHANNEL_TYPE_CHANNEL

@@ -7,15 +7,21 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, TypeVar, final
+from typing import TYPE_CHECKING, Final, TypeVar, final
 
 import trio
 
+from .._content.attachments import Attachment
+from .._content.mentions import Mention
 from .._content.split import split_text
 from .._content.utf16 import py_index
+from .._models.official import ChannelMessageAck
+from .._models.values import MessageRef
 from .._protocol.enums import DM_MODE
+from .._protocol.ids import Id
+from .._services.sending_wire import MsgContent
 from ..errors import BadArgument, CommandError, ConfigurationError, UnknownCommand
-from ..events import Events, Overflow
+from ..events import MessageCreated, Overflow
 from ..models import Message
 from .args import Param, bind_arguments, parse_signature
 from .filters import actor_id
@@ -28,10 +34,11 @@ __all__ = ["Command", "CommandContext", "CommandRouter"]
 
 log = logging.getLogger("mezon_trio.bot")
 
-F = TypeVar("F", bound=Callable[..., Any])
+F = TypeVar("F", bound=Callable[..., object])
 
 _DM_MODE: Final = DM_MODE
 _MENTION: Final = "@mention"
+_KIND: Final = "MessageCreated"
 
 #: ``handler(ctx, error)`` called instead of the default error reply.
 ErrorHandler = Callable[["CommandContext", Exception], Awaitable[object] | object]
@@ -54,7 +61,7 @@ class Command:
 
     name: str
     aliases: tuple[str, ...]
-    callback: Callable[..., Any]
+    callback: Callable[..., object]
     params: tuple[Param, ...]
     description: str
     hidden: bool
@@ -131,23 +138,60 @@ class CommandContext:
         """The prefix to show in usage strings (the router's first prefix after a mention)."""
         return self.router.display_prefix if self.prefix == _MENTION else self.prefix
 
-    async def reply(self, content: Any, /, **kwargs: Any) -> Any:
+    async def reply(
+        self,
+        content: MsgContent,
+        /,
+        mentions: Iterable[Mention] | None = None,
+        attachments: Iterable[Attachment] | None = None,
+        *,
+        mention_everyone: bool | None = None,
+        anonymous_message: bool | None = None,
+        topic_id: Id | None = None,
+        code: int | None = None,
+    ) -> ChannelMessageAck:
         """Reply to the triggering message (``message.reply``); see :meth:`Message.reply`.
 
         Text longer than one message is split into several replies (the last ack is returned).
         """
-        if isinstance(content, str):
-            chunks = split_text(content) or [content]
-            ack: Any = None
-            for chunk in chunks:
-                ack = await self.message.reply(chunk, **kwargs)
-            return ack
-        return await self.message.reply(content, **kwargs)
+        chunks = (split_text(content) or [content]) if isinstance(content, str) else [content]
+        acks = [
+            await self.message.reply(
+                chunk,
+                mentions,
+                attachments,
+                mention_everyone=mention_everyone,
+                anonymous_message=anonymous_message,
+                topic_id=topic_id,
+                code=code,
+            )
+            for chunk in chunks
+        ]
+        return acks[-1]
 
-    async def send(self, content: Any, /, **kwargs: Any) -> Any:
+    async def send(
+        self,
+        content: MsgContent,
+        /,
+        mentions: Iterable[Mention] | None = None,
+        attachments: Iterable[Attachment] | None = None,
+        ref: MessageRef | Iterable[MessageRef] | None = None,
+        *,
+        mention_everyone: bool = False,
+    ) -> ChannelMessageAck:
         """Send to the message's channel without quoting it (``client.send_message``)."""
         m = self.message
-        return await self.client.send_message(m.clan_id, m.channel_id, m.mode, m.is_public, content, **kwargs)
+        return await self.client.send_message(
+            m.clan_id,
+            m.channel_id,
+            m.mode,
+            m.is_public,
+            content,
+            mentions,
+            attachments,
+            ref,
+            mention_everyone=mention_everyone,
+        )
 
 
 @final
@@ -174,7 +218,7 @@ class CommandRouter:
 
     Errors never stop the bot: an unknown command or a bad argument becomes a
     :class:`~mezon_trio.errors.UnknownCommand` / :class:`~mezon_trio.errors.BadArgument`, a handler
-    exception is logged (logger ``mezon_trio.bot``) and published as ``Events.HANDLER_ERROR``.  Each
+    exception is logged (logger ``mezon_trio.bot``) and published as a ``HandlerError``.  Each
     is then given to the :meth:`error_handler` if one is set, else answered with a short reply
     (unless ``reply_errors=False``; internal details are never shown to users).
 
@@ -220,7 +264,7 @@ class CommandRouter:
         self._commands: dict[str, Command] = {}  # main names, in registration order
         self._lookup: dict[str, Command] = {}  # names and aliases (folded)
         self._error_handler: ErrorHandler | None = None
-        self._attached: dict[int, Callable[[Message], Awaitable[None]]] = {}
+        self._attached: dict[int, Callable[[MessageCreated], Awaitable[None]]] = {}
         self._help_name = help_command
         if help_command is not None:
             self.add_command(
@@ -277,7 +321,7 @@ class CommandRouter:
 
     def add_command(
         self,
-        func: Callable[..., Any],
+        func: Callable[..., object],
         *,
         name: str | None = None,
         aliases: Iterable[str] = (),
@@ -338,7 +382,7 @@ class CommandRouter:
 
         ``error`` is an :class:`~mezon_trio.errors.UnknownCommand`, a
         :class:`~mezon_trio.errors.BadArgument` or whatever the handler raised (then also logged
-        and published as ``Events.HANDLER_ERROR``).  Its own failures are logged.
+        and published as a ``HandlerError``).  Its own failures are logged.
         """
         self._error_handler = func
         return func
@@ -397,11 +441,9 @@ class CommandRouter:
         """Handle one message; True when it was addressed to the router (a command, known or not).
 
         Never raises ``Exception``: errors go to the error handler / default reply (see the class
-        docstring).  Cancellation propagates.  New messages only: edits, deletions and other
-        non-chat codes are ignored.
+        docstring).  Cancellation propagates.  ``attach`` and ``run`` feed it the messages of
+        :class:`~mezon_trio.events.MessageCreated` events only (never edits or deletions).
         """
-        if message.code != 0:
-            return False
         bot_id = client.user_id
         if self._ignore_self and actor_id(message) == bot_id:
             return False
@@ -410,7 +452,7 @@ class CommandRouter:
                 return False
             found = self.match(message, bot_id)
         except Exception as exc:
-            report_failure(client, event=Events.CHANNEL_MESSAGE.value, handler=repr(self), error=exc)
+            report_failure(client, event=message, handler=repr(self), error=exc, kind=_KIND)
             return False
         if found is None:
             return False
@@ -441,7 +483,7 @@ class CommandRouter:
             await self._fail(ctx, exc)
             return True
         except Exception as exc:
-            report_failure(client, event=Events.CHANNEL_MESSAGE.value, handler=command.name, error=exc)
+            report_failure(client, event=message, handler=command.callback, error=exc, kind=_KIND)
             await self._fail(ctx, exc)
             return True
         try:
@@ -451,7 +493,7 @@ class CommandRouter:
         except CommandError as exc:  # a handler may raise BadArgument itself
             await self._fail(ctx, exc)
         except Exception as exc:
-            report_failure(client, event=Events.CHANNEL_MESSAGE.value, handler=command.name, error=exc)
+            report_failure(client, event=message, handler=command.callback, error=exc, kind=_KIND)
             await self._fail(ctx, exc)
         return True
 
@@ -508,18 +550,18 @@ class CommandRouter:
         if id(client) in self._attached:
             raise ConfigurationError("this router is already attached to this client")
 
-        async def on_message(message: Message) -> None:
-            await self.dispatch(message, client=client)
+        async def on_message(event: MessageCreated) -> None:
+            await self.dispatch(event.message, client=client)
 
         on_message.__qualname__ = f"CommandRouter.dispatch@{id(self):x}"
-        client.on(Events.CHANNEL_MESSAGE, on_message, concurrency=concurrency, buffer=buffer)
+        client.on(MessageCreated, on_message, concurrency=concurrency, buffer=buffer)
         self._attached[id(client)] = on_message
 
     def detach(self, client: MezonClient) -> None:
         """Stop handling *client*'s messages (running commands finish)."""
         handler = self._attached.pop(id(client), None)
         if handler is not None:
-            client.off(Events.CHANNEL_MESSAGE, handler)
+            client.off(MessageCreated, handler)
 
     async def run(
         self,
@@ -542,12 +584,12 @@ class CommandRouter:
             ClientClosed: the client is already closed.
         """
 
-        async def dispatch(message: Any) -> None:
-            await self.dispatch(message, client=client)
+        async def dispatch(event: MessageCreated) -> None:
+            await self.dispatch(event.message, client=client)
 
         await run_stream(
             client,
-            (Events.CHANNEL_MESSAGE,),
+            (MessageCreated,),
             dispatch,
             name="command-router",
             concurrency=concurrency,

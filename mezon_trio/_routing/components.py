@@ -7,15 +7,20 @@ import inspect
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar, final
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar, final
 
 import trio
 
-from .._proto.mezon import realtime as rt
+from .._content.attachments import Attachment
+from .._content.mentions import Mention
+from .._events.interactions import JSON, ButtonClicked, DropdownSelected
+from .._models.official import ChannelMessageAck
+from .._services.sending_wire import MsgContent
+from .._structures.channel import TextChannel
 from ..errors import ConfigurationError
-from ..events import Events, Overflow
+from ..events import Overflow
 from .filters import actor_id
 from .runner import check_run_args, report_failure, run_stream
 
@@ -26,13 +31,15 @@ __all__ = ["ComponentContext", "ComponentRouter"]
 
 log = logging.getLogger("mezon_trio.bot")
 
-F = TypeVar("F", bound=Callable[..., Any])
+F = TypeVar("F", bound=Callable[..., object])
 ComponentKind = Literal["button", "select"]
+#: A predicate over the component events a router sees.
+ComponentFilter: TypeAlias = Callable[[ButtonClicked | DropdownSelected], bool]
 
 _GLOB_CHARS: Final = frozenset("*?[")
 
 
-def parse_extra_data(raw: str) -> dict[str, Any]:
+def parse_extra_data(raw: str) -> dict[str, JSON]:
     """The JSON object in a click's ``extra_data``, leniently (docs/protocol.md §12 Q9).
 
     ``""``, invalid JSON and ``null`` give ``{}``; a JSON value that is not an object is
@@ -57,7 +64,8 @@ class ComponentContext:
 
     Attributes:
         client: the client the event came through.
-        event: the payload (``rt.MessageButtonClicked`` or ``rt.DropdownBoxSelected``).
+        event: the typed event (:class:`~mezon_trio.events.ButtonClicked`, possibly a
+            :class:`~mezon_trio.events.FormSubmitted`, or :class:`~mezon_trio.events.DropdownSelected`).
         kind: ``"button"`` or ``"select"``.
         match: the ``re.Match`` when the route is a regular expression, else None.
     """
@@ -68,7 +76,7 @@ class ComponentContext:
         self,
         *,
         client: MezonClient,
-        event: rt.MessageButtonClicked | rt.DropdownBoxSelected,
+        event: ButtonClicked | DropdownSelected,
         kind: ComponentKind,
         match: re.Match[str] | None,
     ) -> None:
@@ -76,7 +84,7 @@ class ComponentContext:
         self.event = event
         self.kind = kind
         self.match = match
-        self._data: dict[str, Any] | None = None
+        self._data: dict[str, JSON] | None = None
 
     def __repr__(self) -> str:
         return (
@@ -88,7 +96,7 @@ class ComponentContext:
     def component_id(self) -> str:
         """The button id or select box id."""
         ev = self.event
-        return ev.button_id if isinstance(ev, rt.MessageButtonClicked) else ev.selectbox_id
+        return ev.button_id if isinstance(ev, ButtonClicked) else ev.selectbox_id
 
     @property
     def message_id(self) -> int:
@@ -112,10 +120,10 @@ class ComponentContext:
     def extra_data(self) -> str:
         """The raw ``extra_data`` string of a click (form values); "" for selects."""
         ev = self.event
-        return ev.extra_data if isinstance(ev, rt.MessageButtonClicked) else ""
+        return ev.extra_data if isinstance(ev, ButtonClicked) else ""
 
     @property
-    def data(self) -> dict[str, Any]:
+    def data(self) -> dict[str, JSON]:
         """``extra_data`` parsed leniently (see :func:`parse_extra_data`); ``{}`` for selects."""
         data = self._data
         if data is None:
@@ -126,7 +134,7 @@ class ComponentContext:
     def values(self) -> tuple[str, ...]:
         """The selected values (selects); ``()`` for clicks."""
         ev = self.event
-        return tuple(ev.values) if isinstance(ev, rt.DropdownBoxSelected) else ()
+        return ev.values if isinstance(ev, DropdownSelected) else ()
 
     @property
     def groups(self) -> dict[str, str]:
@@ -134,27 +142,47 @@ class ComponentContext:
         m = self.match
         return {k: v for k, v in m.groupdict().items() if v is not None} if m is not None else {}
 
-    async def channel(self) -> Any:
+    async def channel(self) -> TextChannel:
         """The channel of the component's message (``client.channels.fetch``)."""
         return await self.client.channels.fetch(self.channel_id)
 
-    async def send(self, content: Any, /, **kwargs: Any) -> Any:
+    async def send(
+        self,
+        content: MsgContent,
+        /,
+        mentions: Iterable[Mention] | None = None,
+        attachments: Iterable[Attachment] | None = None,
+    ) -> ChannelMessageAck:
         """Send a message to the component's channel (``TextChannel.send``)."""
         channel = await self.channel()
-        return await channel.send(content, **kwargs)
+        return await channel.send(content, mentions, attachments)
 
-    async def send_ephemeral(self, content: Any, /, **kwargs: Any) -> Any:
+    async def send_ephemeral(
+        self,
+        content: MsgContent,
+        /,
+        mentions: Iterable[Mention] | None = None,
+        attachments: Iterable[Attachment] | None = None,
+    ) -> ChannelMessageAck:
         """Send a message only the clicking user sees (``TextChannel.send_ephemeral``)."""
         channel = await self.channel()
-        return await channel.send_ephemeral([self.user_id], content, **kwargs)
+        return await channel.send_ephemeral(
+            [self.user_id], content, mentions=mentions, attachments=attachments
+        )
 
-    async def update_message(self, content: Any, /, **kwargs: Any) -> Any:
+    async def update_message(
+        self,
+        content: MsgContent,
+        /,
+        mentions: Iterable[Mention] | None = None,
+        attachments: Iterable[Attachment] | None = None,
+    ) -> ChannelMessageAck:
         """Edit the message carrying the component (the bot's own; ``TextChannel.update_message``).
 
         Typical use: show a poll's new tally, or disable the buttons once a form is answered.
         """
         channel = await self.channel()
-        return await channel.update_message(self.message_id, content, **kwargs)
+        return await channel.update_message(self.message_id, content, mentions, attachments)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,8 +190,8 @@ class _Route:
     kind: ComponentKind
     pattern: str | re.Pattern[str]
     mode: Literal["exact", "glob", "regex"]
-    callback: Callable[[ComponentContext], Any]
-    filter: Callable[[Any], bool] | None
+    callback: Callable[[ComponentContext], object]
+    filter: ComponentFilter | None
 
     def matches(self, component_id: str) -> tuple[bool, re.Match[str] | None]:
         if self.mode == "exact":
@@ -203,19 +231,19 @@ class ComponentRouter:
         filter: only events for which it is true are routed (filters see the payload).
     """
 
-    def __init__(self, *, ignore_self: bool = True, filter: Callable[[Any], bool] | None = None) -> None:
+    def __init__(self, *, ignore_self: bool = True, filter: ComponentFilter | None = None) -> None:
         self._ignore_self = ignore_self
         self._filter = filter
         self._exact: dict[tuple[ComponentKind, str], _Route] = {}
         self._patterns: list[_Route] = []
-        self._error_handler: Callable[[ComponentContext, Exception], Any] | None = None
+        self._error_handler: Callable[[ComponentContext, Exception], object] | None = None
         self._attached: dict[int, list[Callable[[Any], Awaitable[None]]]] = {}
 
     def __repr__(self) -> str:
         return f"<ComponentRouter routes={len(self._exact) + len(self._patterns)}>"
 
     def button(
-        self, pattern: str | re.Pattern[str], *, filter: Callable[[Any], bool] | None = None
+        self, pattern: str | re.Pattern[str], *, filter: ComponentFilter | None = None
     ) -> Callable[[F], F]:
         """Decorator: ``func(ctx)`` (sync or async) handles clicks of buttons matching *pattern*.
 
@@ -225,7 +253,7 @@ class ComponentRouter:
         return self._decorator("button", pattern, filter)
 
     def select(
-        self, pattern: str | re.Pattern[str], *, filter: Callable[[Any], bool] | None = None
+        self, pattern: str | re.Pattern[str], *, filter: ComponentFilter | None = None
     ) -> Callable[[F], F]:
         """Decorator: ``func(ctx)`` handles changes of select boxes matching *pattern*."""
         return self._decorator("select", pattern, filter)
@@ -234,9 +262,9 @@ class ComponentRouter:
         self,
         kind: ComponentKind,
         pattern: str | re.Pattern[str],
-        func: Callable[[ComponentContext], Any],
+        func: Callable[[ComponentContext], object],
         *,
-        filter: Callable[[Any], bool] | None = None,
+        filter: ComponentFilter | None = None,
     ) -> None:
         """Register *func* for *kind* components matching *pattern* (non-decorator form)."""
         if kind not in ("button", "select"):
@@ -259,7 +287,7 @@ class ComponentRouter:
             self._patterns.append(route)
 
     def _decorator(
-        self, kind: ComponentKind, pattern: str | re.Pattern[str], filter: Callable[[Any], bool] | None
+        self, kind: ComponentKind, pattern: str | re.Pattern[str], filter: ComponentFilter | None
     ) -> Callable[[F], F]:
         def decorate(func: F) -> F:
             self.add_route(kind, pattern, func, filter=filter)
@@ -268,15 +296,15 @@ class ComponentRouter:
         return decorate
 
     def error_handler(
-        self, func: Callable[[ComponentContext, Exception], Any]
-    ) -> Callable[[ComponentContext, Exception], Any]:
+        self, func: Callable[[ComponentContext, Exception], object]
+    ) -> Callable[[ComponentContext, Exception], object]:
         """Decorator: ``func(ctx, error)`` is called when a component handler raises."""
         self._error_handler = func
         return func
 
     def find(
         self, kind: ComponentKind, component_id: str
-    ) -> tuple[Callable[[ComponentContext], Any], re.Match[str] | None] | None:
+    ) -> tuple[Callable[[ComponentContext], object], re.Match[str] | None] | None:
         """The handler (and regex match) that would run for *component_id*, or None (sans-I/O)."""
         found = self._route(kind, component_id)
         return None if found is None else (found[0].callback, found[1])
@@ -292,19 +320,17 @@ class ComponentRouter:
                     return route, m
         return None
 
-    async def dispatch(self, event: object, *, client: MezonClient) -> bool:
-        """Route one click/select event; True when a handler ran (other objects: False).
+    async def dispatch(self, event: ButtonClicked | DropdownSelected, *, client: MezonClient) -> bool:
+        """Route one click/select event; True when a handler ran.
 
         Never raises ``Exception`` (see the class docstring); cancellation propagates.
         """
-        if isinstance(event, rt.MessageButtonClicked):
+        if isinstance(event, ButtonClicked):
             kind: ComponentKind = "button"
             component_id = event.button_id
-        elif isinstance(event, rt.DropdownBoxSelected):
+        else:
             kind = "select"
             component_id = event.selectbox_id
-        else:
-            return False
         handler_name = f"{kind}:{component_id}"
         try:
             if self._ignore_self and actor_id(event) == client.user_id:
@@ -319,7 +345,7 @@ class ComponentRouter:
             if route.filter is not None and not route.filter(event):
                 return False
         except Exception as exc:
-            report_failure(client, event=_event_name(kind), handler=handler_name, error=exc)
+            report_failure(client, event=event, handler=handler_name, error=exc, kind=type(event).__name__)
             return False
         ctx = ComponentContext(client=client, event=event, kind=kind, match=match)
         try:
@@ -327,12 +353,7 @@ class ComponentRouter:
             if inspect.isawaitable(result):
                 await result
         except Exception as exc:
-            report_failure(
-                client,
-                event=_event_name(kind),
-                handler=getattr(route.callback, "__qualname__", handler_name),
-                error=exc,
-            )
+            report_failure(client, event=event, handler=route.callback, error=exc, kind=type(event).__name__)
             error_handler = self._error_handler
             if error_handler is not None:
                 try:
@@ -354,22 +375,20 @@ class ComponentRouter:
         if id(client) in self._attached:
             raise ConfigurationError("this router is already attached to this client")
 
-        async def on_event(event: Any) -> None:
+        async def on_event(event: ButtonClicked | DropdownSelected) -> None:
             await self.dispatch(event, client=client)
 
         on_event.__qualname__ = f"ComponentRouter.dispatch@{id(self):x}"
-        handlers: list[Callable[[Any], Awaitable[None]]] = []
-        for kind in (Events.MESSAGE_BUTTON_CLICKED, Events.DROPDOWN_BOX_SELECTED):
-            client.on(kind, on_event, concurrency=concurrency, buffer=buffer)
-            handlers.append(on_event)
-        self._attached[id(client)] = handlers
+        client.on(ButtonClicked, on_event, concurrency=concurrency, buffer=buffer)
+        client.on(DropdownSelected, on_event, concurrency=concurrency, buffer=buffer)
+        self._attached[id(client)] = [on_event]
 
     def detach(self, client: MezonClient) -> None:
         """Stop handling *client*'s component events (running handlers finish)."""
         handlers = self._attached.pop(id(client), None)
         if handlers:
-            for kind in (Events.MESSAGE_BUTTON_CLICKED, Events.DROPDOWN_BOX_SELECTED):
-                client.off(kind, handlers[0])
+            client.off(ButtonClicked, handlers[0])
+            client.off(DropdownSelected, handlers[0])
 
     async def run(
         self,
@@ -389,12 +408,12 @@ class ComponentRouter:
             ClientClosed: the client is already closed.
         """
 
-        async def dispatch(event: Any) -> None:
+        async def dispatch(event: ButtonClicked | DropdownSelected) -> None:
             await self.dispatch(event, client=client)
 
         await run_stream(
             client,
-            (Events.MESSAGE_BUTTON_CLICKED, Events.DROPDOWN_BOX_SELECTED),
+            (ButtonClicked, DropdownSelected),
             dispatch,
             name="component-router",
             concurrency=concurrency,
@@ -402,7 +421,3 @@ class ComponentRouter:
             overflow=overflow,
             task_status=task_status,
         )
-
-
-def _event_name(kind: ComponentKind) -> str:
-    return Events.MESSAGE_BUTTON_CLICKED.value if kind == "button" else Events.DROPDOWN_BOX_SELECTED.value

@@ -11,8 +11,9 @@ attribute a filter needs (a button click has no ``clan_id``) does not match.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol, final
+from typing import Any, Never, Protocol, cast, final
 
+from .._events.interactions import ButtonClicked, DropdownSelected
 from .._proto.mezon import realtime as rt
 from .._protocol.enums import DM_MODE
 from ..models import Message
@@ -40,8 +41,11 @@ def actor_id(event: object) -> int | None:
     """The user behind *event*: message sender, clicking/selecting user, else ``sender_id``/``user_id``."""
     if isinstance(event, Message):
         return event.sender_id
-    if isinstance(event, (rt.MessageButtonClicked, rt.DropdownBoxSelected)):
+    if isinstance(event, (ButtonClicked, DropdownSelected, rt.MessageButtonClicked, rt.DropdownBoxSelected)):
         return event.user_id
+    message = getattr(event, "message", None)  # MessageCreated / MessageEdited / MessageDeleted
+    if isinstance(message, Message):
+        return message.sender_id
     inner = getattr(event, "event", None)  # a ComponentContext / CommandContext wraps the payload
     if inner is not None and inner is not event:
         return actor_id(inner)
@@ -68,36 +72,38 @@ class Filter:
 
     Args:
         predicate: ``predicate(event) -> bool``; it runs wherever the filter is used (for a
-            client stream: in the client's reader, so keep it short and non-blocking).
+            client stream: in the receiving task, so keep it short and non-blocking).
         name: shown in ``repr`` (defaults to the predicate's name).
     """
 
     __slots__ = ("_name", "_predicate")
 
-    def __init__(self, predicate: Callable[[Any], bool], name: str | None = None) -> None:
+    def __init__(self, predicate: Callable[[Never], bool], name: str | None = None) -> None:
         if not callable(predicate):
             raise TypeError(f"a filter needs a callable, got {predicate!r}")
         self._predicate = predicate
         self._name = name or getattr(predicate, "__name__", None) or repr(predicate)
 
-    def __call__(self, event: Any) -> bool:
-        return bool(self._predicate(event))
+    def __call__(self, event: object) -> bool:
+        # A predicate of some event type; the caller routes only events of that type to it.
+        predicate: Callable[[object], bool] = cast(Any, self._predicate)
+        return bool(predicate(event))
 
     def __repr__(self) -> str:
         return f"Filter({self._name})"
 
-    def __and__(self, other: Callable[[Any], bool]) -> Filter:
+    def __and__(self, other: Callable[[Never], bool]) -> Filter:
         left, right = self, _as_filter(other)
         return Filter(lambda ev: left(ev) and right(ev), f"{left._name} & {right._name}")
 
-    def __rand__(self, other: Callable[[Any], bool]) -> Filter:
+    def __rand__(self, other: Callable[[Never], bool]) -> Filter:
         return _as_filter(other) & self
 
-    def __or__(self, other: Callable[[Any], bool]) -> Filter:
+    def __or__(self, other: Callable[[Never], bool]) -> Filter:
         left, right = self, _as_filter(other)
         return Filter(lambda ev: left(ev) or right(ev), f"({left._name} | {right._name})")
 
-    def __ror__(self, other: Callable[[Any], bool]) -> Filter:
+    def __ror__(self, other: Callable[[Never], bool]) -> Filter:
         return _as_filter(other) | self
 
     def __invert__(self) -> Filter:
@@ -105,7 +111,7 @@ class Filter:
         return Filter(lambda ev: not inner(ev), f"~{inner._name}")
 
 
-def _as_filter(value: Callable[[Any], bool]) -> Filter:
+def _as_filter(value: Callable[[Never], bool]) -> Filter:
     if isinstance(value, Filter):
         return value
     if callable(value):

@@ -16,6 +16,7 @@ from typing import Any
 import trio
 
 from .._client import MezonClient, services_of
+from .._events.base import BaseEvent
 from .._surface import plain_interrupt_nursery
 from ..errors import ConfigurationError
 from ..events import Events, HandlerError, Overflow
@@ -25,14 +26,25 @@ __all__ = ["check_run_args", "report_failure", "run_stream"]
 log = logging.getLogger("mezon_trio.bot")
 
 
-def report_failure(client: MezonClient | None, *, event: str, handler: str, error: Exception) -> None:
-    """Log a failed handler and publish ``Events.HANDLER_ERROR`` on the client (never raises)."""
-    log.error("%s handler %s failed", event, handler, exc_info=error)
+def report_failure(
+    client: MezonClient | None,
+    *,
+    event: object,
+    handler: Callable[..., object] | str,
+    error: Exception,
+    kind: str = "",
+) -> None:
+    """Log a failed handler and publish a :class:`HandlerError` (the event, the handler) on the client.
+
+    Never raises.
+    """
+    failure = HandlerError(event=event, handler=handler, error=error, kind=kind)
+    log.error("%s handler %s failed", kind or type(event).__name__, failure.handler_name, exc_info=error)
     if client is None:
         return
     hub = services_of(client).core.hub
     try:
-        hub.publish(Events.HANDLER_ERROR.value, HandlerError(event=event, handler=handler, error=error))
+        hub.publish(Events.HANDLER_ERROR.value, failure)
     except Exception:  # a closed hub: the log line is enough
         log.debug("could not publish handler_error", exc_info=True)
 
@@ -45,7 +57,7 @@ def check_run_args(concurrency: int, buffer: int) -> None:
 
 async def run_stream(
     client: MezonClient,
-    kinds: tuple[Events, ...],
+    kinds: tuple[type[BaseEvent], ...],
     dispatch: Callable[[Any], Awaitable[object]],
     *,
     name: str,
@@ -62,7 +74,7 @@ async def run_stream(
     check_run_args(concurrency, buffer)
     if overflow == "close":
         raise ConfigurationError("a router's overflow must be 'drop_newest' or 'drop_oldest'")
-    async with client.subscribe(*kinds, buffer=buffer, overflow=overflow) as sub:
+    async with services_of(client).core.hub.subscribe(*kinds, buffer=buffer, overflow=overflow) as sub:
         reported = 0
 
         async def worker() -> None:
@@ -72,7 +84,7 @@ async def run_stream(
                 if dropped != reported:
                     log.warning("%s fell behind: %d events dropped so far", name, dropped)
                     reported = dropped
-                await dispatch(event.payload)
+                await dispatch(event)
 
         async with plain_interrupt_nursery() as nursery:  # Ctrl-C: a plain KeyboardInterrupt
             for i in range(concurrency):

@@ -21,7 +21,7 @@ import trio
 
 from .._cache import Cache
 from .._connection.core import ConnectionCore
-from .._models.message import Message
+from .._models.message import Message, wire_message
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from .._protocol.enums import DM_CHANNEL_TYPE, DM_MODE
@@ -113,7 +113,7 @@ class DirectoryService:
 
     def observe_message(self, message: Message) -> None:
         """Refresh the sender and the channel from a pushed message; no I/O, no parsing."""
-        raw = message.raw
+        raw = wire_message(message)
         sender_id = raw.sender_id
         channel_id = raw.channel_id
         clan_id = raw.clan_id

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from typing import final
 
 from .._connection.core import ConnectionCore
-from .._models.official import Friend, FriendList
+from .._models.official import FriendList
+from .._models.proto import friend_from_proto
 from .._proto.mezon import api
 from .._protocol.api_index import OPAQUE
 from ..errors import ConfigurationError
@@ -54,7 +55,7 @@ class FriendsService:
             raise ConfigurationError("get_list_friends(limit=...) must be in 1..1000")
         request = api.ListFriendsRequest(limit=limit, state=state or 0, cursor=cursor or "")
         answer = await self._core.rpc("ListFriends", request, api.FriendList, what="get_list_friends()")
-        friends = tuple(Friend.from_proto(f) for f in answer.friends)
+        friends = tuple(friend_from_proto(f) for f in answer.friends)
         if state is not None:
             friends = tuple(f for f in friends if int(f.state) == state)
         return FriendList(friends=friends, cursor=answer.cursor)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import final
 
 from .._connection.core import ConnectionCore
-from .._models.message import Message
+from .._models.message import Message, wire_message
 from .._models.official import (
     ApiMessageReaction,
     ChannelMessageAck,
@@ -153,7 +153,7 @@ class MessagingService:
         cached = channel.messages.peek(message_id)
         if cached is None:
             return
-        raw = api.ChannelMessage.parse(bytes(cached.raw))
+        raw = api.ChannelMessage.parse(bytes(wire_message(cached)))
         raw.content = update.content
         raw.mentions = bytes(api.MessageMentionList(mentions=update.mentions)) if update.mentions else b""
         if update.attachments:
@@ -477,7 +477,7 @@ class MessagingService:
     def reference_for(self, message: Message) -> api.MessageRef:
         """The §6.9 reference to *message*: fields 2, 3, 4, 6, 7, 8, 9, 10 (names from the
         message, else from the user cache: quirk 15)."""
-        raw = message.raw
+        raw = wire_message(message)
         username, display_name, clan_nick = raw.username, raw.display_name, raw.clan_nick
         avatar = raw.clan_avatar or raw.avatar
         if not (username or display_name or clan_nick):
@@ -557,7 +557,7 @@ class MessagingService:
             is_public,
             message.id,
             topic_id=message.topic_id,
-            has_attachment=bool(message.raw.attachments),
+            has_attachment=bool(wire_message(message).attachments),
         )
 
     async def react(

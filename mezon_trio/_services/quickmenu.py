@@ -6,6 +6,7 @@ from typing import final
 
 from .._connection.core import ConnectionCore
 from .._models.official import ApiQuickMenuAccess
+from .._models.proto import quick_menu_from_proto
 from .._proto.mezon import api
 from .._protocol.api_index import OPAQUE
 from .._protocol.ids import Id, as_id, as_optional_id
@@ -49,7 +50,7 @@ class QuickMenus:
             menu_type=menu_type or 1,
         )
         answer = await self._core.rpc("AddQuickMenuAccess", request, api.QuickMenuAccess)
-        return ApiQuickMenuAccess.from_proto(answer if answer.id else request)
+        return quick_menu_from_proto(answer if answer.id else request)
 
     async def remove(
         self,
@@ -94,4 +95,4 @@ class QuickMenus:
             menu_type=menu_type or 0,
         )
         answer = await self._core.rpc("ListQuickMenuAccess", request, api.QuickMenuAccessList)
-        return tuple(ApiQuickMenuAccess.from_proto(m) for m in answer.list_menus)
+        return tuple(quick_menu_from_proto(m) for m in answer.list_menus)

@@ -28,7 +28,7 @@ _FORBIDDEN_MARKERS: Final = (
     "only the author",
 )
 
-MsgContent = str | Mapping[str, Any] | Content
+MsgContent = str | Mapping[str, object] | Content
 
 
 def to_content(msg: MsgContent) -> Content:

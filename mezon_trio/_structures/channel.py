@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, final
+from typing import TYPE_CHECKING, Final, final
 
 import trio
 
 from .._cache import Cache
+from .._content.attachments import Attachment
+from .._content.mentions import Mention
 from .._content.message import Content
 from .._models.message import Message
 from .._models.official import ApiChannelDescription, ApiMessageRef, ChannelMessageAck
+from .._models.values import MessageRef
 from .._proto.mezon import api
 from .._protocol.enums import ChannelType, TypeMessage, mode_for_type, type_for_mode
 from .._protocol.ids import Id, as_id, as_optional_id
@@ -191,15 +194,15 @@ class TextChannel:
 
     async def send(
         self,
-        content: str | Mapping[str, Any] | Content,
-        mentions: Iterable[object] | None = None,
-        attachments: Iterable[object] | None = None,
+        content: str | Mapping[str, object] | Content,
+        mentions: Iterable[Mention] | None = None,
+        attachments: Iterable[Attachment] | None = None,
         mention_everyone: bool | None = None,
         anonymous_message: bool | None = None,
         topic_id: Id | None = None,
         code: int | None = None,
         *,
-        ref: object = None,
+        ref: MessageRef | Iterable[MessageRef] | None = None,
         files: Iterable[FileInput] = (),
         progress: Progress | None = None,
     ) -> ChannelMessageAck:
@@ -242,9 +245,9 @@ class TextChannel:
     async def update_message(
         self,
         message_id: Id,
-        content: str | Mapping[str, Any] | Content,
-        mentions: Iterable[object] | None = None,
-        attachments: Iterable[object] | None = None,
+        content: str | Mapping[str, object] | Content,
+        mentions: Iterable[Mention] | None = None,
+        attachments: Iterable[Attachment] | None = None,
         *,
         hide_editted: bool = False,
         topic_id: Id = 0,
@@ -287,10 +290,10 @@ class TextChannel:
     async def send_ephemeral(
         self,
         receiver_ids: Id | Sequence[Id],
-        content: str | Mapping[str, Any] | Content,
+        content: str | Mapping[str, object] | Content,
         reference_message_id: Id | None = None,
-        mentions: Iterable[object] | None = None,
-        attachments: Iterable[object] | None = None,
+        mentions: Iterable[Mention] | None = None,
+        attachments: Iterable[Attachment] | None = None,
         mention_everyone: bool | None = None,
         anonymous_message: bool | None = None,
         topic_id: Id | None = None,
@@ -336,9 +339,9 @@ class TextChannel:
         self,
         message_id: Id,
         receiver_ids: Id | Sequence[Id],
-        content: str | Mapping[str, Any] | Content,
-        mentions: Iterable[object] | None = None,
-        attachments: Iterable[object] | None = None,
+        content: str | Mapping[str, object] | Content,
+        mentions: Iterable[Mention] | None = None,
+        attachments: Iterable[Attachment] | None = None,
     ) -> ChannelMessageAck:
         """Replace the content of an ephemeral message (code 14, §5.7).
 

@@ -138,7 +138,7 @@ class Clan:
         response = await self._services.core.rpc("ListRoles", request, api.RoleListEventResponse)
         return ApiRoleListEventResponse.from_proto(response)
 
-    async def update_role(self, role_id: Id, request: Mapping[str, Any]) -> bool:
+    async def update_role(self, role_id: Id, request: Mapping[str, object]) -> bool:
         """Change a role (``UpdateRole``); *request* holds the official keys (``title``, ``color``,
         ``role_icon``, ``description``, ``display_online``, ``allow_mention``, ``add_user_ids``,
         ``remove_user_ids``, ``active_permission_ids``, ``remove_permission_ids``,

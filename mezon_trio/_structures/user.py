@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, final
+from typing import TYPE_CHECKING, final
 
+from .._content.attachments import Attachment
+from .._content.mentions import Mention
 from .._content.message import Content
 from .._models.official import ChannelMessageAck
 from .._proto.mezon import api
@@ -153,11 +155,11 @@ class User:
 
     async def send_dm(
         self,
-        content: str | Mapping[str, Any] | Content,
+        content: str | Mapping[str, object] | Content,
         *,
         code: int = TypeMessage.CHAT,
-        attachments: Iterable[object] | None = None,
-        mentions: Iterable[object] | None = None,
+        attachments: Iterable[Attachment] | None = None,
+        mentions: Iterable[Mention] | None = None,
     ) -> ChannelMessageAck:
         """Send a direct message, opening the DM channel on first use.
 
@@ -174,9 +176,9 @@ class User:
 
     async def send_dm_message(
         self,
-        content: str | Mapping[str, Any] | Content,
+        content: str | Mapping[str, object] | Content,
         code: int = TypeMessage.CHAT,
-        attachments: Iterable[object] | None = None,
+        attachments: Iterable[Attachment] | None = None,
     ) -> ChannelMessageAck:
         """Official-SDK name of :meth:`send_dm`.
 

@@ -16,6 +16,7 @@ import trio
 from mezon_trio import Events, MezonClient, ReconnectPolicy
 from mezon_trio._catchup import CatchUp, CatchUpConfig, SQLiteCursorStore
 from mezon_trio._proto.mezon import api
+from mezon_trio.raw import message_payload
 
 
 async def main(host: str, port: str, bot_id: str, api_key: str, db: str, mode: str = "engine") -> None:
@@ -52,7 +53,7 @@ async def main(host: str, port: str, bot_id: str, api_key: str, db: str, mode: s
         out.flush()
         async for event in sub:
             if event.kind is Events.CHANNEL_MESSAGE:
-                engine.push(event.payload.raw)
+                engine.push(message_payload(event.payload))
             elif event.kind is Events.DISCONNECTED:
                 engine.disconnected()
             else:

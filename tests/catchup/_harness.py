@@ -18,6 +18,7 @@ import trio
 from mezon_trio import Events, MezonClient
 from mezon_trio._catchup import CatchUp, CatchUpConfig, CursorStore
 from mezon_trio._proto.mezon import api
+from mezon_trio.raw import message_payload
 
 
 def client_kwargs(sb: Any, **overrides: Any) -> dict[str, Any]:
@@ -67,7 +68,7 @@ class EngineBot:
             task_status.started()
             async for event in sub:
                 if event.kind is Events.CHANNEL_MESSAGE:
-                    self.engine.push(event.payload.raw)
+                    self.engine.push(message_payload(event.payload))
                 elif event.kind is Events.DISCONNECTED:
                     self.engine.disconnected()
                 else:

@@ -17,11 +17,12 @@ import betterproto2
 import pytest
 import trio
 
-from mezon_trio import MezonClient
+from mezon_trio import Events, MezonClient
 from mezon_trio._catchup import GapRefill, RateBudget
 from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio.models import Message
+from mezon_trio.raw import message_payload
 from mezon_trio.testing import Sandbox, open_sandbox
 
 from ._harness import client_kwargs, text, until
@@ -68,7 +69,7 @@ def _refill(client: MezonClient, capacity: int, **kw: Any) -> GapRefill[Message]
     return GapRefill(
         client.raw,
         RateBudget(),
-        raw_of=lambda m: m.raw,
+        raw_of=message_payload,
         make=lambda raw: Message(raw),
         capacity=capacity,
         **kw,
@@ -76,8 +77,9 @@ def _refill(client: MezonClient, capacity: int, **kw: Any) -> GapRefill[Message]
 
 
 async def _forward(client: MezonClient, buffer: _Buffer, *, task_status: trio.TaskStatus[None]) -> None:
-    """The publisher side: every pushed chat message goes through ``publish`` at once."""
-    async with client.channel_messages(buffer=1_000_000) as sub:
+    """The publisher side: every pushed chat message (edits and removals too) goes through
+    ``publish`` at once."""
+    async with client.stream(Events.CHANNEL_MESSAGE, buffer=1_000_000) as sub:
         task_status.started()
         async for message in sub:
             buffer.publish(message)
@@ -165,7 +167,7 @@ async def test_deleted_while_recorded_is_counted_missing_and_its_removal_kept_in
                 got = [await buffer.receive() for _ in range(21)]
                 nursery.cancel_scope.cancel()
             assert [m.id for m in got[:19]] == [m for m in posted if m != gone]
-            assert (got[19].id, got[19].raw.code) == (gone, 2)  # the removal push, in its place
+            assert (got[19].id, got[19].code) == (gone, 2)  # the removal push, in its place
             assert got[20].text == "after the removal"
             stats = refill.statistics()
             assert stats.missing == 1
@@ -216,7 +218,7 @@ async def test_cancelling_a_receive_during_a_fetch_loses_nothing() -> None:
                 refill: GapRefill[Message] = GapRefill(
                     _SlowSource(client),
                     RateBudget(),
-                    raw_of=lambda m: m.raw,
+                    raw_of=message_payload,
                     make=lambda raw: Message(raw),
                     capacity=2,
                 )

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mezon_trio._models.proto import mention_from_proto, mention_to_proto
 from mezon_trio._proto.mezon import api
 from mezon_trio.content import (
     Content,
@@ -102,11 +103,11 @@ def test_markdown_with_any_type_and_unknown_type() -> None:
 
 def test_mentions_to_proto() -> None:
     content = TextBuilder().text("🎉").mention(ALICE, "alice").role_mention(9, "ops").build()
-    protos = [m.to_proto() for m in content.mentions]
+    protos = [mention_to_proto(m) for m in content.mentions]
     assert protos[0] == api.MessageMention(user_id=ALICE, username="alice", s=2, e=8)
     assert protos[1] == api.MessageMention(role_id=9, rolename="ops", s=8, e=12)
     decoded = api.MessageMention.parse(bytes(protos[0]))
-    assert Mention.from_proto(decoded) == content.mentions[0]
+    assert mention_from_proto(decoded) == content.mentions[0]
     assert content.mentions[1].is_role
     assert not content.mentions[0].is_role
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from mezon_trio._models.proto import attachment_from_proto, attachment_to_proto
 from mezon_trio._proto.mezon import api
 from mezon_trio.content import (
     AnimationConfig,
@@ -313,7 +314,7 @@ def test_attachment_all_eight_fields() -> None:
         thumbnail="https://cdn/t.png",
         duration=7,
     )
-    proto = attachment.to_proto()
+    proto = attachment_to_proto(attachment)
     assert proto == api.MessageAttachment(
         filename="x.png",
         size=1234,
@@ -324,8 +325,8 @@ def test_attachment_all_eight_fields() -> None:
         thumbnail="https://cdn/t.png",
         duration=7,
     )
-    assert Attachment.from_proto(api.MessageAttachment.parse(bytes(proto))) == attachment
-    assert Attachment("u") == Attachment.from_proto(api.MessageAttachment(url="u"))
+    assert attachment_from_proto(api.MessageAttachment.parse(bytes(proto))) == attachment
+    assert Attachment("u") == attachment_from_proto(api.MessageAttachment(url="u"))
     with pytest.raises(ContentError, match="int32"):
         Attachment("u", size=2**31)
     with pytest.raises(AttributeError):

@@ -132,8 +132,10 @@ async def test_failing_handler_reported_and_others_continue(caplog: pytest.LogCa
             await trio.testing.wait_all_tasks_blocked()
             nursery.cancel_scope.cancel()
     assert isinstance(report, HandlerError)
-    assert report.event == "channel_message"
-    assert "flaky" in report.handler
+    assert report.event == 1  # the event the handler failed on
+    assert report.handler is flaky
+    assert report.kind == "channel_message"
+    assert "flaky" in report.handler_name
     assert isinstance(report.error, ValueError)
     assert bad_calls == [0, 1, 2]  # the failing handler keeps running
     assert good == [0, 1, 2]

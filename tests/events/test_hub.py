@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import weakref
 from typing import Any
 
 import pytest
@@ -17,6 +16,7 @@ from mezon_trio._streams import EventHub, Subscription
 from mezon_trio.errors import ClientClosed, ConfigurationError, StreamOverflow
 from mezon_trio.events import PAYLOAD_TYPES, VARIANT_FIELD_NUMBERS, Event, Events
 from mezon_trio.models import Message
+from mezon_trio.raw import message_payload
 
 CM = Events.CHANNEL_MESSAGE
 CLICK = Events.MESSAGE_BUTTON_CLICKED
@@ -147,7 +147,7 @@ async def test_overflow_close_raises_after_buffered_items() -> None:
             await sub.__anext__()
         # The overflowed subscriber is off the routing table; the other one saw everything.
         assert await drain(other, 6) == list(range(6))
-        other.close()
+        await other.aclose()
         assert not hub.has_subscribers(CM)
         assert hub.statistics().overflows == 1
 
@@ -242,13 +242,14 @@ async def test_stalled_subscriber_blocks_nobody_and_stays_bounded() -> None:
     assert hub.statistics().published == total
 
 
-async def test_abandoned_iterator_is_collected() -> None:
+async def test_scope_unsubscribes_deterministically() -> None:
     hub = EventHub()
     with trio.fail_after(5):
 
         async def first() -> Any:
-            async for item in hub.stream(CM):
-                return item
+            async with hub.stream(CM) as sub:
+                async for item in sub:
+                    return item
             return None
 
         async with trio.open_nursery() as nursery:
@@ -256,20 +257,48 @@ async def test_abandoned_iterator_is_collected() -> None:
             await trio.testing.wait_all_tasks_blocked()
             assert hub.has_subscribers(CM)
             hub.publish(CM, 1)
-        gc.collect()
+        # Left its scope: gone at once, without the garbage collector.
         assert not hub.has_subscribers(CM)
         assert hub.wanted_field_numbers() == frozenset()
         assert hub.statistics().subscriptions == ()
 
-        # Never iterated and dropped: gone as well.
-        sub = hub.subscribe(CM, CLICK)
-        ref = weakref.ref(sub)
-        del sub
-        gc.collect()
-        assert ref() is None
-        assert not hub.has_subscribers(CLICK)
-        hub.publish(CM, 2)  # publishing to nobody is fine
-        assert hub.statistics().subscriptions == ()
+
+async def test_abandoned_bare_subscription_is_bounded_not_collected() -> None:
+    hub = EventHub()
+    hub.subscribe(CM, CLICK, buffer=4)  # dropped at once
+    gc.collect()
+    # No __del__ cleanup: still registered until it overflows ("close") or the hub closes...
+    assert hub.has_subscribers(CLICK)
+    for i in range(10):
+        hub.publish(CM, i)
+    # ...and its first overflow took it off the routing table, holding at most `buffer` events.
+    assert not hub.has_subscribers(CM)
+    (stats,) = hub.statistics().subscriptions
+    assert (stats.buffered, stats.closed) == (4, True)
+    hub.close()
+
+
+async def test_receive_after_aclose_raises_closed_resource() -> None:
+    hub = EventHub()
+    with trio.fail_after(5):
+        sub = hub.stream(CM)
+        assert isinstance(sub, trio.abc.ReceiveChannel)
+        hub.publish(CM, 1)
+        await sub.aclose()
+        with pytest.raises(trio.ClosedResourceError):
+            await sub.receive()
+        with pytest.raises(trio.ClosedResourceError):
+            sub.receive_nowait()
+        hub.close()
+        other = EventHub()
+        live = other.stream(CM)
+        other.publish(CM, "a")
+        assert live.receive_nowait() == "a"
+        with pytest.raises(trio.WouldBlock):
+            live.receive_nowait()
+        other.close()
+        with pytest.raises(trio.EndOfChannel):
+            await live.receive()
 
 
 @pytest.mark.parametrize("form", ["scoped", "bare"])
@@ -302,7 +331,9 @@ async def test_hub_close_ends_iteration(form: str) -> None:
         assert got == [1, 2, 3]
         with pytest.raises(ClientClosed):
             hub.subscribe(CM)
-        with pytest.raises(StopAsyncIteration):
+        # After the hub closed: the end of the channel; after the scope closed it: closed.
+        expected = trio.ClosedResourceError if form == "scoped" else StopAsyncIteration
+        with pytest.raises(expected):
             await sub.__anext__()
 
 
@@ -313,8 +344,9 @@ async def test_close_by_consumer_wakes_other_reader() -> None:
         ended = trio.Event()
 
         async def consume() -> None:
-            async for _ in sub:
-                pass
+            with pytest.raises(trio.ClosedResourceError):  # trio: a channel closed under a receiver
+                async for _ in sub:
+                    pass
             ended.set()
 
         async with trio.open_nursery() as nursery:
@@ -354,11 +386,11 @@ async def test_wanted_field_numbers_cached_and_invalidated() -> None:
     b = hub.subscribe(CLICK, Events.READY)  # lifecycle kinds have no field number
     assert hub.wanted_field_numbers() == {6, VARIANT_FIELD_NUMBERS[CLICK]}
     assert hub.has_subscribers("ready")
-    a.close()
+    await a.aclose()
     assert hub.wanted_field_numbers() == {60}
     assert not hub.has_subscribers(CM)
-    b.close()
-    b.close()  # idempotent
+    await b.aclose()
+    await b.aclose()  # idempotent
     assert hub.wanted_field_numbers() == frozenset()
 
 
@@ -383,7 +415,7 @@ async def test_publish_envelope() -> None:
         hub.publish_envelope(rt.Envelope(message_button_clicked=click), kind="message_button_clicked")
         msg = await msgs.__anext__()
         assert isinstance(msg, Message)
-        assert msg.raw is raw
+        assert message_payload(msg) is raw
         assert msg.text == "hi"
         assert msg._services is None
         assert await drain(clicks, 2) == [click, click]
@@ -396,7 +428,7 @@ async def test_publish_envelope() -> None:
             env = rt.Envelope.parse(bytes(rt.Envelope(**{kind.value: PAYLOAD_TYPES[kind]()})))
             hub.publish_envelope(env)
             assert (await sub.__anext__()) is getattr(env, kind.value), kind
-            sub.close()
+            await sub.aclose()
 
 
 async def test_bad_arguments() -> None:

@@ -7,8 +7,10 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mezon_trio._models.proto import mention_to_proto
 from mezon_trio._proto.mezon import api
-from mezon_trio.models import Message
+from mezon_trio.models import Mention, Message
+from mezon_trio.raw import message_payload
 
 
 def _raw(**kw: object) -> api.ChannelMessage:
@@ -35,7 +37,7 @@ def _raw(**kw: object) -> api.ChannelMessage:
 def test_scalar_properties() -> None:
     raw = _raw(code=0)
     msg = Message(raw)
-    assert msg.raw is raw
+    assert message_payload(msg) is raw
     assert msg.id == 1840000000000000003
     assert (msg.clan_id, msg.channel_id, msg.sender_id) == (
         1840000000000000001,
@@ -177,4 +179,6 @@ def test_repr_shows_ids_and_truncated_text() -> None:
 )
 def test_mentions_roundtrip(mentions: list[api.MessageMention]) -> None:
     raw = _raw(mentions=bytes(api.MessageMentionList(mentions=mentions)))
-    assert list(Message(raw).mentions) == mentions
+    got = Message(raw).mentions
+    assert all(isinstance(m, Mention) for m in got)  # the value model, not the generated class
+    assert [mention_to_proto(m) for m in got] == mentions

@@ -9,9 +9,11 @@ import httpx
 import pytest
 import trio
 
+from mezon_trio import raw
 from mezon_trio._services.polls import POLL_MESSAGE_CODE, Poll, PollAnswer, Polls, poll_event
 from mezon_trio._transport.rest import error_for_status
 from mezon_trio.errors import APIError, ContentError, Forbidden, NotFound
+from mezon_trio.events import MessageEdited
 from mezon_trio.testing import OpError, Sandbox
 
 from ..api._helpers import bot, human, next_push, received
@@ -116,7 +118,7 @@ async def test_the_bot_receives_poll_events_of_a_human_poll() -> None:
                 await client.polls.vote(poll, [0, 1])
                 events = []
                 async for message in messages:
-                    event = poll_event(message.raw)
+                    event = poll_event(raw.message_payload(message))
                     if event is not None:
                         events.append(event)
                     if len(events) == 1:
@@ -135,10 +137,10 @@ async def test_bot_sees_votes_on_its_own_poll_when_own_messages_are_not_ignored(
     with trio.fail_after(20):
         async with bot(ignore_own_messages=False) as (sb, client), httpx.AsyncClient() as http:
             poll = await client.polls.create(sb.channel_id, "Tea?", ["green", "black"])
-            async with client.channel_messages() as messages:
+            async with client.stream(MessageEdited) as edits:  # a vote edits the poll message
                 await Polls(HumanRpc(sb, http, sb.human.id)).vote(poll, 0)
-                async for message in messages:
-                    event = poll_event(message.raw)
+                async for edit in edits:
+                    event = poll_event(raw.message_payload(edit.message))
                     if event is not None and event.kind == "updated":
                         break
             assert event is not None

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 import betterproto2
+import trio
 
 from mezon_trio import Events, MezonClient
 from mezon_trio._client import services_of
@@ -25,6 +26,7 @@ from mezon_trio._protocol.frames import encode_raw_frames
 from mezon_trio._transport.gateway import _Waiter
 from mezon_trio.events import PAYLOAD_TYPES, VARIANT_FIELD_NUMBERS, ProtocolErrorEvent
 from mezon_trio.models import Message
+from mezon_trio.raw import message_payload
 
 #: variant name -> generated payload class (``api.ChannelMessage`` for chat messages).
 VARIANTS: Final[dict[str, type[betterproto2.Message]]] = {
@@ -326,9 +328,9 @@ def touch_message(msg: Message) -> None:
         "id", "clan_id", "channel_id", "sender_id", "username", "display_name", "clan_nick", "avatar",
         "code", "mode", "is_public", "topic_id", "create_time_seconds", "update_time_seconds",
         "is_edit", "is_delete", "content", "text", "mentions", "attachments", "references", "reactions",
-        "raw",
     ):  # fmt: skip
         getattr(msg, name)
+    message_payload(msg)
     repr(msg)
     str(msg)
 
@@ -357,8 +359,9 @@ class ReceiveHarness:
     (``Gateway._on_frame``: 0xFF routing and chunk reassembly, the cid/variant
     peek, replies to pending requests, pushes) and, for pushes, the client's
     ``_on_push`` (skip or decode, the replay filter, internal handling, the
-    hub).  One subscription to every variant reads every ``Message`` property
-    inside its filter (synchronously, in the publisher), like a consumer would.
+    hub).  One subscription to every variant is drained after each frame
+    (``receive_nowait``, synchronously) and its filter reads every ``Message``
+    property, like a consumer would.
     Eight 0xFF requests stay pending so chunk sequences reach the assembler.
     """
 
@@ -371,7 +374,7 @@ class ReceiveHarness:
         self.delivered: collections.Counter[str] = collections.Counter()
         self.raw_answers: collections.Counter[str] = collections.Counter()
         kinds = [*VARIANT_FIELD_NUMBERS, Events.PROTOCOL_ERROR]
-        self.subscription = core.hub.subscribe(*kinds, buffer=1, overflow="drop_newest", filter=self._read)
+        self.subscription = core.hub.subscribe(*kinds, buffer=64, overflow="drop_newest", filter=self._read)
         self._pending: dict[int, _Waiter] = {}
         self._arm()
 
@@ -408,6 +411,11 @@ class ReceiveHarness:
 
     def feed(self, frame: bytes) -> None:
         self.gateway._on_frame(frame)
+        while True:  # the filter reads each event and keeps none
+            try:
+                self.subscription.receive_nowait()
+            except trio.WouldBlock:
+                break
         self._arm()
 
 

@@ -32,7 +32,7 @@ import trio
 from mezon_trio import Events, MezonClient, ReconnectPolicy
 from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio.errors import MezonError
-from mezon_trio.events import Disconnected, Reconnected
+from mezon_trio.events import Disconnected, MessageCreated, MessageDeleted, MessageEdited, Reconnected
 from mezon_trio.models import Message
 from mezon_trio.testing import open_sandbox
 
@@ -288,9 +288,9 @@ async def test_replayed_pushes_are_delivered_once() -> None:
                 handled: list[tuple[int, int, str]] = []
                 client.on(Events.CHANNEL_MESSAGE, lambda m: handled.append((m.id, m.code, m.text)))
                 lifecycle = client.stream(Events.RECONNECTED)
-                async with client.channel_messages() as messages:
+                async with client.subscribe(MessageCreated, MessageEdited, MessageDeleted) as messages:
                     first = await sb.post_message(sb.human.id, sb.channel_id, "first")
-                    got = await messages.__anext__()
+                    got = (await messages.receive()).message
                     assert got.id == first.message_id
 
                     sb.drop_connections(sb.bot.id)
@@ -309,7 +309,7 @@ async def test_replayed_pushes_are_delivered_once() -> None:
                     second = await sb.post_message(sb.human.id, sb.channel_id, "second")
                     seen: list[tuple[int, int, str]] = []
                     while not seen or seen[-1][0] != second.message_id:
-                        m = await messages.__anext__()
+                        m = (await messages.receive()).message
                         seen.append((m.id, m.code, m.text))
                 expected = [
                     (first.message_id, 1, "first, edited"),

@@ -11,7 +11,7 @@ from mezon_trio import Events, MezonClient
 from mezon_trio.bot import ComponentContext, ComponentRouter, from_users, parse_extra_data
 from mezon_trio.content import ButtonBuilder, Content
 from mezon_trio.errors import ConfigurationError
-from mezon_trio.events import HandlerError
+from mezon_trio.events import ButtonClicked, HandlerError
 from mezon_trio.testing import open_sandbox
 
 from ..client._helpers import client_kwargs
@@ -158,7 +158,9 @@ async def test_failing_handler_is_reported_and_bot_survives() -> None:
                 assert await wait_bot_texts(sb, 3) == ["buttons", "that failed", "good"]
                 failure = await errors.__anext__()
                 assert isinstance(failure, HandlerError)
-                assert failure.event == "message_button_clicked"
+                assert isinstance(failure.event, ButtonClicked)  # the event the handler failed on
+                assert failure.event.button_id == "bad"
+                assert failure.handler_name.endswith("bad")
                 assert isinstance(failure.error, KeyError)
                 assert [type(e) for e in handled] == [KeyError]
                 nursery.cancel_scope.cancel()

@@ -11,6 +11,7 @@ from mezon_trio import Events, MezonClient
 from mezon_trio.bot import CommandContext, CommandRouter, Greedy, MentionedUser, from_users, in_channels
 from mezon_trio.errors import BadArgument, UnknownCommand
 from mezon_trio.events import HandlerError
+from mezon_trio.models import Message
 from mezon_trio.testing import open_sandbox
 
 from ..client._helpers import client_kwargs
@@ -62,7 +63,9 @@ async def test_attached_router_answers_commands_and_errors() -> None:
             ]
             failure = await errors.__anext__()
             assert isinstance(failure, HandlerError)
-            assert failure.handler == "boom"
+            assert failure.handler_name == "boom" or failure.handler_name.endswith(".boom")
+            assert isinstance(failure.event, Message)  # the message the command failed on
+            assert failure.kind == "MessageCreated"
             assert isinstance(failure.error, RuntimeError)
             # replies quote the command message
             sends = [r for r in sb.received if r.user_id == sb.bot.id and r.kind == "channel_message_send"]

@@ -1,0 +1,1 @@
+"""Typed events: one frozen class per event bots use, converted from the wire payloads."""
