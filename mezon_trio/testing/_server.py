@@ -31,7 +31,7 @@ import trio_websocket
 
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
-from . import _inmemory, _wire
+from . import _feature_scripting, _inmemory, _wire
 from ._core import Connection, OpError, SandboxCore, now_s, utf16_len
 from ._faults import Faults
 from ._features import FeatureState
@@ -635,51 +635,11 @@ class Sandbox:
         """Uploads (``.uploads``), agent streams (``.agent``), media plays, polls (docs/features.md)."""
         return self._core.features
 
-    def emit_agent_event(
-        self,
-        event_type: str,
-        *,
-        room_id: str = "room-1",
-        room_name: str = "",
-        metadata: Mapping[str, Any] | None = None,
-        event_id: str | None = None,
-    ) -> str:
-        """Send an AI-agent event (``room_started``, ``room_ended``, ``room_summary_done``) to
-        every open ``/api/sse/metadata`` stream; return its event id."""
-        return self._core.features.agent.emit(
-            event_type, room_id=room_id, room_name=room_name, metadata=metadata, event_id=event_id
-        )
-
-    async def wait_agent_streams(self, count: int = 1) -> None:
-        """Wait until at least *count* AI-agent event streams are open."""
-        await self._core.features.agent.wait_streams(count)
-
-    async def create_poll(
-        self, user_id: int, channel_id: int, question: str, answers: Sequence[str], *, multiple: bool = False
-    ) -> api.CreatePollResponse:
-        """*user_id* posts a poll in *channel_id* (``CreatePoll``, as over HTTP)."""
-        from ._feature_rpcs import run_as
-
-        request = api.CreatePollRequest(
-            channel_id=channel_id,
-            question=question,
-            answers=list(answers),
-            type=api.PollType.MULTIPLE if multiple else api.PollType.SINGLE,
-        )
-        return await run_as(self._core, user_id, "CreatePoll", request, api.CreatePollResponse)
-
-    async def vote_poll(self, user_id: int, poll_id: int, answers: int | Sequence[int]) -> tuple[int, ...]:
-        """*user_id* votes in poll *poll_id* (``VotePoll``, as over HTTP); returns the recorded choice."""
-        from ._feature_rpcs import run_as
-
-        indices = [answers] if isinstance(answers, int) else list(answers)
-        request = api.VotePollRequest(poll_id=poll_id, answer_indices=indices)
-        answer = await run_as(self._core, user_id, "VotePoll", request, api.VotePollResponse)
-        return tuple(answer.my_answer_indices)
-
-    def drop_agent_streams(self, *, abrupt: bool = False) -> int:
-        """End every open agent stream (``abrupt``: reset the connection); return how many."""
-        return self._core.features.agent.drop_all(abrupt=abrupt)
+    emit_agent_event = _feature_scripting.emit_agent_event
+    wait_agent_streams = _feature_scripting.wait_agent_streams
+    create_poll = _feature_scripting.create_poll
+    vote_poll = _feature_scripting.vote_poll
+    drop_agent_streams = _feature_scripting.drop_agent_streams
 
     def save_state(self, path: str | Path) -> None:
         """Write the current state (balances synced from the chain) as a JSON state file."""

@@ -30,6 +30,7 @@ from wsproto.events import (
 )
 
 from mezon_trio import MezonClient
+from mezon_trio._client import services_of  # white-box: the gateway's transport
 from mezon_trio._transport.seam import Closed
 from mezon_trio._transport.websocket import WebSocket, WebSocketConnector, client_frame, open_websocket
 from mezon_trio.errors import ConnectionLost, HandshakeError
@@ -224,14 +225,14 @@ async def test_connector_refuses_non_ws_urls_and_unreachable_hosts() -> None:
 async def test_the_client_runs_on_it(in_memory: bool) -> None:
     with trio.fail_after(20):
         async with open_sandbox(in_memory=in_memory) as sb, MezonClient(**sb.client_kwargs()) as client:
-            assert isinstance(client._core.gateway._conn, WebSocket)
-            before = client._core.gateway.statistics().frames_received
+            assert isinstance(services_of(client).core.gateway._conn, WebSocket)
+            before = services_of(client).core.gateway.statistics().frames_received
             async with client.channel_messages() as messages:
                 await sb.post_message(sb.human.id, sb.channel_id, "through the frame transport")
                 async for msg in messages:
                     assert msg.text == "through the frame transport"
                     break
-            assert client._core.gateway.statistics().frames_received > before
+            assert services_of(client).core.gateway.statistics().frames_received > before
 
 
 async def test_frames_cut_anywhere_and_frames_glued_to_the_upgrade_response() -> None:
