@@ -17,7 +17,7 @@ from ._catchup import MemoryCursorStore as MemoryCursorStore
 from ._catchup import SQLiteCursorStore as SQLiteCursorStore
 from ._client import MezonClient as MezonClient
 from ._client import ReconnectPolicy as ReconnectPolicy
-from ._client import connect_mezon as connect_mezon
+from ._connect import connect_mezon as connect_mezon
 from ._connection.rawapi import RawApi as RawApi
 from ._official import methods as _official_methods  # registers the deprecated official names
 from ._statistics import ClientStatistics as ClientStatistics

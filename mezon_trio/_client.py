@@ -23,9 +23,9 @@ from __future__ import annotations
 import logging
 import ssl
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from types import MethodType, TracebackType
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, final
+from typing import TYPE_CHECKING, Any, final
 
 import httpx
 import trio
@@ -56,14 +56,12 @@ __all__ = [
     "ClientStatistics",
     "MezonClient",
     "ReconnectPolicy",
-    "connect_mezon",
     "register_deprecated",
     "services_of",
 ]
 
 log = logging.getLogger("mezon_trio.client")
 
-_P = ParamSpec("_P")
 
 #: Official names kept on the core class for one release: name -> (function, replacement, is_property).
 _DEPRECATED: dict[str, tuple[Callable[..., Any], str, bool]] = {}
@@ -296,7 +294,13 @@ class MezonClient:
         """
         await self._runner.aclose()
 
-    async def _run_in(self, *, task_status: trio.TaskStatus[MezonClient] = trio.TASK_STATUS_IGNORED) -> None:
+    async def run(self, *, task_status: trio.TaskStatus[MezonClient] = trio.TASK_STATUS_IGNORED) -> None:
+        """Run the client until :meth:`aclose`, as a task: ``client = await nursery.start(client.run)``.
+
+        ``nursery.start`` returns once the client is ready (logged in, connected, clans joined)
+        and the client's tasks live in that nursery; :func:`connect_mezon` does the same in one
+        call.  Login failures are raised from ``nursery.start``.
+        """
         self._runner.nursery_mode = True
         async with self:
             task_status.started(self)
@@ -410,25 +414,3 @@ def _enable_logging(level: int) -> None:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
-
-
-def _started_in(
-    make: Callable[_P, MezonClient],
-) -> Callable[Concatenate[trio.Nursery, _P], Awaitable[MezonClient]]:
-    """``connect_mezon``, typed with exactly the constructor's parameters (mypy checks the call)."""
-
-    async def connect_mezon(nursery: trio.Nursery, /, *args: _P.args, **kwargs: _P.kwargs) -> MezonClient:
-        """Start a :class:`MezonClient` whose tasks run in *nursery*; return it once ready.
-
-        Takes the same arguments as :class:`MezonClient`.  The caller must ``await
-        client.aclose()``; cancelling *nursery* also closes it.  Failures of the client's tasks
-        reach *nursery* as :class:`~mezon_trio.errors.MezonError` subclasses.
-        """
-        client = make(*args, **kwargs)
-        started: MezonClient = await nursery.start(client._run_in, name=f"mezon-client:{client.client_id}")
-        return started
-
-    return connect_mezon
-
-
-connect_mezon = _started_in(MezonClient)

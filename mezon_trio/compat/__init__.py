@@ -22,8 +22,8 @@ from typing import final
 
 from .._cache import Cache as CacheManager
 from .._client import MezonClient as _CoreClient
-from .._client import connect_mezon as connect_mezon
 from .._client import services_of
+from .._connect import connect_mezon as connect_mezon
 from .._models.message import Message as ChannelMessage
 from .._models.official import AddTxResponse as AddTxResponse
 from .._models.official import ApiChannelDescription as ApiChannelDescription

@@ -41,3 +41,15 @@ def test_handlers_may_be_registered_before_entering() -> None:
     client = MezonClient(1, "k")
     client.on(Events.CHANNEL_MESSAGE, lambda message: None)
     assert client.raw.has_listeners(Events.CHANNEL_MESSAGE)
+
+
+def test_connect_mezon_takes_exactly_the_constructors_parameters() -> None:
+    import inspect
+
+    from mezon_trio import connect_mezon
+
+    ours = list(inspect.signature(connect_mezon).parameters.values())[1:]  # after the nursery
+    ctor = list(inspect.signature(MezonClient.__init__).parameters.values())[1:]  # after self
+    assert [(p.name, p.kind, p.default, p.annotation) for p in ours] == [
+        (p.name, p.kind, p.default, p.annotation) for p in ctor
+    ]
