@@ -211,8 +211,17 @@ class RateLimited(APIError):
 
     retriable = True
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
-        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status: int = 0,
+        code: int | None = None,
+        operation: str = "",
+        context: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, status=status, code=code, operation=operation, context=context)
         self.retry_after = retry_after
 
 
