@@ -18,7 +18,6 @@ from ._catchup import SQLiteCursorStore as SQLiteCursorStore
 from ._client import MezonClient as MezonClient
 from ._client import ReconnectPolicy as ReconnectPolicy
 from ._connect import connect_mezon as connect_mezon
-from ._connection.rawapi import RawApi as RawApi
 from ._official import methods as _official_methods  # registers the deprecated official names
 from ._statistics import ClientStatistics as ClientStatistics
 from ._structures.channel import History as History
@@ -41,7 +40,6 @@ __all__ = [
     "History",
     "MemoryCursorStore",
     "MezonClient",
-    "RawApi",
     "ReconnectPolicy",
     "SQLiteCursorStore",
     "TextChannel",

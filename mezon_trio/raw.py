@@ -19,6 +19,8 @@ with it.
 its ``Envelope`` field name (for the few payload classes shared by several variants).
 :func:`message_payload` gives the generated chat message under a
 :class:`~mezon_trio.models.Message`, for wire fields the model does not surface.
+:class:`RawApi` is the type of ``client.raw``: socket requests, RPCs over HTTP and over the
+socket bridge, taking and returning generated messages.
 """
 
 from __future__ import annotations
@@ -28,13 +30,14 @@ from typing import Generic, TypeVar, final
 
 import betterproto2
 
+from ._connection.rawapi import RawApi as RawApi
 from ._events.base import BaseEvent, Selector
 from ._models.message import Message, wire_message
 from ._proto.hotcodec import ENVELOPE_VARIANTS
 from ._proto.mezon import api as _api
 from .errors import ConfigurationError
 
-__all__ = ["RawEvent", "message_payload", "of", "of_kind", "variant_names"]
+__all__ = ["RawApi", "RawEvent", "message_payload", "of", "of_kind", "variant_names"]
 
 P = TypeVar("P", bound=betterproto2.Message)
 

@@ -26,6 +26,7 @@ MODULES = {
     "mezon_trio.bot": "reference/bot.md",
     "mezon_trio.testing": "reference/testing.md",
     "mezon_trio.compat": "reference/compat.md",
+    "mezon_trio.raw": "reference/raw.md",
 }
 
 

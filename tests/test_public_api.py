@@ -24,7 +24,6 @@ EXPECTED: dict[str, set[str]] = {
         "History",
         "MemoryCursorStore",
         "MezonClient",
-        "RawApi",
         "ReconnectPolicy",
         "SQLiteCursorStore",
         "TextChannel",
@@ -111,6 +110,7 @@ EXPECTED: dict[str, set[str]] = {
         "message_event",
     },
     "mezon_trio.raw": {
+        "RawApi",
         "RawEvent",
         "message_payload",
         "of",
