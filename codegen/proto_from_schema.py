@@ -1,13 +1,14 @@
 """Write ``proto/`` from the schema facts in ``mezon-schema.json`` (bootstrap tool).
 
 The Mezon schema facts (message names, field names, numbers, types, labels,
-oneofs, maps, enums) live in ``../shared/protocol/mezon-schema.json``.  This
-script renders them as ``.proto`` source in this project's own layout, adding
-our own doc comments (``DOCS`` below) on the messages a bot touches.  It is
-run by hand when the schema facts change; ``proto/`` is then committed and
-``codegen/generate.py`` turns it into Python.  ``tests/protocol/
-test_schema_conformance.py`` checks ``proto/`` against the facts field by
-field, so a hand edit that breaks a number or type is caught.
+oneofs, maps, enums) come as ``mezon-schema.json``; the copy this project was
+written from is committed in ``tests/protocol/data/``.  This script renders
+them as ``.proto`` source in this project's own layout, adding our own doc
+comments (``DOCS`` below) on the messages a bot touches.  It is run by hand
+when the schema facts change; ``proto/`` is then committed and
+``codegen/generate.py`` turns it into Python.
+``tests/protocol/test_proto_matches_schema.py`` checks ``proto/`` against the
+facts field by field, so a hand edit that breaks a number or type is caught.
 
 Usage: ``python codegen/proto_from_schema.py [SCHEMA_JSON]``
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SCHEMA = ROOT.parent / "shared" / "protocol" / "mezon-schema.json"
+DEFAULT_SCHEMA = ROOT / "tests" / "protocol" / "data" / "mezon-schema.json"
 
 # Our own short descriptions of the messages bots use (see docs/protocol.md).
 DOCS: dict[str, str] = {

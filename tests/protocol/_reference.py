@@ -16,6 +16,7 @@ content, ``to_google`` does the reverse.
 from __future__ import annotations
 
 import functools
+import os
 import random
 import subprocess
 import sys
@@ -43,7 +44,9 @@ from mezon_trio._proto.message_pool import default_message_pool
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROTO_DIR = REPO_ROOT / "proto"
-SHARED_PROTOCOL_DIR = REPO_ROOT / ".." / "shared" / "protocol"
+#: The schema facts to compare proto/ with: the committed copy, or a fresh export of the same
+#: facts named by ``MEZON_SCHEMA_DIR`` (mezon-schema.json and mezon.descriptor.pb).
+SCHEMA_FACTS_DIR = Path(os.environ.get("MEZON_SCHEMA_DIR") or Path(__file__).parent / "data")
 PROTO_FILES = ("api/api.proto", "rtapi/realtime.proto")
 
 WRAPPERS = {

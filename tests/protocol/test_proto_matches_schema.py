@@ -1,13 +1,11 @@
 """proto/ states exactly the Mezon schema facts, field by field.
 
-Compared with ``../shared/protocol/mezon-schema.json`` (and with the compiled
-``mezon.descriptor.pb`` next to it) after protoc has parsed proto/: every file,
-package and dependency; every message, nested message and map entry; every
-field's name, number, type, type_name, repeated, oneof and proto3 ``optional``;
-every enum and enum value; services.  Both files live outside the repository;
-where they are absent (a CI clone), the snapshot of the same facts committed in
-``tests/protocol/data/`` is used instead, so a wrong field number or type in
-proto/ fails everywhere.  The tests skip, saying so, only if neither exists.
+Compared with the schema facts committed in ``tests/protocol/data/``
+(``mezon-schema.json`` and the compiled ``mezon.descriptor.pb``), or with a fresh export
+of them named by ``MEZON_SCHEMA_DIR``, after protoc has parsed proto/: every file, package
+and dependency; every message, nested message and map entry; every field's name, number,
+type, type_name, repeated, oneof and proto3 ``optional``; every enum and enum value;
+services.  A wrong field number or type in proto/ fails everywhere.
 
 Not compared (no effect on the wire or on the generated Python): comments,
 declaration order, ``json_name`` and file options such as ``java_package``.
@@ -22,10 +20,10 @@ from typing import Any
 import pytest
 
 # via _reference, which skips this module cleanly when protobuf is not installed
-from ._reference import PROTO_FILES, SHARED_PROTOCOL_DIR, Reference, descriptor_pb2
+from ._reference import PROTO_FILES, SCHEMA_FACTS_DIR, Reference, descriptor_pb2
 
-SCHEMA_JSON = SHARED_PROTOCOL_DIR / "mezon-schema.json"
-DESCRIPTOR_PB = SHARED_PROTOCOL_DIR / "mezon.descriptor.pb"
+SCHEMA_JSON = SCHEMA_FACTS_DIR / "mezon-schema.json"
+DESCRIPTOR_PB = SCHEMA_FACTS_DIR / "mezon.descriptor.pb"
 
 _FDP = descriptor_pb2.FieldDescriptorProto
 _TYPE_NAMES = {
