@@ -343,7 +343,10 @@ def _next_steps() -> str:
     """Where to go after the demo: the examples in a source checkout, else what the wheel holds."""
     checkout = Path(__file__).resolve().parent.parent
     if (checkout / "examples" / "echo_bot.py").is_file() and (checkout / "README.md").is_file():
-        return "Next: the examples (python examples/echo_bot.py --sandbox), README.md, docs/API.md."
+        return (
+            "Next: the examples (python examples/echo_bot.py --sandbox), README.md,\n"
+            "and the documentation site (nox -s docs -- serve)."
+        )
     return (
         "Next: python -m mezon_trio sandbox runs a local Mezon server for your own bot (--help);\n"
         f"the demo bot above is {Path(__file__).resolve()} (run_demo_bot)."
