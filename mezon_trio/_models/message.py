@@ -23,7 +23,8 @@ from .._models.values import MessageRef, Reaction
 from .._proto.mezon import api
 from .._protocol.enums import ChannelStreamMode, TypeMessage
 from .._protocol.ids import Id, as_id
-from ..errors import ClientNotRunning, InvalidArgument
+from .._protocol.typecheck import check_message
+from ..errors import ClientNotRunning, InvalidArgument, ProtocolError
 
 if TYPE_CHECKING:
     from .._content.message import Content
@@ -50,18 +51,30 @@ def _decode_list(
 ) -> tuple[_ItemT, ...]:
     """Decode a ``*List`` bytes field: protobuf, or JSON when it starts with ``[``/``{`` (old servers).
 
-    Tolerant: undecodable data gives an empty tuple, undecodable JSON items are skipped (logged at DEBUG).
+    Tolerant: undecodable data gives an empty tuple; undecodable items, and items of the wrong
+    type (betterproto2 puts e.g. an int in a message list for a wrong wire type), are skipped
+    (logged at DEBUG).
     """
     if not data:
         return ()
     if data[0] in _JSON_OPENERS:
         return _decode_json_list(data, attr, item_cls)
     try:
-        items: list[_ItemT] = getattr(list_cls.parse(data), attr)
+        items: list[object] = getattr(list_cls.parse(data), attr)
     except Exception as exc:  # betterproto2 raises assorted errors on garbage
         log.debug("undecodable %s bytes (%d bytes): %r", list_cls.__name__, len(data), exc)
         return ()
-    return tuple(items)
+    out: list[_ItemT] = []
+    for item in items:
+        try:
+            if not isinstance(item, item_cls):
+                raise ProtocolError(f"not a {item_cls.__name__}: {type(item).__name__}")
+            check_message(item)
+        except ProtocolError as exc:
+            log.debug("skipping an undecodable %s item: %s", attr, exc)
+            continue
+        out.append(item)
+    return tuple(out)
 
 
 def _decode_json_list(data: bytes, attr: str, item_cls: type[_ItemT]) -> tuple[_ItemT, ...]:

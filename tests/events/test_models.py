@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -182,3 +183,11 @@ def test_mentions_roundtrip(mentions: list[api.MessageMention]) -> None:
     got = Message(raw).mentions
     assert all(isinstance(m, Mention) for m in got)  # the value model, not the generated class
     assert [mention_to_proto(m) for m in got] == mentions
+
+
+@pytest.mark.parametrize("data", [bytes([0x08, 0x05]), bytes([0x0D, 1, 2, 3, 4]), bytes([0x0A, 0x02, 0x08])])
+def test_byte_lists_with_wrong_wire_types_decode_to_nothing(data: bytes) -> None:
+    """betterproto2 puts an int (or None) in a message list for a wrong wire type; found by the
+    receive-path fuzz: such items are skipped, never handed out."""
+    msg = Message(_raw(mentions=data, attachments=data, references=data, reactions=data))
+    assert (msg.mentions, msg.attachments, msg.references, msg.reactions) == ((), (), (), ())
