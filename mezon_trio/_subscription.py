@@ -8,6 +8,7 @@ to a subscriber's queue; everything else a subscriber asks for (typed conversion
 from __future__ import annotations
 
 import logging
+import warnings
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar, cast, final, get_args
@@ -373,14 +374,26 @@ class Subscription(trio.abc.ReceiveChannel[T]):
             self._hub._detach(self._queue)
             raise
 
+    def close(self) -> None:
+        """Deprecated: ``await subscription.aclose()`` (or leave its ``async with``); kept for one release."""
+        warnings.warn(
+            "Subscription.close() is deprecated: use await subscription.aclose() or `async with`",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        self._unsubscribe()
+
     async def aclose(self) -> None:
         """Unsubscribe now and discard buffered events (idempotent).
 
         A task blocked in :meth:`receive` then gets :class:`trio.ClosedResourceError`.
         """
+        self._unsubscribe()
+        await trio.lowlevel.checkpoint()
+
+    def _unsubscribe(self) -> None:
         self._hub._detach(self._queue)
         self._pending.clear()
-        await trio.lowlevel.checkpoint()
 
     def statistics(self) -> SubscriptionStatistics:
         """Counters of this subscription (buffered, delivered, dropped, overflows)."""

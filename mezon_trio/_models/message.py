@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar, final
 
@@ -172,6 +173,16 @@ class Message:
             f"<Message id={raw.message_id} clan_id={raw.clan_id} channel_id={raw.channel_id} "
             f"sender_id={raw.sender_id} code={raw.code} text={text!r}>"
         )
+
+    @property
+    def raw(self) -> api.ChannelMessage:
+        """Deprecated: :func:`mezon_trio.raw.message_payload`; kept for one release."""
+        warnings.warn(
+            "Message.raw is deprecated: use mezon_trio.raw.message_payload(message)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self._raw
 
     @property
     def caught_up(self) -> bool:
