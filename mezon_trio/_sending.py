@@ -78,8 +78,8 @@ async def send_message(
         ClientNotRunning: outside the client's scope.
     """
     return await _services(self).messaging.send_message(
-        as_id(clan_id, "clan_id"),
-        as_id(channel_id, "channel_id", allow_zero=False),
+        clan_id,  # ids are checked by the messaging service, for every caller
+        channel_id,
         mode,
         is_public,
         msg,
@@ -90,7 +90,7 @@ async def send_message(
         mention_everyone=mention_everyone,
         avatar=avatar,
         code=code,
-        topic_id=as_id(topic_id, "topic_id"),
+        topic_id=topic_id,
     )
 
 

@@ -1,5 +1,7 @@
 """The official SDK's names, implemented over the trio-native client (its public API only).
 
+Ids are checked (int or decimal str) by the services and caches these functions call.
+
 :mod:`mezon_trio.compat` exposes them as methods of its ``MezonClient``; the core
 ``MezonClient`` still answers to them for one release, with a ``DeprecationWarning``
 naming the replacement (registered here with :func:`~mezon_trio._client.register_deprecated`).
@@ -17,7 +19,7 @@ from .._models.message import Message
 from .._models.official import ApiMessageReaction, ApiQuickMenuAccess, ChannelMessageAck
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
-from .._protocol.ids import Id, as_id
+from .._protocol.ids import Id
 from .._services.sending_wire import MsgContent
 from .._streams import Subscription
 from .._structures.channel import TextChannel
@@ -192,12 +194,12 @@ def events(
 
 async def get_channel_from_id(self: MezonClient, channel_id: Id) -> TextChannel:
     """``await client.channels.fetch(channel_id)``."""
-    return await self.channels.fetch(as_id(channel_id, "channel_id"))
+    return await self.channels.fetch(channel_id)
 
 
 async def get_user_from_id(self: MezonClient, user_id: Id) -> User:
     """``await client.users.fetch(user_id)`` (without the official SDK's DM side effect)."""
-    return await self.users.fetch(as_id(user_id, "user_id"))
+    return await self.users.fetch(user_id)
 
 
 async def disconnect(self: MezonClient) -> None:
@@ -244,16 +246,16 @@ async def update_message(
     Trio-native: ``await message.update(...)`` or ``await channel.update_message(...)``.
     """
     return await services_of(self).messaging.update_message(
-        as_id(clan_id, "clan_id"),
-        as_id(channel_id, "channel_id"),
+        clan_id,
+        channel_id,
         mode,
         is_public,
-        as_id(message_id, "message_id"),
+        message_id,
         msg,
         mentions,
         attachments,
         hide_editted=hide_editted,
-        topic_id=as_id(topic_id, "topic_id"),
+        topic_id=topic_id,
         create_time_seconds=create_time_seconds,
     )
 
@@ -274,12 +276,12 @@ async def delete_message(
     Trio-native: ``await message.delete()`` or ``await channel.delete_message(id)``.
     """
     return await services_of(self).messaging.delete_message(
-        as_id(clan_id, "clan_id"),
-        as_id(channel_id, "channel_id"),
+        clan_id,
+        channel_id,
         mode,
         is_public,
-        as_id(message_id, "message_id"),
-        topic_id=as_id(topic_id, "topic_id"),
+        message_id,
+        topic_id=topic_id,
         has_attachment=has_attachment,
     )
 
@@ -302,18 +304,18 @@ async def react_message(
 ) -> ApiMessageReaction:
     """Add or remove a reaction.  Trio-native: ``await message.react(emoji)``."""
     return await services_of(self).messaging.react_message(
-        as_id(clan_id, "clan_id"),
-        as_id(channel_id, "channel_id"),
+        clan_id,
+        channel_id,
         mode,
         is_public,
-        as_id(message_id, "message_id"),
+        message_id,
         emoji,
-        emoji_id=as_id(emoji_id, "emoji_id"),
+        emoji_id=emoji_id,
         remove=remove,
-        message_sender_id=as_id(message_sender_id, "message_sender_id"),
+        message_sender_id=message_sender_id,
         count=count,
-        reaction_id=as_id(reaction_id, "reaction_id"),
-        topic_id=as_id(topic_id, "topic_id"),
+        reaction_id=reaction_id,
+        topic_id=topic_id,
     )
 
 
@@ -340,17 +342,12 @@ async def send_ephemeral(
 
     Trio-native: ``await channel.send_ephemeral(receiver_ids, ...)``.
     """
-    receivers = (
-        [as_id(receiver_ids, "receiver_ids")]
-        if isinstance(receiver_ids, (int, str))
-        else [as_id(r, "receiver_ids") for r in receiver_ids]
-    )
     return await services_of(self).messaging.send_ephemeral(
-        as_id(clan_id, "clan_id"),
-        as_id(channel_id, "channel_id"),
+        clan_id,
+        channel_id,
         mode,
         is_public,
-        receivers,
+        receiver_ids,
         msg,
         mentions,
         attachments,
@@ -359,8 +356,8 @@ async def send_ephemeral(
         mention_everyone=mention_everyone,
         avatar=avatar,
         code=code,
-        topic_id=as_id(topic_id, "topic_id"),
-        message_id=as_id(message_id, "message_id"),
+        topic_id=topic_id,
+        message_id=message_id,
     )
 
 

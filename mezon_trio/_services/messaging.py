@@ -83,7 +83,7 @@ class MessagingService:
             ConfigurationError: the client is not running.
         """
         clan_id = as_id(clan_id, "clan_id")
-        channel_id = as_id(channel_id, "channel_id")
+        channel_id = as_id(channel_id, "channel_id", allow_zero=False)
         topic_id = as_id(topic_id, "topic_id")
         self._core.require_running("send_message()")
         send = message_send(
