@@ -105,13 +105,7 @@ class FriendsService:
             ConfigurationError: neither user_id nor username.
             APIError, RequestTimeout, TransportError.
         """
-        ids, names = _ids_and_names([user_id or 0], [username])
-        await self._core.rpc(
-            "DeleteFriends",
-            api.DeleteFriendsRequest(ids=ids, usernames=names),
-            OPAQUE,
-            what="remove_friend()",
-        )
+        await self._edit("DeleteFriends", api.DeleteFriendsRequest, user_id, username, "remove_friend()")
 
     async def block_friend(self, user_id: int | None = None, username: str = "") -> None:
         """Block a user (``BlockFriends``).
@@ -122,10 +116,7 @@ class FriendsService:
             ConfigurationError: neither user_id nor username.
             APIError, RequestTimeout, TransportError.
         """
-        ids, names = _ids_and_names([user_id or 0], [username])
-        await self._core.rpc(
-            "BlockFriends", api.BlockFriendsRequest(ids=ids, usernames=names), OPAQUE, what="block_friend()"
-        )
+        await self._edit("BlockFriends", api.BlockFriendsRequest, user_id, username, "block_friend()")
 
     async def unblock_friend(self, user_id: int | None = None, username: str = "") -> None:
         """Unblock a user (``UnblockFriends``).
@@ -136,10 +127,16 @@ class FriendsService:
             ConfigurationError: neither user_id nor username.
             APIError, RequestTimeout, TransportError.
         """
+        await self._edit("UnblockFriends", api.BlockFriendsRequest, user_id, username, "unblock_friend()")
+
+    async def _edit(
+        self,
+        method: str,
+        request_cls: type[api.DeleteFriendsRequest] | type[api.BlockFriendsRequest],
+        user_id: int | None,
+        username: str,
+        what: str,
+    ) -> None:
+        """One friend-list change naming one user by id or username (the answer is not decoded)."""
         ids, names = _ids_and_names([user_id or 0], [username])
-        await self._core.rpc(
-            "UnblockFriends",
-            api.BlockFriendsRequest(ids=ids, usernames=names),
-            OPAQUE,
-            what="unblock_friend()",
-        )
+        await self._core.rpc(method, request_cls(ids=ids, usernames=names), OPAQUE, what=what)
