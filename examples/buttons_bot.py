@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import random
 import re
-from typing import Any
 
 import trio
 from _common import Chat, main
@@ -21,6 +20,7 @@ from _common import Chat, main
 from mezon_trio import MezonClient
 from mezon_trio.bot import CommandContext, CommandRouter, ComponentContext, ComponentRouter
 from mezon_trio.content import (
+    ActionRowDict,
     ButtonBuilder,
     ButtonMessageStyle,
     Content,
@@ -41,7 +41,8 @@ def menu_content() -> Content:
         .add_button("roll:20", "🎲 d20")
         .add_button("form:open", "📝 Feedback", ButtonMessageStyle.SECONDARY)
     )
-    select_row: dict[str, Any] = {
+    # A select has no builder: write the action row by hand; ActionRowDict has mypy check its keys.
+    select_row: ActionRowDict = {
         "components": [
             {
                 "id": "colour",

@@ -52,6 +52,26 @@ from ._content.interactive import RadioFieldOption as RadioFieldOption
 from ._content.interactive import SelectFieldOption as SelectFieldOption
 from ._content.mentions import Mention as Mention
 from ._content.message import Content as Content
+from ._content.shapes import ActionRowDict as ActionRowDict
+from ._content.shapes import AnimationConfigDict as AnimationConfigDict
+from ._content.shapes import ButtonDict as ButtonDict
+from ._content.shapes import ComponentDict as ComponentDict
+from ._content.shapes import ContentDict as ContentDict
+from ._content.shapes import DatePickerDict as DatePickerDict
+from ._content.shapes import EmbedAuthorDict as EmbedAuthorDict
+from ._content.shapes import EmbedDict as EmbedDict
+from ._content.shapes import EmbedFieldDict as EmbedFieldDict
+from ._content.shapes import EmbedFooterDict as EmbedFooterDict
+from ._content.shapes import EmbedImageDict as EmbedImageDict
+from ._content.shapes import EmbedThumbnailDict as EmbedThumbnailDict
+from ._content.shapes import EmojiSpanDict as EmojiSpanDict
+from ._content.shapes import HashtagSpanDict as HashtagSpanDict
+from ._content.shapes import InputDict as InputDict
+from ._content.shapes import MarkdownSpanDict as MarkdownSpanDict
+from ._content.shapes import RadioOptionDict as RadioOptionDict
+from ._content.shapes import SelectDict as SelectDict
+from ._content.shapes import SelectOptionDict as SelectOptionDict
+from ._content.shapes import SpanDict as SpanDict
 from ._content.spans import EmojiSpan as EmojiSpan
 from ._content.spans import HashtagSpan as HashtagSpan
 from ._content.spans import MarkdownSpan as MarkdownSpan
@@ -61,31 +81,57 @@ from ._content.utf16 import py_index as py_index
 from ._content.utf16 import utf16_len as utf16_len
 from ._content.utf16 import utf16_offset as utf16_offset
 from ._content.wire import MAX_CONTENT_UTF16 as MAX_CONTENT_UTF16
+from ._content.wire import JSONInput as JSONInput
+from ._content.wire import JSONObject as JSONObject
+from ._content.wire import JSONValue as JSONValue
 
 __all__ = [
     "MAX_CONTENT_UTF16",
+    "ActionRowDict",
     "AnimationConfig",
+    "AnimationConfigDict",
     "Attachment",
     "ButtonBuilder",
+    "ButtonDict",
     "ButtonMessageStyle",
+    "ComponentDict",
     "Content",
+    "ContentDict",
+    "DatePickerDict",
     "Embed",
     "EmbedAuthor",
+    "EmbedAuthorDict",
+    "EmbedDict",
     "EmbedField",
+    "EmbedFieldDict",
     "EmbedFooter",
+    "EmbedFooterDict",
     "EmbedImage",
+    "EmbedImageDict",
+    "EmbedThumbnailDict",
     "EmojiSpan",
+    "EmojiSpanDict",
     "HashtagSpan",
+    "HashtagSpanDict",
+    "InputDict",
     "InputFieldOption",
     "InteractiveBuilder",
+    "JSONInput",
+    "JSONObject",
+    "JSONValue",
     "MarkdownSpan",
+    "MarkdownSpanDict",
     "MarkdownType",
     "Mention",
     "MessageComponentType",
     "MessageSelectType",
     "RadioFieldOption",
+    "RadioOptionDict",
+    "SelectDict",
     "SelectFieldOption",
+    "SelectOptionDict",
     "Span",
+    "SpanDict",
     "TextBuilder",
     "py_index",
     "split_text",

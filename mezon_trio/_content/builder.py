@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, Self, final
+from collections.abc import Iterable
+from typing import Self, final
 
 from .buttons import ButtonBuilder
 from .embed import Embed
@@ -11,6 +11,7 @@ from .enums import MarkdownType
 from .interactive import InteractiveBuilder
 from .mentions import Mention
 from .message import Content
+from .shapes import ActionRowDict, ComponentDict, EmbedDict
 from .spans import EmojiSpan, HashtagSpan, MarkdownSpan, Span
 from .utf16 import utf16_len
 from .wire import check_id
@@ -167,8 +168,8 @@ class TextBuilder:
         self,
         *,
         content_thread: str | None = None,
-        embed: Iterable[Embed | InteractiveBuilder | Mapping[str, Any]] = (),
-        components: Iterable[ButtonBuilder | Mapping[str, Any]] = (),
+        embed: Iterable[Embed | InteractiveBuilder | EmbedDict] = (),
+        components: Iterable[ButtonBuilder | ActionRowDict | ComponentDict] = (),
     ) -> Content:
         """Return the :class:`Content` (the builder can keep going and build again).
 

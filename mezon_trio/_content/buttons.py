@@ -11,9 +11,10 @@ components of one row, so the official idiom
 from __future__ import annotations
 
 import copy
-from typing import Any, Self, final
+from typing import Self, final
 
 from .enums import ButtonMessageStyle, MessageComponentType
+from .shapes import ActionRowDict, ButtonDict, ComponentDict
 
 __all__ = ["ButtonBuilder"]
 
@@ -32,7 +33,7 @@ class ButtonBuilder:
     __slots__ = ("_components",)
 
     def __init__(self) -> None:
-        self._components: list[dict[str, Any]] = []
+        self._components: list[ComponentDict] = []
 
     def add_button(
         self,
@@ -55,7 +56,7 @@ class ButtonBuilder:
             ValueError: ``style`` is not one of the five styles.
         """
         style = ButtonMessageStyle(style)
-        button: dict[str, Any] = {"label": label, "style": int(style)}
+        button: ButtonDict = {"label": label, "style": int(style)}
         if url:
             button["url"] = url
         if disabled:
@@ -65,15 +66,15 @@ class ButtonBuilder:
         )
         return self
 
-    def build(self) -> list[dict[str, Any]]:
+    def build(self) -> list[ComponentDict]:
         """Return the button components of the row (a new list, as the official SDK's ``build``)."""
         return copy.deepcopy(self._components)
 
-    def build_row(self) -> dict[str, Any]:
+    def build_row(self) -> ActionRowDict:
         """Return the action row ``{"components": [...]}``."""
         return {"components": self.build()}
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ActionRowDict:
         """Same as :meth:`build_row` (lets ``Content(components=[builder])`` take the builder)."""
         return self.build_row()
 

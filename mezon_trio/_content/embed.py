@@ -8,11 +8,12 @@ inputs, selects, radios, date pickers, animations) use
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, final
+from typing import cast, final
 
+from .shapes import EmbedAuthorDict, EmbedDict, EmbedFieldDict, EmbedFooterDict, EmbedImageDict
 from .wire import jsonable
 
 __all__ = ["Embed", "EmbedAuthor", "EmbedField", "EmbedFooter", "EmbedImage", "color_str"]
@@ -44,9 +45,9 @@ class EmbedAuthor:
     icon_url: str | None = None
     url: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> EmbedAuthorDict:
         """Render as the wire's JSON object (absent keys omitted)."""
-        out: dict[str, Any] = {"name": self.name}
+        out: EmbedAuthorDict = {"name": self.name}
         if self.icon_url:
             out["icon_url"] = self.icon_url
         if self.url:
@@ -63,7 +64,7 @@ class EmbedField:
     value: str = ""
     inline: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> EmbedFieldDict:
         """Render as the wire's JSON object."""
         return {"name": self.name, "value": self.value, "inline": self.inline}
 
@@ -77,7 +78,7 @@ class EmbedImage:
     width: str | int | None = None
     height: str | int | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> EmbedImageDict:
         """Render as the wire's JSON object."""
         return {
             "url": self.url,
@@ -94,9 +95,9 @@ class EmbedFooter:
     text: str
     icon_url: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> EmbedFooterDict:
         """Render as the wire's JSON object (absent keys omitted)."""
-        out: dict[str, Any] = {"text": self.text}
+        out: EmbedFooterDict = {"text": self.text}
         if self.icon_url:
             out["icon_url"] = self.icon_url
         return out
@@ -114,7 +115,9 @@ class Embed:
         author: name with optional icon and link.
         description: the body text.
         thumbnail: URL of the small image at the side.
-        fields: plain fields, or raw field mappings (e.g. built by hand with inputs).
+        fields: plain fields, or field mappings (:class:`EmbedFieldDict`, e.g. built by hand
+            with ``inputs``).  Other mappings are still accepted at run time and copied into
+            the JSON as they are (``None`` values dropped), but a type checker rejects them.
         image: the large image (a URL string means ``EmbedImage(url)``).
         timestamp: a ``datetime`` (written with ``isoformat()``) or an ISO-8601 string.
         footer: text with optional icon (a string means ``EmbedFooter(text)``).
@@ -130,7 +133,7 @@ class Embed:
     author: EmbedAuthor | None = None
     description: str | None = None
     thumbnail: str | None = None
-    fields: Sequence[EmbedField | Mapping[str, Any]] = ()
+    fields: Sequence[EmbedField | EmbedFieldDict] = ()
     image: EmbedImage | str | None = None
     timestamp: datetime | str | None = None
     footer: EmbedFooter | str | None = None
@@ -145,9 +148,9 @@ class Embed:
         """Return a copy with one more plain field."""
         return dataclasses.replace(self, fields=(*self.fields, EmbedField(name, value, inline)))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> EmbedDict:
         """Render as the wire's JSON object, keys in the order of docs/protocol.md §6.5."""
-        out: dict[str, Any] = {}
+        out: EmbedDict = {}
         if self.color is not None:
             out["color"] = color_str(self.color)
         if self.title is not None:
@@ -161,7 +164,7 @@ class Embed:
         if self.thumbnail is not None:
             out["thumbnail"] = {"url": self.thumbnail}
         if self.fields:
-            out["fields"] = [jsonable(field, where="embed.fields") for field in self.fields]
+            out["fields"] = [_field_dict(field) for field in self.fields]
         if self.image is not None:
             image = EmbedImage(self.image) if isinstance(self.image, str) else self.image
             out["image"] = image.to_dict()
@@ -172,3 +175,11 @@ class Embed:
             footer = EmbedFooter(self.footer) if isinstance(self.footer, str) else self.footer
             out["footer"] = footer.to_dict()
         return out
+
+
+def _field_dict(field: EmbedField | EmbedFieldDict) -> EmbedFieldDict:
+    if isinstance(field, EmbedField):
+        return field.to_dict()
+    # A mapping: copied through jsonable (None dropped, enums as values); the shape is the
+    # caller's (a type checker holds it to EmbedFieldDict, the run time does not).
+    return cast(EmbedFieldDict, jsonable(field, where="embed.fields"))

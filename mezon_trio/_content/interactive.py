@@ -15,13 +15,25 @@ Method names, argument names and the JSON produced follow ``mezon-sdk`` 1.8.3
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Self, final
+from typing import Self, TypeVar, cast, final
 
 from .embed import color_str
 from .enums import ButtonMessageStyle, MessageComponentType
+from .shapes import (
+    AnimationConfigDict,
+    ComponentDict,
+    DatePickerDict,
+    EmbedAuthorDict,
+    EmbedDict,
+    EmbedFooterDict,
+    InputDict,
+    RadioOptionDict,
+    SelectDict,
+    SelectOptionDict,
+)
 from .wire import jsonable
 
 __all__ = [
@@ -41,7 +53,7 @@ class SelectFieldOption:
     label: str
     value: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> SelectOptionDict:
         """Render as the wire's JSON object."""
         return {"label": self.label, "value": self.value}
 
@@ -58,9 +70,9 @@ class RadioFieldOption:
     style: ButtonMessageStyle | int | None = None
     disabled: bool | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RadioOptionDict:
         """Render as the wire's JSON object (absent keys omitted)."""
-        out: dict[str, Any] = {"label": self.label, "value": self.value}
+        out: RadioOptionDict = {"label": self.label, "value": self.value}
         if self.name is not None:
             out["name"] = self.name
         if self.description is not None:
@@ -122,9 +134,9 @@ class AnimationConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "pool", tuple(self.pool))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> AnimationConfigDict:
         """Render as the wire's JSON object (absent keys omitted)."""
-        out: dict[str, Any] = {
+        out: AnimationConfigDict = {
             "url_image": self.url_image,
             "url_position": self.url_position,
             "pool": list(self.pool),
@@ -136,11 +148,16 @@ class AnimationConfig:
         return out
 
 
-def _option_dict(option: object, where: str) -> dict[str, Any]:
+_D = TypeVar("_D", SelectOptionDict, RadioOptionDict, AnimationConfigDict)
+
+
+def _option_dict(option: object, shape: type[_D], where: str) -> _D:
+    # An option object renders itself; a mapping is copied (None dropped, enums as values).  The
+    # keys are the caller's: a type checker holds a mapping to ``shape``, the run time does not.
     value = jsonable(option, where=where)
     if not isinstance(value, dict):
         raise TypeError(f"{where}: expected an option object or a mapping, got {type(option).__name__}")
-    return value
+    return cast(_D, value)
 
 
 @final
@@ -165,7 +182,7 @@ class InteractiveBuilder:
     __slots__ = ("_embed",)
 
     def __init__(self, title: str | None = None) -> None:
-        self._embed: dict[str, Any] = {}
+        self._embed: EmbedDict = {}
         if title is not None:
             self._embed["title"] = title
         self._embed["fields"] = []
@@ -187,7 +204,7 @@ class InteractiveBuilder:
 
     def set_author(self, name: str, icon_url: str | None = None, url: str | None = None) -> Self:
         """Set ``author {name, icon_url?, url?}``."""
-        author: dict[str, Any] = {"name": name}
+        author: EmbedAuthorDict = {"name": name}
         if icon_url:
             author["icon_url"] = icon_url
         if url:
@@ -217,7 +234,7 @@ class InteractiveBuilder:
 
     def set_footer(self, text: str, icon_url: str | None = None) -> Self:
         """Set ``footer {text, icon_url?}``."""
-        footer: dict[str, Any] = {"text": text}
+        footer: EmbedFooterDict = {"text": text}
         if icon_url:
             footer["icon_url"] = icon_url
         self._embed["footer"] = footer
@@ -234,11 +251,12 @@ class InteractiveBuilder:
         name: str,
         description: str | None,
         kind: MessageComponentType,
-        component: object,
-        **extra: Any,
+        component: InputDict | SelectDict | DatePickerDict | list[RadioOptionDict] | AnimationConfigDict,
+        max_options: int | None = None,
     ) -> Self:
-        inputs: dict[str, Any] = {"id": field_id, "type": int(kind), "component": component}
-        inputs.update(extra)
+        inputs: ComponentDict = {"id": field_id, "type": int(kind), "component": component}
+        if max_options:
+            inputs["max_options"] = max_options
         self._embed["fields"].append({"name": name, "value": description or "", "inputs": inputs})
         return self
 
@@ -255,7 +273,7 @@ class InteractiveBuilder:
         The component's id is ``f"{field_id}-component"``; the value typed by the
         user comes back in the button click's ``extra_data``.
         """
-        component: dict[str, Any] = {"id": f"{field_id}-component"}
+        component: InputDict = {"id": f"{field_id}-component"}
         if placeholder is not None:
             component["placeholder"] = placeholder
         default = options.default_value if options is not None else None
@@ -271,51 +289,68 @@ class InteractiveBuilder:
         self,
         field_id: str,
         name: str,
-        options: Sequence[SelectFieldOption | Mapping[str, Any]],
-        value_selected: SelectFieldOption | Mapping[str, Any] | None = None,
+        options: Sequence[SelectFieldOption | SelectOptionDict],
+        value_selected: SelectFieldOption | SelectOptionDict | None = None,
         description: str | None = None,
     ) -> Self:
-        """Add a drop-down select (component type 2); ``value_selected`` pre-selects one option."""
-        component: dict[str, Any] = {
-            "options": [_option_dict(option, "select option") for option in options],
+        """Add a drop-down select (component type 2); ``value_selected`` pre-selects one option.
+
+        An option is a :class:`SelectFieldOption` or a :class:`SelectOptionDict` mapping; any
+        other mapping is still accepted at run time and copied as it is (``None`` values
+        dropped), but a type checker rejects it.
+        """
+        component: SelectDict = {
+            "options": [_option_dict(option, SelectOptionDict, "select option") for option in options],
         }
         if value_selected is not None:
-            component["valueSelected"] = _option_dict(value_selected, "value_selected")
+            component["valueSelected"] = _option_dict(value_selected, SelectOptionDict, "value_selected")
         return self._add_input(field_id, name, description, MessageComponentType.SELECT, component)
 
     def add_radio_field(
         self,
         field_id: str,
         name: str,
-        options: Sequence[RadioFieldOption | Mapping[str, Any]],
+        options: Sequence[RadioFieldOption | RadioOptionDict],
         description: str | None = None,
         max_options: int | None = None,
     ) -> Self:
-        """Add radio buttons (component type 5); ``max_options`` > 1 allows multiple choice."""
-        component = [_option_dict(option, "radio option") for option in options]
-        extra = {"max_options": max_options} if max_options else {}
-        return self._add_input(field_id, name, description, MessageComponentType.RADIO, component, **extra)
+        """Add radio buttons (component type 5); ``max_options`` > 1 allows multiple choice.
+
+        An option is a :class:`RadioFieldOption` or a :class:`RadioOptionDict` mapping; any
+        other mapping is still accepted at run time and copied as it is (``None`` values
+        dropped), but a type checker rejects it.
+        """
+        component = [_option_dict(option, RadioOptionDict, "radio option") for option in options]
+        return self._add_input(
+            field_id, name, description, MessageComponentType.RADIO, component, max_options
+        )
 
     def add_datepicker_field(self, field_id: str, name: str, description: str | None = None) -> Self:
         """Add a date picker (component type 4)."""
-        return self._add_input(field_id, name, description, MessageComponentType.DATEPICKER, {})
+        picker: DatePickerDict = {}
+        return self._add_input(field_id, name, description, MessageComponentType.DATEPICKER, picker)
 
     def add_animation(
         self,
         field_id: str,
-        config: AnimationConfig | Mapping[str, Any],
+        config: AnimationConfig | AnimationConfigDict,
         name: str | None = None,
         description: str | None = None,
     ) -> Self:
-        """Add an animation (component type 6)."""
-        component = _option_dict(config, "animation config")
+        """Add an animation (component type 6).
+
+        ``config`` is an :class:`AnimationConfig` or an :class:`AnimationConfigDict` mapping; any
+        other mapping is still accepted at run time and copied as it is (``None`` values
+        dropped), but a type checker rejects it.
+        """
+        component = _option_dict(config, AnimationConfigDict, "animation config")
         return self._add_input(field_id, name or "", description, MessageComponentType.ANIMATION, component)
 
-    def build(self) -> dict[str, Any]:
+    def build(self) -> EmbedDict:
         """Return the embed as a new dict (the builder can be reused)."""
         return copy.deepcopy(self._embed)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> EmbedDict:
         """Same as :meth:`build` (lets ``Content(embed=[builder])`` take the builder itself)."""
         return self.build()
 

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Final, TypeVar, final
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Final, TypeVar, final
 
 from ..errors import ContentError
 from .buttons import ButtonBuilder
 from .embed import Embed
 from .interactive import InteractiveBuilder
 from .mentions import Mention
+from .shapes import (
+    ActionRowDict,
+    ComponentDict,
+    EmbedDict,
+    EmojiSpanDict,
+    HashtagSpanDict,
+    MarkdownSpanDict,
+    SpanDict,
+)
 from .spans import EmojiSpan, HashtagSpan, MarkdownSpan, Span
 from .utf16 import py_index, utf16_len
-from .wire import MAX_CONTENT_UTF16, JSONValue, ToDict, dumps, id_str, jsonable
+from .wire import MAX_CONTENT_UTF16, JSONInput, JSONObject, JSONValue, ToDict, dumps, id_str, jsonable
 
 if TYPE_CHECKING:
     from .builder import TextBuilder
@@ -42,7 +51,7 @@ def _normalize_ranges(key: str, value: object) -> JSONValue:
     items = _as_list(value)
     if items is None:
         return jsonable(value, where=key)  # malformed but kept: tolerant, lossless
-    out = []
+    out: list[JSONValue] = []
     for index, item in enumerate(items):
         entry = jsonable(item, where=f"{key}[{index}]")
         if isinstance(entry, dict):
@@ -60,7 +69,7 @@ def _normalize_embed(value: object) -> JSONValue:
     return [jsonable(item, where=f"embed[{index}]") for index, item in enumerate(items)]
 
 
-def _normalize_component(component: dict[str, Any]) -> dict[str, Any]:
+def _normalize_component(component: JSONObject) -> JSONObject:
     if "id" in component:
         component["id"] = id_str(component["id"])
     return component
@@ -83,17 +92,18 @@ def _normalize_components(value: object) -> JSONValue:
             pending.append(_normalize_component(entry))
             continue
         pending = None
-        if isinstance(entry, dict) and isinstance(entry.get("components"), list):
-            for component in entry["components"]:
+        inner = entry.get("components") if isinstance(entry, dict) else None
+        if isinstance(inner, list):
+            for component in inner:
                 if isinstance(component, dict):
                     _normalize_component(component)
         rows.append(entry)
     return rows
 
 
-def _normalize(mapping: Mapping[str, object]) -> dict[str, JSONValue]:
+def _normalize(mapping: Mapping[str, object]) -> JSONObject:
     """Apply the wire rules to a content mapping (drop nulls and empty lists, ids as strings)."""
-    out: dict[str, JSONValue] = {}
+    out: JSONObject = {}
     for key, value in mapping.items():
         if not isinstance(key, str):
             raise ContentError(f"content keys must be strings, got {key!r}")
@@ -138,17 +148,25 @@ class Content:
     Args:
         t: the plain text.
         content_thread: the text used when the message creates a thread (``contentThread``).
-        mk: markdown ranges (:class:`MarkdownSpan` or mappings).
-        lk: link ranges (:class:`Span` or mappings).
-        hg: channel hashtags (:class:`HashtagSpan` or mappings).
-        ej: custom emojis (:class:`EmojiSpan` or mappings).
-        vk: voice-room link ranges (:class:`Span` or mappings).
-        embed: embeds: :class:`Embed`, :class:`InteractiveBuilder` or mappings.
-        components: action rows (``{"components": [...]}`` mappings or
-            :class:`ButtonBuilder`); consecutive bare components (as returned by
-            ``ButtonBuilder.build()``) are grouped into one row.
+        mk: markdown ranges (:class:`MarkdownSpan` or :class:`MarkdownSpanDict` mappings).
+        lk: link ranges (:class:`Span` or :class:`SpanDict` mappings).
+        hg: channel hashtags (:class:`HashtagSpan` or :class:`HashtagSpanDict` mappings).
+        ej: custom emojis (:class:`EmojiSpan` or :class:`EmojiSpanDict` mappings).
+        vk: voice-room link ranges (:class:`Span` or :class:`SpanDict` mappings).
+        embed: embeds: :class:`Embed`, :class:`InteractiveBuilder` or :class:`EmbedDict`
+            mappings.
+        components: action rows (:class:`ActionRowDict` mappings, ``{"components": [...]}``,
+            or :class:`ButtonBuilder`); consecutive bare components (:class:`ComponentDict`,
+            as returned by ``ButtonBuilder.build()``) are grouped into one row.
         mentions: :class:`Mention` objects for the message's ``mentions`` field.
-        extra: other top-level keys, written after the known ones.
+        extra: other top-level keys, written after the known ones, with JSON values
+            (:data:`JSONInput`).
+
+    The types above are what a type checker holds you to.  At run time the checks are those
+    of the wire, as before: any mapping is accepted where a ``...Dict`` is expected (ids in
+    ``hg``/``ej`` may be ints and are written as strings), and ``extra`` values may also be
+    enum members or objects with a ``to_dict()`` method (rendered through it); a value with no
+    JSON form raises :class:`~mezon_trio.errors.ContentError`.
 
     Raises:
         ContentError: a value has no JSON form, a key is not a string, text holds a
@@ -161,7 +179,7 @@ class Content:
 
     __slots__ = ("_hash", "_json", "_mentions", "_raw")
 
-    _raw: dict[str, JSONValue]
+    _raw: JSONObject
     _json: str
     _mentions: tuple[Mention, ...]
     _hash: int | None
@@ -171,15 +189,15 @@ class Content:
         t: str | None = None,
         *,
         content_thread: str | None = None,
-        mk: Iterable[MarkdownSpan | Mapping[str, Any]] = (),
-        lk: Iterable[Span | Mapping[str, Any]] = (),
-        hg: Iterable[HashtagSpan | Mapping[str, Any]] = (),
-        ej: Iterable[EmojiSpan | Mapping[str, Any]] = (),
-        vk: Iterable[Span | Mapping[str, Any]] = (),
-        embed: Iterable[Embed | InteractiveBuilder | Mapping[str, Any]] = (),
-        components: Iterable[ButtonBuilder | Mapping[str, Any]] = (),
+        mk: Iterable[MarkdownSpan | MarkdownSpanDict] = (),
+        lk: Iterable[Span | SpanDict] = (),
+        hg: Iterable[HashtagSpan | HashtagSpanDict] = (),
+        ej: Iterable[EmojiSpan | EmojiSpanDict] = (),
+        vk: Iterable[Span | SpanDict] = (),
+        embed: Iterable[Embed | InteractiveBuilder | EmbedDict] = (),
+        components: Iterable[ButtonBuilder | ActionRowDict | ComponentDict] = (),
         mentions: Iterable[Mention] = (),
-        extra: Mapping[str, Any] | None = None,
+        extra: Mapping[str, JSONInput] | None = None,
     ) -> None:
         if t is not None and not isinstance(t, str):
             raise ContentError(f"t must be a str, got {type(t).__name__}")
@@ -202,14 +220,14 @@ class Content:
             fields[key] = value
         self._setup(_normalize(fields), _mentions(mentions))
 
-    def _setup(self, raw: dict[str, JSONValue], mentions: tuple[Mention, ...]) -> None:
+    def _setup(self, raw: JSONObject, mentions: tuple[Mention, ...]) -> None:
         object.__setattr__(self, "_raw", raw)
         object.__setattr__(self, "_json", dumps(raw))
         object.__setattr__(self, "_mentions", mentions)
         object.__setattr__(self, "_hash", None)
 
     @classmethod
-    def _from_raw(cls, raw: dict[str, JSONValue], mentions: tuple[Mention, ...]) -> Content:
+    def _from_raw(cls, raw: JSONObject, mentions: tuple[Mention, ...]) -> Content:
         content = cls.__new__(cls)
         content._setup(raw, mentions)
         return content
@@ -217,8 +235,11 @@ class Content:
     # -- construction from other shapes ---------------------------------------------
 
     @classmethod
-    def from_dict(cls, mapping: Mapping[str, Any], *, mentions: Iterable[Mention] = ()) -> Content:
+    def from_dict(cls, mapping: Mapping[str, object], *, mentions: Iterable[Mention] = ()) -> Content:
         """Build from a content mapping, applying the wire rules (keys keep their order).
+
+        Any mapping with string keys is accepted and checked here, at run time; annotate a
+        hand-written one with :class:`ContentDict` to have a type checker check its keys.
 
         ``None`` values are dropped, ids in ``hg``/``ej`` become strings, and a
         ``components`` list of bare components is grouped into one row.
@@ -323,8 +344,12 @@ class Content:
         return self._ranges("vk", Span)
 
     @property
-    def embed(self) -> list[dict[str, Any]]:
-        """A copy of the ``embed`` list (dicts)."""
+    def embed(self) -> list[JSONObject]:
+        """A copy of the ``embed`` list (dicts).
+
+        Plain JSON, not :class:`EmbedDict`: content received from other clients is not
+        checked against the embed shape, so look before you index.
+        """
         items = self._raw.get("embed")
         return (
             [copy.deepcopy(item) for item in items if isinstance(item, dict)]
@@ -333,8 +358,11 @@ class Content:
         )
 
     @property
-    def components(self) -> list[dict[str, Any]]:
-        """A copy of the ``components`` action rows (dicts)."""
+    def components(self) -> list[JSONObject]:
+        """A copy of the ``components`` action rows (dicts).
+
+        Plain JSON, not :class:`ActionRowDict`, for the same reason as :attr:`embed`.
+        """
         items = self._raw.get("components")
         if not isinstance(items, list):
             return []
@@ -346,8 +374,8 @@ class Content:
         return self._mentions
 
     @property
-    def raw(self) -> dict[str, Any]:
-        """A copy of the whole JSON object, unknown keys included."""
+    def raw(self) -> JSONObject:
+        """A copy of the whole JSON object, unknown keys included (plain JSON, see :attr:`embed`)."""
         return copy.deepcopy(self._raw)
 
     @property
@@ -424,7 +452,9 @@ class Content:
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"Content is immutable (cannot delete {name!r})")
 
-    def __reduce__(self) -> tuple[Any, tuple[str, tuple[Mention, ...]]]:
+    def __reduce__(
+        self,
+    ) -> tuple[Callable[[str, tuple[Mention, ...]], Content], tuple[str, tuple[Mention, ...]]]:
         return (_restore, (self._json, self._mentions))
 
     def __repr__(self) -> str:
@@ -443,7 +473,7 @@ def _check_range(text: str, s: int, e: int, where: str) -> None:
         raise ContentError(f"{where}: {exc}") from exc
 
 
-def _listed(value: Iterable[Any]) -> object:
+def _listed(value: Iterable[object]) -> object:
     # Single objects (a mapping, an Embed, a builder) are allowed where a list is
     # expected; _normalize wraps them. Other iterables become lists.
     # list/tuple first (isinstance stops at the first match): the ToDict protocol check costs ~8 µs.

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Self, final
+from typing import Self, final
 
 from .enums import MarkdownType
+from .shapes import EmojiSpanDict, HashtagSpanDict, MarkdownSpanDict, SpanDict
 from .utf16 import py_index
 from .wire import first_present, parse_id
 
@@ -61,7 +62,7 @@ class Span(_Ranged):
     s: int
     e: int
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> SpanDict:
         """Render as the wire's JSON object."""
         return {"s": self.s, "e": self.e}
 
@@ -84,7 +85,7 @@ class MarkdownSpan(_Ranged):
     s: int
     e: int
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> MarkdownSpanDict:
         """Render as the wire's JSON object."""
         return {"type": str(self.type), "s": self.s, "e": self.e}
 
@@ -108,7 +109,7 @@ class HashtagSpan(_Ranged):
     s: int
     e: int
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> HashtagSpanDict:
         """Render as the wire's JSON object (the id as a decimal string)."""
         return {"channelid": str(self.channel_id), "s": self.s, "e": self.e}
 
@@ -131,7 +132,7 @@ class EmojiSpan(_Ranged):
     s: int
     e: int
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> EmojiSpanDict:
         """Render as the wire's JSON object (the id as a decimal string)."""
         return {"emojiid": str(self.emoji_id), "s": self.s, "e": self.e}
 

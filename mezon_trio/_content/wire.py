@@ -11,13 +11,15 @@ from __future__ import annotations
 import enum
 import json
 import math
-from collections.abc import Mapping
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, ForwardRef, Protocol, TypeAlias, runtime_checkable
 
 from ..errors import ContentError
 
 __all__ = [
     "MAX_CONTENT_UTF16",
+    "JSONInput",
+    "JSONObject",
     "JSONValue",
     "ToDict",
     "check_id",
@@ -35,8 +37,37 @@ MAX_CONTENT_UTF16 = 4000
 The official TypeScript SDK rejects longer content (docs/protocol.md §10.2).
 """
 
-#: A JSON value as produced by :func:`jsonable` (never ``None``).
-JSONValue = Any
+# Recursive aliases on Python 3.11 (no ``type`` statement): each refers to itself through a private
+# name.  For mypy that name is a forward reference to the public alias (a recursive alias); at run
+# time it is a ForwardRef bound to this module, so ``typing.get_type_hints`` resolves an annotation
+# naming the alias from any module (even as ``content.JSONValue``), expanding it one level deep and
+# leaving the ForwardRef where it recurs.
+if TYPE_CHECKING:
+    _JSONValue: TypeAlias = "JSONValue"
+    _JSONInput: TypeAlias = "JSONInput"
+else:
+    _JSONValue = ForwardRef("JSONValue", module=__name__)
+    _JSONInput = ForwardRef("JSONInput", module=__name__)
+
+JSONValue: TypeAlias = str | int | float | bool | list[_JSONValue] | dict[str, _JSONValue] | None
+"""Any JSON value, as :func:`json.loads` returns it: text, number, boolean, ``null``, array, object.
+
+What the content builders write never holds ``None`` (absent keys are omitted), but JSON read
+from elsewhere may.
+"""
+
+JSONInput: TypeAlias = str | int | float | bool | Sequence[_JSONInput] | Mapping[str, _JSONInput] | None
+"""A JSON value given *to* the library: like :data:`JSONValue`, with read-only containers.
+
+Any mapping with string keys and any sequence (a tuple as well as a list) fits, so a
+``dict[str, int]`` or a ``tuple[str, ...]`` needs no annotation.  Members of
+:class:`enum.StrEnum`/:class:`enum.IntEnum` are strings/ints, so they fit too (their value is
+written).  ``bytes`` fits the type (a sequence of ints) but has no JSON form: it raises
+:class:`~mezon_trio.errors.ContentError`.
+"""
+
+JSONObject: TypeAlias = dict[str, JSONValue]
+"""A JSON object: string keys, :data:`JSONValue` values (a fresh ``dict`` the caller may change)."""
 
 _INT64_MAX = 2**63 - 1
 
@@ -45,7 +76,7 @@ _INT64_MAX = 2**63 - 1
 class ToDict(Protocol):
     """Anything that renders itself as a JSON object (our models and builders)."""
 
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> Mapping[str, object]: ...
 
 
 def dumps(value: JSONValue) -> str:
@@ -105,7 +136,7 @@ def jsonable(value: object, *, where: str = "content") -> JSONValue:
             raise ContentError(f"{where}: {type(value).__name__} has no JSON form")
 
 
-def id_str(value: object) -> object:
+def id_str(value: JSONValue) -> JSONValue:
     """Render an id for content JSON: integers become decimal strings.
 
     Anything else (already a string, or a malformed value received from a peer) is
