@@ -20,6 +20,7 @@ PRELUDE = """\
 from mezon_trio import MezonClient, raw
 from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio._streams import EventHub
+from mezon_trio.content import ActionRowDict, Content, Embed, EmbedDict
 from mezon_trio.events import ButtonClicked, MessageCreated, ReactionAdded, TokensReceived
 """
 
@@ -117,6 +118,48 @@ CASES: dict[str, tuple[str, str]] = {
         """,
         r'"MessageTypingEvent" has no attribute "button_id"',
     ),
+    # The content builders' JSON shapes (TypedDicts): a misspelt key is caught before sending.
+    "misspelt_key_in_an_embed_dict": (
+        """
+        embed: EmbedDict = {"title": "Hi", "foter": {"text": "bye"}}
+        """,
+        r'Extra key "foter" for TypedDict "EmbedDict"',
+    ),
+    "misspelt_embed_key_in_a_content_literal": (
+        """
+        Content(embed=[{"titel": "Hi"}])
+        """,
+        r'List item 0 has incompatible type.*expected "Embed \| InteractiveBuilder \| EmbedDict"',
+    ),
+    "misspelt_key_in_an_embed_field": (
+        """
+        Embed(title="Hi", fields=[{"name": "a", "valeu": "1"}])
+        """,
+        r'expected "EmbedField \| EmbedFieldDict"',
+    ),
+    "button_key_is_disable_not_disabled": (
+        """
+        row: ActionRowDict = {
+            "components": [{"id": "a", "type": 1, "component": {"label": "A", "disabled": True}}]
+        }
+        """,
+        r'TypedDict item "component" has type "ButtonDict \| SelectDict',
+    ),
+    "extra_value_without_a_json_form": (
+        """
+        import datetime
+
+        Content("x", extra={"when": datetime.datetime.now()})
+        """,
+        r'Dict entry 0 has incompatible type "str": "datetime"',
+    ),
+    "received_content_json_needs_narrowing": (
+        """
+        def f(content: Content) -> None:
+            print(content.raw["embed"][0])
+        """,
+        r"is not indexable",
+    ),
 }
 
 
@@ -129,6 +172,11 @@ async def f(hub: EventHub, client: MezonClient) -> None:
             print(event.message.text)
     reaction = await client.wait_for(ReactionAdded)
     print(reaction.emoji, reaction.reaction.emoji_id)
+    embed: EmbedDict = {"title": "Hi", "footer": {"text": "bye"}, "fields": [{"name": "a", "value": "1"}]}
+    row: ActionRowDict = {
+        "components": [{"id": "a", "type": 1, "component": {"label": "A", "disable": True}}]
+    }
+    Content(embed=[embed, Embed(title="x")], components=[row], extra={"when": "2026-01-01"})
 """
 
 
