@@ -15,7 +15,10 @@ Content *received* from other clients is not checked against these shapes:
 return plain JSON (:data:`~mezon_trio.content.JSONObject`).
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here, on purpose: on Python 3.11 a TypedDict whose
+# annotations are strings counts a ``NotRequired`` key as required at run time
+# (``__required_keys__``), which misleads run-time readers of these types (validators, the tests).
+# Every name used below is defined above its use.
 
 from typing import NotRequired, TypedDict
 
