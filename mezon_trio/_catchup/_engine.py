@@ -9,8 +9,12 @@ history and live pushes) :meth:`CatchUp.catch_up` pages ``ListChannelMessages``
 backwards from the newest message down to that id, delivers the missed messages
 oldest first marked ``caught_up``, then releases the held pushes.  Messages are
 de-duplicated per channel, so one that arrives both live and from history is
-delivered once.  Past ``max_pages`` pages the engine stops, delivers the newest
-pages, and logs and counts the gap (channel and ids).
+delivered once: a channel remembers the ids it delivered only while it catches up
+and for its next ``dedup_window`` live messages (a push racing the history page
+that also held it); a channel that never fell behind remembers none (repeated
+pushes outside a catch-up are the inbound path's replay window's).  Past
+``max_pages`` pages the engine stops, delivers the newest pages, and logs and counts
+the gap (channel and ids).
 
 Delivery is a synchronous callback (the client's hub never blocks), so a channel's
 missed messages, then its held pushes, reach the streams in one step, in order.
@@ -71,7 +75,9 @@ class CatchUpConfig:
             to the history (another pass fetches them).
         dedup_window: message ids remembered per channel to drop one arriving twice (a push
             with an older id than the newest delivered is still delivered: out of order, not
-            a duplicate).
+            a duplicate).  Only a channel catching up remembers ids, from the moment it goes
+            stale until this many live messages after its catch-up; the others remember
+            none, so this costs memory only for the channels that fell behind.
         flush_interval: seconds between cursor-store writes (the crash window).
         flush_batch: write sooner when this many channels have new cursors.
     """
@@ -113,6 +119,8 @@ class CatchUpStatistics:
         failures: channels whose history could not be read (logged).
         cursor_writes, cursor_write_failures: batches written to the cursor store.
         budget: the history-call budget's counters.
+        remembered_ids: message ids remembered to drop duplicates (only channels catching up,
+            or caught up less than ``dedup_window`` live messages ago, remember any).
     """
 
     channels: int
@@ -130,6 +138,7 @@ class CatchUpStatistics:
     cursor_writes: int
     cursor_write_failures: int
     budget: BudgetStatistics
+    remembered_ids: int = 0
 
 
 class _Channel:
@@ -142,6 +151,7 @@ class _Channel:
         "recent",
         "since",
         "stale",
+        "tail",
     )
 
     def __init__(self, clan_id: int, channel_id: int, *, last_id: int = 0, since: float = 0.0) -> None:
@@ -149,23 +159,38 @@ class _Channel:
         self.channel_id = channel_id
         self.last_id = last_id  # the largest id delivered (the cursor); 0: none yet
         self.since = since  # with no cursor: messages created before this (s) were not missed
-        # The last ids delivered: a message arriving twice is dropped.  Not "every id below the
-        # cursor": a push that arrives out of id order is delivered, not taken for a duplicate.
-        self.recent: OrderedDict[int, None] = OrderedDict()
+        # The last ids delivered, while the channel catches up and for ``tail`` more live
+        # messages after it (None otherwise): a message arriving twice is dropped.  Not "every
+        # id below the cursor": a push that arrives out of id order is delivered.
+        self.recent: OrderedDict[int, None] | None = None
+        self.tail = 0  # live messages still remembered after the last catch-up
         self.stale = False  # disconnected since the last catch-up: hold live pushes
         self.held: deque[tuple[int, api.ChannelMessage]] = deque()  # (epoch, push)
         self.held_overflow = False
 
+    def go_stale(self) -> None:
+        self.stale = True
+        if self.recent is None:
+            self.recent = OrderedDict()
+
     def seen(self, message_id: int) -> bool:
-        return message_id in self.recent
+        recent = self.recent
+        return recent is not None and message_id in recent
 
     def mark(self, message_id: int, window: int) -> None:
+        if message_id > self.last_id:
+            self.last_id = message_id
         recent = self.recent
+        if recent is None:
+            return
+        if not self.stale:
+            if self.tail <= 0:  # caught up long enough ago: a live push racing it is past
+                self.recent = None
+                return
+            self.tail -= 1
         recent[message_id] = None
         if len(recent) > window:
             recent.popitem(last=False)
-        if message_id > self.last_id:
-            self.last_id = message_id
 
 
 @final
@@ -257,7 +282,7 @@ class CatchUp:
         """The socket dropped: every watched channel holds its live pushes until caught up."""
         self._epoch += 1
         for ch in self._channels.values():
-            ch.stale = True
+            ch.go_stale()
 
     def cursor(self, channel_id: int) -> int | None:
         """The id of the last message delivered in a watched channel (None: not watched)."""
@@ -401,6 +426,7 @@ class CatchUp:
         held, ch.held = ch.held, deque()
         if before_epoch is None:
             ch.stale = False
+            ch.tail = self._config.dedup_window + len(held)
         else:
             while held and held[-1][0] >= before_epoch:
                 ch.held.appendleft(held.pop())
@@ -473,7 +499,7 @@ class CatchUp:
                 ch = self._add(cursor.clan_id, cursor.channel_id, last_id=cursor.message_id)
             elif cursor.message_id > ch.last_id:
                 ch.last_id = cursor.message_id
-            ch.stale = True
+            ch.go_stale()
         return len(cursors)
 
     async def flush(self) -> None:
@@ -540,4 +566,5 @@ class CatchUp:
             cursor_writes=self._writes,
             cursor_write_failures=self._write_failures,
             budget=self._budget.statistics(),
+            remembered_ids=sum(len(c.recent) for c in self._channels.values() if c.recent is not None),
         )

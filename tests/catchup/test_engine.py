@@ -372,3 +372,49 @@ async def test_a_catch_up_for_a_socket_that_already_dropped_keeps_the_channels_s
                 nursery.cancel_scope.cancel()
             assert [i for i, _ in bot.delivered[sb.channel_id]] == first + more
             assert bot.engine.statistics().stale_channels == 0
+
+
+def _push(channel_id: int, message_id: int) -> api.ChannelMessage:
+    return api.ChannelMessage(clan_id=1, channel_id=channel_id, message_id=message_id, content='{"t":"x"}')
+
+
+async def test_only_channels_catching_up_remember_ids() -> None:
+    """De-duplication memory is spent on the channels that fell behind, not on every watched one:
+    a flood across many channels that never disconnect remembers no id (it used to fill
+    ``dedup_window`` ids per channel: 100 bytes each, 50 MB at 1,000 channels), while a
+    channel that caught up still drops a late push of a message it delivered from history."""
+    window = 16
+    with trio.fail_after(30):
+        async with open_sandbox() as sb:
+            client = MezonClient(**client_kwargs(sb))
+            async with client, trio.open_nursery() as nursery:
+                bot = EngineBot(client, config=CatchUpConfig(dedup_window=window))
+                await nursery.start(bot.run)
+                engine = bot.engine
+                base = 10**15
+                for i in range(3 * window):  # 200 channels, live only
+                    for channel in range(1, 201):
+                        engine.push(_push(channel, base + i * 1000 + channel))
+                stats = engine.statistics()
+                assert stats.channels == 200
+                assert stats.remembered_ids == 0
+                assert sum(len(v) for k, v in bot.delivered.items() if k <= 200) == 200 * 3 * window
+
+                first = await post(sb, sb.channel_id, 1, "first")
+                await bot.wait_texts(sb.channel_id, 1)
+                engine.disconnected()
+                missed = await post(sb, sb.channel_id, 5, "missed")
+                await until(lambda: engine.statistics().held == 5)
+                await engine.catch_up()
+                # Only the channel that caught up remembers ids (the 200 flooded ones went stale
+                # too, and caught up nothing: their history is empty).
+                assert 5 <= engine.statistics().remembered_ids <= 5 + window
+                late = sb.state.find_message(missed[-1])
+                assert late is not None
+                engine.push(late)  # a push racing the history page: dropped
+                assert engine.statistics().duplicates_dropped == 1
+                after = await post(sb, sb.channel_id, window + 1, "after")
+                await bot.wait_texts(sb.channel_id, 1 + 5 + window + 1)
+                assert engine.statistics().remembered_ids == 0  # the tail is over
+                nursery.cancel_scope.cancel()
+            assert [i for i, _ in bot.delivered[sb.channel_id]] == first + missed + after
