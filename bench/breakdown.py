@@ -5,7 +5,7 @@ The same frames as the inbound scenario go through each layer on its own:
 * ``transport``: the WebSocket transport cutting frames out of 64 KiB reads
   (``WebSocket.receive`` over a stream that hands out pre-built chunks), without
   its per-message yield to the scheduler;
-* ``yield``: that yield (one trio checkpoint per message, so that consumers keep pace);
+* ``yield``: those yields (one trio checkpoint per ``YIELD_EVERY`` messages);
 * ``peek``: cid and variant of each frame (``peek_envelope``);
 * ``decode``: the chat message decoder (``decode_channel_message_push``);
 * ``client``: the rest of ``Gateway._on_frame`` for a push: the client's push
@@ -29,7 +29,7 @@ from mezon_trio import MezonClient
 from mezon_trio._client import services_of
 from mezon_trio._protocol.hotpath import decode_channel_message_push
 from mezon_trio._protocol.peek import peek_envelope
-from mezon_trio._transport.websocket import WebSocket
+from mezon_trio._transport.websocket import YIELD_EVERY, WebSocket
 
 from .frames import FrameFactory
 
@@ -94,7 +94,7 @@ async def measure(n: int) -> dict[str, Any]:
         return cpu
 
     cutting = await transport(n + 1)
-    yielding = max(0.0, await transport(1) - cutting)
+    yielding = max(0.0, await transport(YIELD_EVERY) - cutting)
 
     peek = _cpu_per(n, lambda: [peek_envelope(f) for f in frames] and None)
     decode = _cpu_per(n, lambda: [decode_channel_message_push(f) for f in frames] and None)

@@ -147,6 +147,9 @@ class EventHub:
         self._closed_event = trio.Event()
         self._handlers: list[_Handler] = []
         self._handler_nursery: trio.Nursery | None = None
+        #: Set by :meth:`publish` when a subscriber's buffer holds ``_Queue.high`` items or more:
+        #: the reader yields after this push (see :meth:`take_behind`).
+        self.behind = False
 
     # ----------------------------------------------------------------- reader side
 
@@ -190,10 +193,20 @@ class EventHub:
                 pass  # recorded by the refill hook (fetched again from history)
             elif len(buf) < q.capacity:
                 buf.append(item)
+                if len(buf) >= q.high:
+                    self.behind = True
             elif q.overflow(item):  # "close": off the routing table
                 self._unroute(q)
             if q.lot:
                 q.lot.unpark()
+
+    def take_behind(self) -> bool:
+        """Whether a subscriber fell behind since the last call (then the reader should yield
+        now, so that it catches up); clears the flag."""
+        if self.behind:
+            self.behind = False
+            return True
+        return False
 
     def publish_envelope(self, env: rt.Envelope, *, kind: str | None = None) -> None:
         """Publish the variant set in ``env`` (``channel_message`` through ``message_factory``).

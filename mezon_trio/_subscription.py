@@ -31,6 +31,16 @@ T = TypeVar("T")
 
 _SKIP: Final = object()  # a buffered item that gives no event for this subscriber
 
+#: Buffered items a subscriber takes in a row without a schedule point (each receive is still
+#: a cancel point).  The reader delivers up to ``YIELD_EVERY`` pushes per wake-up; a subscriber
+#: taking them all in its turn keeps pace (one taking one per schedule point would fall
+#: behind by the rest every round).  At least one schedule point per this many items.
+DRAIN_RUN: Final = 64
+#: Buffered items at which a subscriber counts as behind: the hub then asks the reader to
+#: yield after the push (:attr:`EventHub.behind`), so a consumer that yields per item
+#: (a pipeline through a memory channel) gets a turn per push, as before.
+_BEHIND_AT: Final = 32
+
 
 class _Owner(Protocol):
     def _detach(self, queue: _Queue, /) -> None: ...
@@ -140,6 +150,7 @@ class _Queue:
         "detached",
         "dropped",
         "error",
+        "high",
         "kinds",
         "lot",
         "name",
@@ -147,6 +158,7 @@ class _Queue:
         "policy",
         "policy_name",
         "refill",
+        "run",
         "unwrap",
         "warn",
         "warned",
@@ -165,6 +177,8 @@ class _Queue:
         self.kinds = kinds
         self.name = name
         self.capacity = capacity
+        self.high = max(1, min(_BEHIND_AT, capacity // 4))  # buffered items that mean "behind"
+        self.run = 0  # items taken since the last schedule point
         self.policy_name = policy_name
         self.policy = _POLICIES[policy_name]
         self.unwrap = unwrap  # buffer payloads (one kind) rather than Event records
@@ -195,10 +209,17 @@ class _Queue:
             if buf:
                 item = buf.popleft()
                 self.delivered += 1
-                if not parked:
-                    # Like trio's memory channels: the item is ours, so do not let a cancel lose
-                    # it.  After a park the park was the schedule point (a blocked receive of a
-                    # memory channel returns at once when woken, too): no second one.
+                if parked:
+                    # The park was the schedule point (a blocked receive of a memory channel
+                    # returns at once when woken, too): no second one.
+                    self.run = 0
+                elif self.run < DRAIN_RUN:
+                    # A burst the reader delivered in one wake-up: take it in this turn (the
+                    # cancel point above was the check; see DRAIN_RUN).
+                    self.run += 1
+                else:
+                    # Like trio's memory channels: the item is ours, so do not let a cancel lose it.
+                    self.run = 0
                     await trio.lowlevel.cancel_shielded_checkpoint()
                 return item
             if self.closed:
@@ -255,7 +276,9 @@ class Subscription(trio.abc.ReceiveChannel[T]):
     delivered (``async for`` then ends), :class:`~mezon_trio.errors.StreamOverflow` after the
     buffered events if a ``"close"`` subscription overflowed, and
     :class:`trio.ClosedResourceError` after :meth:`aclose`.  Several tasks may receive from one
-    subscription; each event goes to one of them.  ``receive`` is a checkpoint; cancelling it
+    subscription; each event goes to one of them.  ``receive`` is a cancel point, and a
+    schedule point when it waits and at least once per ``DRAIN_RUN`` (64) events taken in a
+    row (a burst the reader delivered in one wake-up is taken in one turn); cancelling it
     never loses an event.
 
     Typed conversion and the ``filter`` run here, in the receiving task.  A ``filter`` that

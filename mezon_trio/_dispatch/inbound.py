@@ -81,8 +81,15 @@ class Inbound:
         self._core = core
         self._make_message = make_message
 
-    def on_push(self, data: bytes, field_number: int) -> None:
-        """Called by the reader for each push: skip it, or decode, handle and publish it. Never blocks."""
+    def on_push(self, data: bytes, field_number: int) -> bool:
+        """Called by the reader for each push: skip it, or decode, handle and publish it. Never blocks.
+
+        Returns True when a subscriber fell behind (the reader then yields before the next push).
+        """
+        self._push(data, field_number)
+        return self._core.hub.take_behind()
+
+    def _push(self, data: bytes, field_number: int) -> None:
         internal = field_number in _INTERNAL_FIELDS
         if not internal and field_number not in self._core.hub.wanted_field_numbers():
             self.pushes_skipped += 1

@@ -89,7 +89,8 @@ class Gateway:
     Args:
         timeout: default request deadline in seconds (the client's ``timeout``).
         on_push: called synchronously by the reader with each cid-0 frame and its
-            variant field number; must not block or raise.
+            variant field number; must not block or raise.  A true result asks the reader to
+            yield to the scheduler before the next frame (a subscriber fell behind).
         on_protocol_error: called synchronously with each undecodable frame.
         ws_rate: outgoing frames per second (``math.inf``: unlimited).
         max_frame_size: largest frame accepted or sent, in bytes.
@@ -106,7 +107,7 @@ class Gateway:
         self,
         *,
         timeout: float,
-        on_push: Callable[[bytes, int], None],
+        on_push: Callable[[bytes, int], bool | None],
         on_protocol_error: Callable[[ProtocolError, int], None],
         ws_rate: float = 80.0,
         max_frame_size: int = 4 << 20,
@@ -119,6 +120,7 @@ class Gateway:
     ) -> None:
         self.timeout = timeout
         self._on_push = on_push
+        self._behind = False  # the last push's on_push asked the reader to yield
         self._on_protocol_error = on_protocol_error
         self._bucket = TokenBucket(ws_rate, max(1.0, ws_rate if ws_rate != float("inf") else 1.0))
         self._max_frame_size = max_frame_size
@@ -402,9 +404,14 @@ class Gateway:
         self._text_frames += 1
         log.debug("ignored a text frame (%d chars)", len(text))
 
-    def _on_frame_counted(self, data: bytes) -> None:
+    def _on_frame_counted(self, data: bytes) -> bool:
+        """The transport's frame callback: True asks it to yield now (a subscriber is behind)."""
         self._frames_received += 1
         self._on_frame(data)
+        if self._behind:
+            self._behind = False
+            return True
+        return False
 
     def _on_frame(self, data: bytes) -> None:
         try:
@@ -419,7 +426,7 @@ class Gateway:
         if cid == 0:
             self._pushes += 1
             try:
-                self._on_push(data, head.field_number)
+                self._behind = bool(self._on_push(data, head.field_number))
             except Exception as exc:  # the client's callback guards itself; never kill the reader
                 log.exception("push handler failed")
                 self._protocol_error(ProtocolError(f"push handling failed: {type(exc).__name__}"), len(data))

@@ -31,8 +31,10 @@ from typing import Protocol
 __all__ = ["Closed", "FrameConnect", "FrameTransport", "OnFrame", "OnText"]
 
 #: Called with each complete binary frame, in order, from inside :meth:`FrameTransport.receive`.
-#: It must not block; an exception it raises ends ``receive()`` (and so the connection).
-OnFrame = Callable[[bytes], None]
+#: It must not block; an exception it raises ends ``receive()`` (and so the connection).  A true
+#: result asks the transport to yield to the scheduler before the next frame (someone the
+#: frame woke is behind); the transport yields every few frames in any case.
+OnFrame = Callable[[bytes], bool | None]
 #: Called with each complete text frame (Mezon never sends one; the gateway counts them).
 OnText = Callable[[str], None]
 

@@ -7,8 +7,8 @@ handshake); this module owns the I/O, through wsproto's public API only
 * one reader, :meth:`WebSocket.receive`, which reads up to 64 KiB per system call,
   feeds wsproto, and hands every complete binary message straight to the frame
   callback (no channel, no second task, no system call per frame).  It yields
-  to the scheduler between a read and its dispatch, and after every
-  :data:`YIELD_EVERY` messages, so tasks woken by the callback keep pace with a burst;
+  to the scheduler between a read and its dispatch, after every :data:`YIELD_EVERY`
+  messages, and after a message whose callback returned true (someone is behind);
 * writes serialised by a lock and built inside it, so frames never interleave and
   nothing follows our close frame;
 * pings answered, the peer's close frame answered, messages over ``max_frame_size``
@@ -55,12 +55,13 @@ from .urls import redact_url
 
 __all__ = ["YIELD_EVERY", "WebSocket", "WebSocketConnector", "map_connect_error", "open_websocket"]
 
-#: Messages delivered in a row before the reader yields to the scheduler.  1: a consumer
-#: woken by a message runs before the next one is delivered.  Trio consumers take one item
-#: per schedule point (memory channels, the client's subscriptions), so a reader delivering
-#: k > 1 per yield outruns any consumer by k - 1 items per round and fills a bounded buffer
-#: within a burst (the bench's inbound flood overflows a 256-event subscription at 64).
-YIELD_EVERY: Final = 1
+#: Messages delivered in a row before the reader yields to the scheduler: one wake-up of the
+#: reader, and of each consumer, per burst of this many rather than per message (the
+#: scheduler round costs about as much as decoding a message).  The client's subscriptions
+#: take a whole burst in one turn (``_subscription.DRAIN_RUN`` >= this); a consumer taking one
+#: item per schedule point (e.g. through a memory channel) makes its buffer pass a threshold,
+#: the callback returns true and the reader yields after every message again until it caught up.
+YIELD_EVERY: Final = 32
 _READ_SIZE: Final = 65536
 _MAX_RESPONSE_HEAD: Final = 65536
 _MESSAGE_TOO_BIG: Final = 1009
@@ -221,6 +222,7 @@ class WebSocket:
                 # Others run (and may subscribe) between a read and its dispatch, as they
                 # would if the frames waited in a channel.
                 await trio.lowlevel.checkpoint()
+                run = 0
             fresh = False
             pos = 0
             n = len(buf)
@@ -249,10 +251,10 @@ class WebSocket:
                     need = end - pos
                     break
                 if b0 == 0x82 and b1 < 0x80 and not assembly.open:
-                    on_frame(buf[pos + head : end])
+                    behind = on_frame(buf[pos + head : end])
                     pos = end
                     run += 1
-                    if run >= every:
+                    if behind or run >= every:
                         run = 0
                         await trio.lowlevel.checkpoint()
                     continue
