@@ -173,10 +173,6 @@ class _Channel:
         if self.recent is None:
             self.recent = OrderedDict()
 
-    def seen(self, message_id: int) -> bool:
-        recent = self.recent
-        return recent is not None and message_id in recent
-
     def mark(self, message_id: int, window: int) -> None:
         if message_id > self.last_id:
             self.last_id = message_id
@@ -442,10 +438,15 @@ class CatchUp:
     # ------------------------------------------------------------------ helpers
 
     def _deliver_one(self, ch: _Channel, message: api.ChannelMessage, *, caught_up: bool) -> None:
-        if ch.seen(message.message_id):
+        message_id = message.message_id
+        if ch.recent is None:  # the common case: not catching up, nothing remembered
+            if message_id > ch.last_id:
+                ch.last_id = message_id
+        elif message_id in ch.recent:
             self._duplicates += 1
             return
-        ch.mark(message.message_id, self._config.dedup_window)
+        else:
+            ch.mark(message_id, self._config.dedup_window)
         if caught_up:
             self._caught_up += 1
         if self._store is not None:

@@ -87,7 +87,11 @@ class Inbound:
         Returns True when a subscriber fell behind (the reader then yields before the next push).
         """
         self._push(data, field_number)
-        return self._core.hub.take_behind()
+        hub = self._core.hub
+        if hub.behind:  # hub.take_behind(), inlined (once per push)
+            hub.behind = False
+            return True
+        return False
 
     def _push(self, data: bytes, field_number: int) -> None:
         internal = field_number in _INTERNAL_FIELDS
