@@ -20,6 +20,7 @@ import betterproto2
 
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
+from .._protocol.typecheck import check_message
 from ._core import OpError, SandboxCore, now_s
 from ._faults import http_status_for_error
 from ._state import ChannelType, Role
@@ -116,9 +117,10 @@ async def invoke(
     try:
         request = method.request.parse(body)
         # betterproto2 accepts a wrong wire type for a scalar field (a
-        # length-delimited value becomes a list in an int field); re-encoding
-        # is the cheap way to reject such requests as undecodable (400).
-        bytes(request)
+        # length-delimited value becomes a list in an int field, a group tag
+        # leaves None): the field-type check rejects such requests as
+        # undecodable (400), as the client's receive path does.
+        check_message(request)
     except Exception:
         core.recorder.add(user_id, transport, name, 0, body)
         return Outcome(400, error=OpError(400, f"could not decode {method.request.__name__}"))

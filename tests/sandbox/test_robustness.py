@@ -103,6 +103,25 @@ async def test_random_rpc_bodies_never_500(method: str, body: bytes) -> None:
             assert not sb.internal_errors
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"\x0b", id="group-tag-leaves-None"),
+        pytest.param(b"\x0a\x01x", id="bytes-in-int-field"),
+    ],
+)
+async def test_wrong_wire_type_in_a_request_is_400_not_500(body: bytes) -> None:
+    """betterproto2 decodes a wrong wire type into an int field as None or a list; the sandbox
+    must answer 400 (undecodable), not crash into a 500 (found by hypothesis: ``b"\x0b"``)."""
+    with trio.fail_after(30):
+        async with open_sandbox(in_memory=True) as sb:
+            session = await bot_session(sb)
+            async with httpx.AsyncClient(transport=sb.http_transport()) as http:
+                r = await rpc(http, sb.http_url, session.token, "ListChannelDescs", body)
+                assert r.status_code == 400, (r.status_code, r.text)
+            assert not sb.internal_errors
+
+
 async def test_bad_http_requests(sb: Sandbox, http: httpx.AsyncClient, session: api.Session) -> None:
     with trio.fail_after(20):
         r = await http.get(sb.http_url + "/nope")
