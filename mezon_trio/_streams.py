@@ -56,7 +56,7 @@ import trio
 from ._events.base import BaseEvent, HandlerDecorator, Selector, selector_of
 from ._events.lifecycle import HandlerError, callable_name
 from ._events.names import VARIANT_FIELD_NUMBERS, Event, Events, HubStatistics, Overflow
-from ._models.message import Message
+from ._models.message import Message, new_message
 from ._proto.mezon import api
 from ._proto.mezon import realtime as rt
 from ._subscription import (
@@ -137,7 +137,7 @@ class EventHub:
     def __init__(
         self,
         *,
-        message_factory: Callable[[api.ChannelMessage], Message] = Message,
+        message_factory: Callable[[api.ChannelMessage], Message] = new_message,
         refill_factory: RefillFactory | None = None,
     ) -> None:
         self._message_factory = message_factory

@@ -7,6 +7,13 @@ A recursive alias (``JSONValue``) is expanded by ``typing.get_type_hints`` down 
 where it recurs, which is left as a ``ForwardRef``: everything it holds has been walked by then.
 ``mezon_trio.raw`` (raw events: generated payloads on purpose) and ``mezon_trio.compat`` (the
 official SDK's surface) are exempt.
+
+Deprecated members are left out: a function (or a property's getter) carrying ``__deprecated__``
+(the attribute PEP 702's ``@deprecated`` sets) is kept for one release only and is not part of
+the typed surface.  The library marks such members with a runtime-only definition (``if not
+TYPE_CHECKING:``, so type checkers do not offer them) whose function carries ``__deprecated__``
+(``mezon_trio._models.message._deprecated``); ``typing_extensions.deprecated`` is not used because
+``typing_extensions`` is not a runtime dependency of the package.
 """
 
 from __future__ import annotations
@@ -112,8 +119,16 @@ def _hints(obj: Callable[..., object] | type, ns: dict[str, Any]) -> dict[str, o
         return {"<unresolvable>": f"{type(exc).__name__}: {exc}"}
 
 
+def _deprecated(member: object) -> bool:
+    """A member marked deprecated (PEP 702's ``__deprecated__``, on the function or the getter)."""
+    target = member.fget if isinstance(member, property) else getattr(member, "__func__", member)
+    return getattr(target, "__deprecated__", None) is not None
+
+
 def _members(obj: type) -> Iterator[tuple[str, object]]:
     for name, member in vars(obj).items():
+        if _deprecated(member):
+            continue
         if name.startswith("_") and name not in (
             "__init__",
             "__call__",
@@ -235,3 +250,21 @@ def test_the_content_json_aliases_resolve_for_the_walker() -> None:
     assert "<unresolvable>" not in str(extra)
     assert list(_bad(extra, set())) == []
     assert typing.get_type_hints(EmbedDict)["fields"] is not None
+
+
+def test_the_walker_leaves_out_deprecated_members_only() -> None:
+    """``Message.raw`` (deprecated, one release) carries ``__deprecated__`` and is left out; a
+    planted generated type on an unmarked member is still found."""
+    from mezon_trio._proto.mezon import api
+    from mezon_trio.models import Message
+
+    assert _deprecated(vars(Message)["raw"])
+
+    class Planted:
+        @property
+        def payload(self) -> api.ChannelMessage:
+            raise NotImplementedError
+
+    found = [name for name, member in _members(Planted)]
+    assert "payload" in found
+    assert not _deprecated(vars(Planted)["payload"])

@@ -8,6 +8,7 @@ byte lists are decoded on first access and cached.  Its methods (``reply``, ``up
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import warnings
@@ -33,11 +34,12 @@ if TYPE_CHECKING:
     from .._services.messaging import MessagingService
     from .._structures.channel import TextChannel
 
-__all__ = ["Message", "wire_message"]
+__all__ = ["Message", "new_message", "wire_message"]
 
 log = logging.getLogger("mezon_trio.protocol")
 
 _ItemT = TypeVar("_ItemT", bound=betterproto2.Message)
+_T = TypeVar("_T")
 
 # First byte of a JSON list/object. Neither can start one of the *List protobuf messages, whose
 # first byte is the tag of field 1 (0x0A): 0x5B and 0x7B would be fields 11 and 15 with the
@@ -104,10 +106,10 @@ def _decode_json_list(data: bytes, attr: str, item_cls: type[_ItemT]) -> tuple[_
 # ``json.loads(s)`` is ``scan_once(s, 0)`` plus checks that matter only when ``s`` does not start
 # with ``{`` or has something after the object (``json.decoder.JSONDecoder.decode``); calling the
 # C scanner directly saves about 1 µs per message on the inbound path.
-_scan_json: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_scan_json: Callable[[str, int], tuple[object, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
-def _parse_content(raw: str) -> dict[str, Any]:
+def _parse_content(raw: str) -> dict[str, object]:
     """The content JSON object; tolerant (docs/protocol.md §6.1): anything but an object is ``{"t": raw}``."""
     if not raw:
         return {}
@@ -125,20 +127,32 @@ def _parse_content(raw: str) -> dict[str, Any]:
     return {"t": raw}
 
 
+def _deprecated(message: str) -> Callable[[Callable[[Message], _T]], Callable[[Message], _T]]:
+    """Mark a deprecated getter: it warns *message* (``DeprecationWarning``) when called, and
+    carries ``__deprecated__`` (the PEP 702 attribute), which tells tests/test_public_types.py to
+    leave it out of the typed surface."""
+
+    def decorate(getter: Callable[[Message], _T]) -> Callable[[Message], _T]:
+        @functools.wraps(getter)
+        def wrapper(self: Message) -> _T:
+            warnings.warn(message, DeprecationWarning, stacklevel=2)
+            return getter(self)
+
+        wrapper.__deprecated__ = message  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
 @final
 class Message:
     """A chat message pushed by the server (``channel_message``), read-only.
 
-    Construction is cheap: ``content`` and the byte lists are decoded lazily, once.  Ids are
-    ``int``; mentions, attachments, references and reactions are the value models of
-    :mod:`mezon_trio.models`.  :func:`mezon_trio.raw.message_payload` gives the generated message
-    for wire fields not wrapped here.
-
-    Args:
-        raw: the pushed message.
-        services: the services of the client that received it, used by ``reply``/``update``/
-            ``delete``/``react`` (``None`` for a detached message).
-        caught_up: it came from the channel's history, not from a push (see :attr:`caught_up`).
+    The client builds them (applications never do); construction is cheap: ``content`` and the
+    byte lists are decoded lazily, once.  Ids are ``int``; mentions, attachments, references and
+    reactions are the value models of :mod:`mezon_trio.models`.
+    :func:`mezon_trio.raw.message_payload` gives the generated message for wire fields not
+    wrapped here.
     """
 
     __slots__ = (
@@ -151,18 +165,17 @@ class Message:
         "_references",
         "_services",
     )
+    _raw: api.ChannelMessage
+    _services: Services | None
+    _caught_up: bool
+    _content: dict[str, object] | None
+    _mentions: tuple[Mention, ...] | None
+    _attachments: tuple[Attachment, ...] | None
+    _references: tuple[MessageRef, ...] | None
+    _reactions: tuple[Reaction, ...] | None
 
-    def __init__(
-        self, raw: api.ChannelMessage, *, services: Services | None = None, caught_up: bool = False
-    ) -> None:
-        self._raw = raw
-        self._services = services
-        self._caught_up = caught_up
-        self._content: dict[str, Any] | None = None
-        self._mentions: tuple[Mention, ...] | None = None
-        self._attachments: tuple[Attachment, ...] | None = None
-        self._references: tuple[MessageRef, ...] | None = None
-        self._reactions: tuple[Reaction, ...] | None = None
+    def __init__(self) -> None:
+        raise TypeError("Message is not built by applications: the client hands them out")
 
     def __repr__(self) -> str:
         text = self.text
@@ -174,15 +187,13 @@ class Message:
             f"sender_id={raw.sender_id} code={raw.code} text={text!r}>"
         )
 
-    @property
-    def raw(self) -> api.ChannelMessage:
-        """Deprecated: :func:`mezon_trio.raw.message_payload`; kept for one release."""
-        warnings.warn(
-            "Message.raw is deprecated: use mezon_trio.raw.message_payload(message)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return self._raw
+    if not TYPE_CHECKING:  # deprecated for one release: off the typed surface (see _deprecated)
+
+        @property
+        @_deprecated("Message.raw is deprecated: use mezon_trio.raw.message_payload(message)")
+        def raw(self) -> api.ChannelMessage:
+            """Deprecated: :func:`mezon_trio.raw.message_payload`; kept for one release."""
+            return self._raw
 
     @property
     def caught_up(self) -> bool:
@@ -276,11 +287,13 @@ class Message:
         return self._raw.code == 2
 
     @property
-    def content(self) -> dict[str, Any]:
+    def content(self) -> dict[str, object]:
         """The content JSON object (docs/protocol.md §6.1), parsed on first access and shared.
 
         Tolerant: invalid JSON, or JSON that is not an object, reads as ``{"t": <raw string>}``;
-        empty content as ``{}``.  Treat the dict as read-only.
+        empty content as ``{}``.  Treat the dict as read-only.  Values are what ``json.loads``
+        gives (``str``, ``int``, ``float``, ``bool``, ``None``, lists, dicts): narrow them with
+        ``isinstance``, or use :meth:`mezon_trio.content.Content.from_dict` for typed access.
         """
         content = self._content
         if content is None:
@@ -447,6 +460,26 @@ class Message:
             count=count,
             reaction_id=as_id(id, "id"),
         )
+
+
+def new_message(
+    raw: api.ChannelMessage, *, services: Services | None = None, caught_up: bool = False
+) -> Message:
+    """The :class:`Message` of the pushed (or fetched) *raw* (the client's one way to build one).
+
+    *services* are those of the client that received it, used by ``reply``/``update``/``delete``/
+    ``react`` (``None``: a detached message); *caught_up*: it came from the channel's history.
+    """
+    message = object.__new__(Message)
+    message._raw = raw
+    message._services = services
+    message._caught_up = caught_up
+    message._content = None
+    message._mentions = None
+    message._attachments = None
+    message._references = None
+    message._reactions = None
+    return message
 
 
 def wire_message(message: Message) -> api.ChannelMessage:

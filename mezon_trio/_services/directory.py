@@ -21,7 +21,7 @@ import trio
 
 from .._cache import Cache
 from .._connection.core import ConnectionCore
-from .._models.message import Message, wire_message
+from .._models.message import Message, new_message, wire_message
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from .._protocol.enums import DM_CHANNEL_TYPE, DM_MODE
@@ -107,7 +107,7 @@ class DirectoryService:
     def make_message(self, raw: api.ChannelMessage, *, caught_up: bool = False) -> Message:
         """A chat message as a :class:`Message` (pushed, or *caught_up* from history), with the
         caches refreshed (no I/O)."""
-        message = Message(raw, services=self._services, caught_up=caught_up)
+        message = new_message(raw, services=self._services, caught_up=caught_up)
         self.observe_message(message)
         return message
 

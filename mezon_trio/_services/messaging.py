@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import final
 
 from .._connection.core import ConnectionCore
-from .._models.message import Message, wire_message
+from .._models.message import Message, new_message, wire_message
 from .._models.official import (
     ApiMessageReaction,
     ChannelMessageAck,
@@ -138,7 +138,7 @@ class MessagingService:
             is_public=send.is_public,
             topic_id=send.topic_id,
         )
-        channel.messages.set(ack.message_id, Message(raw, services=self._services))
+        channel.messages.set(ack.message_id, new_message(raw, services=self._services))
 
     def _refresh_cached(
         self, channel_id: int, message_id: int, update: rt.ChannelMessageUpdate | None
@@ -159,7 +159,7 @@ class MessagingService:
         if update.attachments:
             raw.attachments = bytes(api.MessageAttachmentList(attachments=update.attachments))
         raw.update_time_seconds = int(time.time())
-        channel.messages.set(message_id, Message(raw, services=self._services))
+        channel.messages.set(message_id, new_message(raw, services=self._services))
 
     async def update_message(
         self,
@@ -651,4 +651,4 @@ class MessagingService:
                 status=404,
                 operation="ListChannelMessages",
             )
-        return Message(raws[0], services=self._services)
+        return new_message(raws[0], services=self._services)

@@ -12,7 +12,7 @@ from .._cache import Cache
 from .._content.attachments import Attachment
 from .._content.mentions import Mention
 from .._content.message import Content
-from .._models.message import Message
+from .._models.message import Message, new_message
 from .._models.official import ApiChannelDescription, ApiMessageRef, ChannelMessageAck
 from .._models.values import MessageRef
 from .._proto.mezon import api
@@ -555,7 +555,7 @@ class History:
             if newer and self._before is not None and raw.message_id >= self._before:
                 self._done = True
                 break
-            self._buffer.append(Message(raw, services=services))
+            self._buffer.append(new_message(raw, services=services))
 
     async def collect(self) -> list[Message]:
         """Read the rest into a list.

@@ -62,11 +62,12 @@ async def test_deprecated_calls_on_the_core_client_reach_the_server() -> None:
 
 def test_removed_names_still_work_for_one_release() -> None:
     """Message.raw and Subscription.close() moved (issue 11): they warn, naming the replacement."""
+    from mezon_trio._models.message import new_message
     from mezon_trio._proto.mezon import api
     from mezon_trio._streams import EventHub
     from mezon_trio.raw import message_payload
 
-    message = Message(api.ChannelMessage(message_id=7, channel_id=1))
+    message = new_message(api.ChannelMessage(message_id=7, channel_id=1))
     with pytest.warns(DeprecationWarning, match=r"message_payload\(message\)"):
         assert message.raw is message_payload(message)
     subscription = EventHub().subscribe(Events.READY)

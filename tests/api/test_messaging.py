@@ -9,6 +9,7 @@ import pytest
 import trio
 
 from mezon_trio import MezonClient
+from mezon_trio._models.message import new_message
 from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio.content import MAX_CONTENT_UTF16, Attachment, Content, Mention, TextBuilder
@@ -374,7 +375,7 @@ async def test_typing_tolerates_a_silent_server(autojump_clock: trio.abc.Clock) 
 
 
 async def test_detached_message_methods_say_what_is_missing() -> None:
-    message = Message(api.ChannelMessage(message_id=1, channel_id=2))
+    message = new_message(api.ChannelMessage(message_id=1, channel_id=2))
     assert message.channel is None
     with pytest.raises(ConfigurationError, match="client"):
         await message.reply("x")

@@ -19,6 +19,7 @@ import trio
 
 from mezon_trio import Events, MezonClient
 from mezon_trio._catchup import GapRefill, RateBudget
+from mezon_trio._models.message import new_message
 from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio.models import Message
@@ -70,7 +71,7 @@ def _refill(client: MezonClient, capacity: int, **kw: Any) -> GapRefill[Message]
         client.raw,
         RateBudget(),
         raw_of=message_payload,
-        make=lambda raw: Message(raw),
+        make=lambda raw: new_message(raw),
         capacity=capacity,
         **kw,
     )
@@ -219,7 +220,7 @@ async def test_cancelling_a_receive_during_a_fetch_loses_nothing() -> None:
                     _SlowSource(client),
                     RateBudget(),
                     raw_of=message_payload,
-                    make=lambda raw: Message(raw),
+                    make=lambda raw: new_message(raw),
                     capacity=2,
                 )
                 buffer = _Buffer(refill, 2)

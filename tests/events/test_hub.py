@@ -10,6 +10,7 @@ import trio
 import trio.lowlevel
 import trio.testing
 
+from mezon_trio._models.message import new_message
 from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio._streams import EventHub, Subscription
@@ -400,7 +401,7 @@ async def test_publish_envelope() -> None:
 
     def factory(raw: api.ChannelMessage) -> Message:
         made.append(raw)
-        return Message(raw)
+        return new_message(raw)
 
     hub = EventHub(message_factory=factory)
     with trio.fail_after(5):

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mezon_trio._models.message import new_message
 from mezon_trio._models.proto import mention_to_proto
 from mezon_trio._proto.mezon import api
 from mezon_trio.models import Mention, Message
@@ -37,7 +38,7 @@ def _raw(**kw: object) -> api.ChannelMessage:
 
 def test_scalar_properties() -> None:
     raw = _raw(code=0)
-    msg = Message(raw)
+    msg = new_message(raw)
     assert message_payload(msg) is raw
     assert msg.id == 1840000000000000003
     assert (msg.clan_id, msg.channel_id, msg.sender_id) == (
@@ -55,13 +56,13 @@ def test_scalar_properties() -> None:
     assert (msg.create_time_seconds, msg.update_time_seconds) == (100, 101)
     assert not msg.is_edit
     assert not msg.is_delete
-    assert Message(_raw(code=1)).is_edit
-    assert Message(_raw(code=2)).is_delete
+    assert new_message(_raw(code=1)).is_edit
+    assert new_message(_raw(code=2)).is_delete
     assert msg._services is None
 
 
 def test_message_is_slotted() -> None:
-    msg = Message(_raw())
+    msg = new_message(_raw())
     assert not hasattr(msg, "__dict__")
 
 
@@ -69,7 +70,7 @@ def test_construction_decodes_nothing() -> None:
     # Decoding is deferred: changing the raw fields after construction changes what is read.
     mentions = bytes(api.MessageMentionList(mentions=[api.MessageMention(user_id=7, username="bob")]))
     raw = _raw(content="not json at first")
-    msg = Message(raw)
+    msg = new_message(raw)
     raw.content = '{"t": "later"}'
     raw.mentions = mentions
     assert msg.text == "later"
@@ -83,15 +84,15 @@ def test_construction_decodes_nothing() -> None:
 
 
 def test_tolerant_content() -> None:
-    assert Message(_raw(content='{"t": "hi", "mk": []}')).content == {"t": "hi", "mk": []}
-    assert Message(_raw(content="{broken")).content == {"t": "{broken"}
-    assert Message(_raw(content="{broken")).text == "{broken"
-    assert Message(_raw(content='"just a string"')).content == {"t": '"just a string"'}
-    assert Message(_raw(content="[1, 2]")).content == {"t": "[1, 2]"}
-    assert Message(_raw(content="")).content == {}
-    assert Message(_raw(content="")).text == ""
-    assert Message(_raw(content='{"t": 5}')).text == ""
-    assert Message(_raw(content='{"t": "héllo 😀"}')).text == "héllo 😀"
+    assert new_message(_raw(content='{"t": "hi", "mk": []}')).content == {"t": "hi", "mk": []}
+    assert new_message(_raw(content="{broken")).content == {"t": "{broken"}
+    assert new_message(_raw(content="{broken")).text == "{broken"
+    assert new_message(_raw(content='"just a string"')).content == {"t": '"just a string"'}
+    assert new_message(_raw(content="[1, 2]")).content == {"t": "[1, 2]"}
+    assert new_message(_raw(content="")).content == {}
+    assert new_message(_raw(content="")).text == ""
+    assert new_message(_raw(content='{"t": 5}')).text == ""
+    assert new_message(_raw(content='{"t": "héllo 😀"}')).text == "héllo 😀"
 
 
 def test_lists_from_protobuf() -> None:
@@ -114,7 +115,7 @@ def test_lists_from_protobuf() -> None:
         ),
         reactions=bytes(api.MessageReactionList(reactions=[api.MessageReaction(emoji="👍", sender_id=8)])),
     )
-    msg = Message(raw)
+    msg = new_message(raw)
     assert [(m.user_id, m.username, m.e) for m in msg.mentions] == [
         (1840000000000000300, "alice", 6),
         (0, "", 0),
@@ -135,7 +136,7 @@ def test_lists_from_json_fallback() -> None:
         references=json.dumps([{"messageRefId": "42", "content": "c", "unknown_key": 1}]).encode(),
         reactions=json.dumps({"emoji": "x", "sender_id": 3}).encode(),  # one bare object
     )
-    msg = Message(raw)
+    msg = new_message(raw)
     assert [(m.user_id, m.username, m.e) for m in msg.mentions] == [(1840000000000000300, "alice", 6)]
     assert [(a.filename, a.filetype) for a in msg.attachments] == [("f.txt", "text/plain")]
     assert [(r.message_ref_id, r.content) for r in msg.references] == [(42, "c")]
@@ -143,7 +144,7 @@ def test_lists_from_json_fallback() -> None:
 
 
 def test_lists_tolerate_garbage() -> None:
-    msg = Message(
+    msg = new_message(
         _raw(
             mentions=b"[not json",
             attachments=b"\xff\xff\xff\xff\xff",
@@ -158,7 +159,7 @@ def test_lists_tolerate_garbage() -> None:
 
 
 def test_repr_shows_ids_and_truncated_text() -> None:
-    msg = Message(_raw(content=json.dumps({"t": "x" * 500 + "SECRET-TAIL"})))
+    msg = new_message(_raw(content=json.dumps({"t": "x" * 500 + "SECRET-TAIL"})))
     text = repr(msg)
     assert "id=1840000000000000003" in text
     assert "channel_id=1840000000000000002" in text
@@ -180,7 +181,7 @@ def test_repr_shows_ids_and_truncated_text() -> None:
 )
 def test_mentions_roundtrip(mentions: list[api.MessageMention]) -> None:
     raw = _raw(mentions=bytes(api.MessageMentionList(mentions=mentions)))
-    got = Message(raw).mentions
+    got = new_message(raw).mentions
     assert all(isinstance(m, Mention) for m in got)  # the value model, not the generated class
     assert [mention_to_proto(m) for m in got] == mentions
 
@@ -189,5 +190,11 @@ def test_mentions_roundtrip(mentions: list[api.MessageMention]) -> None:
 def test_byte_lists_with_wrong_wire_types_decode_to_nothing(data: bytes) -> None:
     """betterproto2 puts an int (or None) in a message list for a wrong wire type; found by the
     receive-path fuzz: such items are skipped, never handed out."""
-    msg = Message(_raw(mentions=data, attachments=data, references=data, reactions=data))
+    msg = new_message(_raw(mentions=data, attachments=data, references=data, reactions=data))
     assert (msg.mentions, msg.attachments, msg.references, msg.reactions) == ((), (), (), ())
+
+
+def test_applications_do_not_build_messages() -> None:
+    """The constructor is not public API (it would take a generated message): the client builds them."""
+    with pytest.raises(TypeError, match="not built by applications"):
+        Message()

@@ -10,6 +10,7 @@ import trio.testing
 
 from mezon_trio import MezonClient, raw
 from mezon_trio._events.base import registered
+from mezon_trio._models.message import new_message
 from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio._protocol.enums import ChannelStreamMode, ChannelType, TypeMessage
@@ -56,7 +57,7 @@ CM = Events.CHANNEL_MESSAGE.value
 
 
 def msg(code: int, message_id: int = 1, text: str = "hi") -> Message:
-    return Message(
+    return new_message(
         api.ChannelMessage(message_id=message_id, channel_id=7, code=code, content=json.dumps({"t": text}))
     )
 
@@ -399,4 +400,4 @@ async def test_typed_events_over_the_sandbox() -> None:
 
 def test_message_payload_is_the_wrapped_generated_message() -> None:
     wire = api.ChannelMessage(message_id=3, referenced_message=b"\x01")
-    assert raw.message_payload(Message(wire)) is wire
+    assert raw.message_payload(new_message(wire)) is wire

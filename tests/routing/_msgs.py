@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mezon_trio._models.message import new_message
 from mezon_trio._proto.mezon import api
 from mezon_trio.content import TextBuilder
 from mezon_trio.models import Message
@@ -39,4 +40,4 @@ def msg(
         content=TextBuilder().text(content).build().to_json(),
         mentions=bytes(api.MessageMentionList(mentions=mention_list)) if mention_list else b"",
     )
-    return Message(raw)
+    return new_message(raw)

@@ -4,12 +4,12 @@ from typing import Literal
 
 import pytest
 
+from mezon_trio._models.message import new_message
 from mezon_trio._proto.mezon import api
 from mezon_trio._routing.args import bind_arguments, parse_signature, tokenize
 from mezon_trio.bot import Greedy, MentionedUser
 from mezon_trio.content import TextBuilder
 from mezon_trio.errors import BadArgument, ConfigurationError
-from mezon_trio.models import Message
 
 
 def bind(func, text, message=None):
@@ -99,7 +99,7 @@ def test_mentioned_user_from_message_mentions_or_id() -> None:
             api.MessageMentionList(mentions=[api.MessageMention(user_id=42, username="alice", s=5, e=11)])
         ),
     )
-    msg = Message(raw)
+    msg = new_message(raw)
 
     def f(ctx, who: MentionedUser, amount: int) -> None: ...
 
