@@ -40,7 +40,7 @@ import trio
 import trio_websocket
 
 from mezon_trio import MezonClient
-from mezon_trio.models import ChannelMessageContent
+from mezon_trio.compat import ChannelMessageContent
 
 from ._counter import Counter
 from ._lines import emit, stdin_reader

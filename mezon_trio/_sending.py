@@ -11,19 +11,17 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._content.attachments import Attachment
 from ._content.mentions import Mention
-from ._models.official import AddTxResponse, ApiSentTokenRequest, ChannelMessageAck
-from ._models.values import MessageRef
+from ._models.values import FriendPage, MessageRef, SendAck, TransferResult
 from ._protocol.ids import Id, as_id, as_optional_id
 from ._services.context import Services
 from ._services.media import MediaPlayback
 from ._services.sending_wire import MsgContent
 from ._structures.channel import TextChannel
 from .errors import InvalidArgument
-from .models import FriendList
 
 if TYPE_CHECKING:
     from ._client import MezonClient
@@ -65,7 +63,7 @@ async def send_message(
     avatar: str = "",
     code: int = 0,
     topic_id: Id = 0,
-) -> ChannelMessageAck:
+) -> SendAck:
     """Post a message (``channel_message_send``) and return the server's ack.
 
     ``msg`` is a string, a content mapping or a :class:`~mezon_trio.content.Content`
@@ -102,7 +100,7 @@ async def send_dm(
     code: int = 0,
     attachments: Iterable[Attachment] | None = None,
     mentions: Iterable[Mention] | None = None,
-) -> ChannelMessageAck:
+) -> SendAck:
     """DM *user_id*, opening the DM channel the first time.
 
     Raises: like :meth:`send_message`; NotFound: unknown user.
@@ -120,7 +118,7 @@ async def create_dm_channel(self: MezonClient, user_id: Id) -> TextChannel:
 
 async def send_token(
     self: MezonClient,
-    receiver_id: Id | ApiSentTokenRequest,
+    receiver_id: Id,
     amount: int | Decimal | str | None = None,
     note: str = "",
     *,
@@ -128,44 +126,56 @@ async def send_token(
     extra_attribute: str = "",
     extra_info: Mapping[str, object] | None = None,
     receipt: bool = True,
-) -> AddTxResponse:
+) -> TransferResult:
     """Send *amount* tokens from the bot to *receiver_id* (MMN chain + ZK proof).
 
     Amounts are whole tokens (``int``, ``Decimal`` or decimal ``str``, up to 6 decimals).
     ``sender_name``, ``extra_attribute`` and ``extra_info`` go into the transaction's
     extra info.  With ``receipt`` the receiver gets a "Funds Transferred" DM.  Bounded by five times
-    the client's ``timeout``.  Passing an ``ApiSentTokenRequest`` is deprecated (see
-    :mod:`mezon_trio.compat`).
+    the client's ``timeout``.  Passing an ``ApiSentTokenRequest`` still works for one release, with
+    a ``DeprecationWarning`` (``mezon_trio.compat.MezonClient.send_token`` takes one).
 
     Raises:
         InvalidArgument: bad receiver or amount; TokenTransferError: the transfer failed.
         ClientNotRunning, ClientClosed.
     """
-    if isinstance(receiver_id, ApiSentTokenRequest):
+    tokens = _services(self).tokens
+    given: object = receiver_id
+    if not isinstance(given, (int, str)) and hasattr(given, "mmn_extra_info"):
+        # An official ApiSentTokenRequest (mezon_trio.compat): no longer in the signature, still
+        # accepted for one release.
         warnings.warn(
             "send_token(ApiSentTokenRequest(...)) is deprecated: use send_token(receiver_id, amount, "
             "note) (or mezon_trio.compat.MezonClient)",
             DeprecationWarning,
             stacklevel=2,
         )
-        request = receiver_id
-    else:
-        if amount is None:
-            raise InvalidArgument("send_token() needs an amount")
-        request = ApiSentTokenRequest(
-            receiver_id=as_id(receiver_id, "receiver_id", allow_zero=False),
-            amount=amount,
-            note=note,
-            sender_name=sender_name,
-            extra_attribute=extra_attribute,
-            mmn_extra_info=extra_info,
+        request: Any = given
+        return await tokens.send(
+            as_id(request.receiver_id, "receiver_id", allow_zero=False),
+            request.amount,
+            request.note,
+            sender_name=request.sender_name,
+            extra_attribute=request.extra_attribute,
+            extra_info=request.mmn_extra_info,
+            receipt=receipt,
         )
-    return await _services(self).tokens.send(request, receipt=receipt)
+    if amount is None:
+        raise InvalidArgument("send_token() needs an amount")
+    return await tokens.send(
+        as_id(receiver_id, "receiver_id", allow_zero=False),
+        amount,
+        note,
+        sender_name=sender_name,
+        extra_attribute=extra_attribute,
+        extra_info=extra_info,
+        receipt=receipt,
+    )
 
 
 async def get_list_friends(
     self: MezonClient, limit: int = 100, state: int | None = None, cursor: str | None = None
-) -> FriendList:
+) -> FriendPage:
     """One page of the bot's friends (``state``: 0 friends, 1 sent, 2 received, 3 blocked)."""
     return await _services(self).friends.get_list_friends(limit, state, cursor)
 

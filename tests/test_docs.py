@@ -122,11 +122,15 @@ MIGRATION_NAMES = {
 MIGRATION_MODULE_NAMES = {
     "mezon_trio": ["connect_mezon", "Events", "ReconnectPolicy"],
     "mezon_trio.models": [
+        "Mention", "Attachment", "MessageRef", "Reaction", "SendAck", "ChannelInfo", "ClanInfo",
+        "Role", "RolePage", "VoiceChannelUserList", "QuickMenu", "FriendPage", "TransferResult",
+        "ChannelType", "ChannelStreamMode", "TypeMessage",
+    ],
+    "mezon_trio.compat": [
         "ApiMessageMention", "ApiMessageAttachment", "ApiMessageRef", "ApiMessageReaction",
-        "ChannelMessageAck",
-        "ChannelMessageContent", "ChannelType", "ChannelStreamMode", "TypeMessage",
-        "ApiSentTokenRequest",
-        "AddTxResponse",
+        "ChannelMessageAck", "ChannelMessageContent", "ApiChannelDescription", "ApiClanDesc",
+        "ApiRole", "ApiRoleListEventResponse", "ApiVoiceChannelUserList", "ApiQuickMenuAccess",
+        "FriendList", "ApiSentTokenRequest", "AddTxResponse",
     ],
     "mezon_trio.content": [
         "InteractiveBuilder", "ButtonBuilder", "ButtonMessageStyle", "SelectFieldOption",

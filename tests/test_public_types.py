@@ -12,7 +12,7 @@ Deprecated members are left out: a function (or a property's getter) carrying ``
 (the attribute PEP 702's ``@deprecated`` sets) is kept for one release only and is not part of
 the typed surface.  The library marks such members with a runtime-only definition (``if not
 TYPE_CHECKING:``, so type checkers do not offer them) whose function carries ``__deprecated__``
-(``mezon_trio._models.message._deprecated``); ``typing_extensions.deprecated`` is not used because
+(``mezon_trio._models.deprecation.deprecated_getter``); ``typing_extensions.deprecated`` is not used because
 ``typing_extensions`` is not a runtime dependency of the package.
 """
 
@@ -46,7 +46,6 @@ PUBLIC = (
 # Modules not yet clean, with the reason; strict xfail, so a module that becomes clean must be
 # taken off this list.
 PENDING: dict[str, str] = {
-    "mezon_trio.models": "issue 11 phase 2: Message and the Api* models (to compat) name generated types",
     "mezon_trio.testing": "issue 11 phase 2: the sandbox returns generated messages",
 }
 

@@ -8,10 +8,8 @@ byte lists are decoded on first access and cached.  Its methods (``reply``, ``up
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar, final
 
@@ -19,9 +17,9 @@ import betterproto2
 
 from .._content.attachments import Attachment
 from .._content.mentions import Mention
-from .._models.official import ApiMessageReaction, ChannelMessageAck
+from .._models.deprecation import deprecated_getter
 from .._models.proto import attachment_from_proto, mention_from_proto, reaction_from_proto, ref_from_proto
-from .._models.values import MessageRef, Reaction
+from .._models.values import MessageRef, Reaction, SendAck
 from .._proto.mezon import api
 from .._protocol.enums import ChannelStreamMode, TypeMessage
 from .._protocol.ids import Id, as_id
@@ -39,7 +37,6 @@ __all__ = ["Message", "new_message", "wire_message"]
 log = logging.getLogger("mezon_trio.protocol")
 
 _ItemT = TypeVar("_ItemT", bound=betterproto2.Message)
-_T = TypeVar("_T")
 
 # First byte of a JSON list/object. Neither can start one of the *List protobuf messages, whose
 # first byte is the tag of field 1 (0x0A): 0x5B and 0x7B would be fields 11 and 15 with the
@@ -127,23 +124,6 @@ def _parse_content(raw: str) -> dict[str, object]:
     return {"t": raw}
 
 
-def _deprecated(message: str) -> Callable[[Callable[[Message], _T]], Callable[[Message], _T]]:
-    """Mark a deprecated getter: it warns *message* (``DeprecationWarning``) when called, and
-    carries ``__deprecated__`` (the PEP 702 attribute), which tells tests/test_public_types.py to
-    leave it out of the typed surface."""
-
-    def decorate(getter: Callable[[Message], _T]) -> Callable[[Message], _T]:
-        @functools.wraps(getter)
-        def wrapper(self: Message) -> _T:
-            warnings.warn(message, DeprecationWarning, stacklevel=2)
-            return getter(self)
-
-        wrapper.__deprecated__ = message  # type: ignore[attr-defined]
-        return wrapper
-
-    return decorate
-
-
 @final
 class Message:
     """A chat message pushed by the server (``channel_message``), read-only.
@@ -187,10 +167,10 @@ class Message:
             f"sender_id={raw.sender_id} code={raw.code} text={text!r}>"
         )
 
-    if not TYPE_CHECKING:  # deprecated for one release: off the typed surface (see _deprecated)
+    if not TYPE_CHECKING:  # deprecated for one release: off the typed surface
 
         @property
-        @_deprecated("Message.raw is deprecated: use mezon_trio.raw.message_payload(message)")
+        @deprecated_getter("Message.raw is deprecated: use mezon_trio.raw.message_payload(message)")
         def raw(self) -> api.ChannelMessage:
             """Deprecated: :func:`mezon_trio.raw.message_payload`; kept for one release."""
             return self._raw
@@ -371,7 +351,7 @@ class Message:
         anonymous_message: bool | None = None,
         topic_id: Id | None = None,
         code: int | None = None,
-    ) -> ChannelMessageAck:
+    ) -> SendAck:
         """Answer this message in its channel, quoting it (one reference, docs/protocol.md §6.9).
 
         The reference carries the quoted message's id, content, attachment flag and the
@@ -403,7 +383,7 @@ class Message:
         attachments: Iterable[Attachment] | None = None,
         *,
         hide_editted: bool = False,
-    ) -> ChannelMessageAck:
+    ) -> SendAck:
         """Edit this message (the bot's own) through the API bridge (§5.4); ``ack.code`` is 1.
 
         Cancellation: if cancelled after the request was written, the edit may still happen.
@@ -417,7 +397,7 @@ class Message:
             self, content, mentions, attachments, hide_editted=hide_editted
         )
 
-    async def delete(self) -> ChannelMessageAck:
+    async def delete(self) -> SendAck:
         """Delete this message through the API bridge (§5.5); ``ack.code`` is 2.
 
         Cancellation: if cancelled after the request was written, it may still be deleted.
@@ -437,7 +417,7 @@ class Message:
         count: int = 1,
         id: Id = 0,
         action_delete: bool | None = None,
-    ) -> ApiMessageReaction:
+    ) -> Reaction:
         """Add (or with ``remove=True`` take back) a reaction; returns the server's echo.
 
         ``emoji`` is the emoji text or short name; ``emoji_id`` a custom emoji's id.  The

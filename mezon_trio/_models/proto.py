@@ -6,11 +6,14 @@ models are what applications see, these functions are what the wire layer calls.
 
 from __future__ import annotations
 
-from typing import TypeVar
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from typing import Final, TypeVar
 
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from .._protocol.enums import ChannelStreamMode, ChannelType, FriendState, TypeMessage
+from ..errors import ContentError
 from .values import (
     Attachment,
     ChannelInfo,
@@ -22,8 +25,11 @@ from .values import (
     QuickMenu,
     Reaction,
     Role,
+    RoleList,
+    RolePage,
     SendAck,
     UserProfile,
+    VoiceChannelUserList,
     VoiceChannelUsers,
     _int_id,
 )
@@ -309,6 +315,20 @@ def role_from_proto(message: api.Role) -> Role:
     )
 
 
+def role_page_from_proto(message: api.RoleListEventResponse) -> RolePage:
+    roles = message.roles
+    return RolePage(
+        clan_id=message.clan_id,
+        limit=message.limit,
+        state=message.state,
+        cursor=message.cursor,
+        roles=RoleList(
+            roles=tuple(role_from_proto(r) for r in roles.roles) if roles is not None else (),
+            max_level_permission=roles.max_level_permission if roles is not None else 0,
+        ),
+    )
+
+
 def quick_menu_from_proto(message: api.QuickMenuAccess) -> QuickMenu:
     return QuickMenu(
         id=message.id,
@@ -344,6 +364,12 @@ def voice_users_from_proto(message: api.VoiceChannelUser) -> VoiceChannelUsers:
     )
 
 
+def voice_user_list_from_proto(message: api.VoiceChannelUserList) -> VoiceChannelUserList:
+    return VoiceChannelUserList(
+        voice_channel_users=tuple(voice_users_from_proto(u) for u in message.voice_channel_users)
+    )
+
+
 def user_profile_from_proto(message: rt.UserProfileRedis) -> UserProfile:
     return UserProfile(
         user_id=message.user_id,
@@ -371,3 +397,117 @@ def friend_from_proto(message: api.Friend) -> Friend:
         update_time_seconds=message.update_time_seconds,
         source_id=message.source_id,
     )
+
+
+# ---------------------------------------------------------------------- what send methods accept
+
+# Keys the official SDK's models carry beside the wire fields: context, never sent.
+_MENTION_CONTEXT: Final = frozenset({"channel_id", "mode", "channel_label", "message_id", "sender_id"})
+_REF_CONTEXT: Final = frozenset({"channel_id", "mode", "channel_label"})
+
+
+def _id(value: object) -> int:
+    """Ids may arrive as decimal strings (JSON-ish sources)."""
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return 0
+
+
+def _from_mapping(
+    cls: Callable[..., _V],
+    value: Mapping[object, object],
+    what: str,
+    context: frozenset[str],
+    ids: tuple[str, ...],
+) -> _V:
+    """*cls* from a mapping of its field names (the official context keys dropped, ids parsed).
+
+    Raises:
+        ContentError: an unknown key, or a value the model refuses.
+    """
+    known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    values: dict[str, object] = {}
+    unknown: list[str] = []
+    for key, item in value.items():
+        if not isinstance(key, str) or key not in known:
+            if key not in context:
+                unknown.append(repr(key))
+            continue
+        values[key] = _id(item) if key in ids else item
+    if unknown:
+        raise ContentError(f"{what}: unknown field(s) {', '.join(unknown)}")
+    try:
+        return cls(**values)
+    except (TypeError, ValueError) as exc:
+        raise ContentError(f"{what}: {exc}") from exc
+
+
+def mention_protos(items: Iterable[object] | None) -> list[api.MessageMention]:
+    """Mentions (:class:`Mention`, generated messages, or mappings with its keys) -> generated messages.
+
+    Raises:
+        ContentError: an item is of an unsupported type or has unknown fields.
+    """
+    out: list[api.MessageMention] = []
+    for item in items or ():
+        if isinstance(item, Mention):
+            out.append(mention_to_proto(item))
+        elif isinstance(item, api.MessageMention):
+            out.append(item)
+        elif isinstance(item, Mapping):
+            mention = _from_mapping(Mention, item, "mention", _MENTION_CONTEXT, ("id", "user_id", "role_id"))
+            out.append(mention_to_proto(mention))
+        else:
+            raise ContentError(f"cannot use a {type(item).__name__} as a mention")
+    return out
+
+
+def attachment_protos(items: Iterable[object] | None) -> list[api.MessageAttachment]:
+    """Attachments (:class:`Attachment`, generated messages, or mappings) -> generated messages.
+
+    Raises:
+        ContentError: an item is of an unsupported type or has unknown fields.
+    """
+    out: list[api.MessageAttachment] = []
+    for item in items or ():
+        if isinstance(item, Attachment):
+            out.append(attachment_to_proto(item))
+        elif isinstance(item, api.MessageAttachment):
+            out.append(item)
+        elif isinstance(item, Mapping):
+            values = {"url": "", **item}  # the official model's url defaults to ""
+            out.append(
+                attachment_to_proto(_from_mapping(Attachment, values, "attachment", _MENTION_CONTEXT, ()))
+            )
+        else:
+            raise ContentError(f"cannot use a {type(item).__name__} as an attachment")
+    return out
+
+
+def ref_protos(items: object) -> list[api.MessageRef]:
+    """References (one or a list: :class:`MessageRef`, generated messages, mappings) -> generated ones.
+
+    Raises:
+        ContentError: an item is of an unsupported type or has unknown fields.
+    """
+    if items is None:
+        return []
+    if isinstance(items, (api.MessageRef, MessageRef, Mapping)):
+        items = [items]
+    if not isinstance(items, Iterable):
+        raise ContentError(f"cannot use a {type(items).__name__} as references")
+    out: list[api.MessageRef] = []
+    for item in items:
+        if isinstance(item, MessageRef):
+            out.append(ref_to_proto(item))
+        elif isinstance(item, api.MessageRef):
+            out.append(item)
+        elif isinstance(item, Mapping):
+            values = {"message_ref_id": 0, **item}  # the official model's id defaults to 0
+            ids = ("message_id", "message_ref_id", "message_sender_id")
+            out.append(ref_to_proto(_from_mapping(MessageRef, values, "reference", _REF_CONTEXT, ids)))
+        else:
+            raise ContentError(f"cannot use a {type(item).__name__} as a reference")
+    return out

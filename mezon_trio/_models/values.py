@@ -12,20 +12,25 @@ Values built by applications are checked (:class:`Mention`, :class:`Attachment` 
 :class:`~mezon_trio.errors.ContentError` for out-of-range numbers); values decoded from the
 server are taken as they come (``from_proto`` never raises for a well-typed message).
 
-The official SDK's ``Api*`` names are compat shims over these (``ApiMessageMention`` →
-:class:`Mention` plus the official context fields, ``ApiChannelDescription`` →
-:class:`ChannelInfo`, ``ApiClanDesc`` → :class:`ClanInfo`, ``ChannelMessageAck`` →
-:class:`SendAck`, ...).
+The official SDK's ``Api*`` names (:mod:`mezon_trio._official.models`, exported by
+:mod:`mezon_trio.compat`) are aliases of these or subclasses adding only the official spellings
+(``ChannelMessageAck`` → :class:`SendAck` + ``create_time``..., ``ApiChannelDescription`` →
+:class:`ChannelInfo` + ``channel_label``...): that is why :class:`Reaction`, :class:`MessageRef`,
+:class:`SendAck`, :class:`ChannelInfo`, :class:`ClanInfo` and :class:`Role` are not ``@final``.
+Those official spellings also read on the value models themselves for one release, with a
+``DeprecationWarning`` (defined only at runtime: not part of the typed surface), because the
+native API returned the official types before issue 11.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import final
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, final
 
 from .._content.attachments import Attachment
 from .._content.mentions import Mention
 from .._protocol.enums import ChannelStreamMode, ChannelType, FriendState, TypeMessage, mode_for_type
+from .deprecation import deprecated_getter
 
 __all__ = [
     "Attachment",
@@ -39,15 +44,18 @@ __all__ = [
     "QuickMenu",
     "Reaction",
     "Role",
+    "RoleList",
+    "RolePage",
     "SendAck",
+    "TransferResult",
     "UserProfile",
+    "VoiceChannelUserList",
     "VoiceChannelUsers",
 ]
 
 # --------------------------------------------------------------------------- message parts
 
 
-@final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Reaction:
     """One reaction on a message (docs/protocol.md §5.6).
@@ -72,8 +80,14 @@ class Reaction:
     id: int = 0
     emoji_recent_id: int = 0
 
+    if not TYPE_CHECKING:  # the official name, deprecated for one release: off the typed surface
 
-@final
+        @property
+        @deprecated_getter("Reaction.action is deprecated: use removed")
+        def action(self) -> bool:
+            return self.removed
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageRef:
     """A reference to a replied-to message (docs/protocol.md §6.9); ``message_ref_id`` is its id."""
@@ -90,14 +104,15 @@ class MessageRef:
     message_sender_display_name: str = ""
 
 
-@final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SendAck:
     """The server's answer to a send, edit or delete (docs/protocol.md §5.3).
 
     ``clan_id``, ``mode`` and ``is_public`` come from the request (the wire ack lacks them).
     ``code`` says what was acknowledged (:attr:`TypeMessage.CHAT`, ``CHAT_UPDATE``, ``CHAT_REMOVE``,
-    ``EPHEMERAL``...).
+    ``EPHEMERAL``...).  ``channel_label`` is filled for ephemeral messages (the server's echo has
+    it).  For an ephemeral message ``message_id`` is the ephemeral message's id (use it to update
+    or delete it).
     """
 
     message_id: int
@@ -112,6 +127,24 @@ class SendAck:
     persistent: bool | None = None
     clan_logo: str = ""
     category_name: str = ""
+    channel_label: str = ""
+
+    if not TYPE_CHECKING:  # the official names, deprecated for one release: off the typed surface
+
+        @property
+        @deprecated_getter("SendAck.create_time is deprecated: use create_time_seconds")
+        def create_time(self) -> int:
+            return self.create_time_seconds
+
+        @property
+        @deprecated_getter("SendAck.update_time is deprecated: use update_time_seconds")
+        def update_time(self) -> int:
+            return self.update_time_seconds
+
+        @property
+        @deprecated_getter("SendAck.persistence is deprecated: use persistent")
+        def persistence(self) -> bool | None:
+            return self.persistent
 
 
 # --------------------------------------------------------------------------- channels and clans
@@ -128,7 +161,6 @@ class MessageHeader:
     content: str = ""
 
 
-@final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChannelInfo:
     """A channel as the server describes it (docs/protocol.md §7.2).
@@ -179,8 +211,19 @@ class ChannelInfo:
         """True for a DM or a group DM."""
         return self.type in (ChannelType.CHANNEL_TYPE_DM, ChannelType.CHANNEL_TYPE_GROUP)
 
+    if not TYPE_CHECKING:  # the official names, deprecated for one release: off the typed surface
 
-@final
+        @property
+        @deprecated_getter("ChannelInfo.channel_label is deprecated: use label")
+        def channel_label(self) -> str:
+            return self.label
+
+        @property
+        @deprecated_getter("ChannelInfo.channel_private is deprecated: use private")
+        def channel_private(self) -> int:
+            return int(self.private)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClanInfo:
     """A clan as the server describes it (docs/protocol.md §7.2)."""
@@ -204,8 +247,14 @@ class ClanInfo:
     prevent_anonymous: bool = False
     has_unread_message: bool = False
 
+    if not TYPE_CHECKING:  # the official name, deprecated for one release: off the typed surface
 
-@final
+        @property
+        @deprecated_getter("ClanInfo.clan_name is deprecated: use name")
+        def clan_name(self) -> str:
+            return self.name
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Role:
     """A clan role; ``user_ids`` and ``permission_ids`` flatten the nested wire lists."""
@@ -227,6 +276,35 @@ class Role:
     order_role: int = 0
     user_ids: tuple[int, ...] = ()
     permission_ids: tuple[int, ...] = ()
+
+    if not TYPE_CHECKING:  # the official name, deprecated for one release: off the typed surface
+
+        @property
+        @deprecated_getter("Role.role_user_ids is deprecated: use user_ids")
+        def role_user_ids(self) -> tuple[int, ...]:
+            return self.user_ids
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoleList:
+    """Roles and the highest permission level among them."""
+
+    roles: tuple[Role, ...] = ()
+    max_level_permission: int = 0
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RolePage:
+    """A page of a clan's roles (``Clan.list_roles``): ``page.roles.roles``; pass ``cursor`` back
+    for the next page."""
+
+    clan_id: int = 0
+    limit: int = 0
+    state: int = 0
+    cursor: str = ""
+    roles: RoleList = field(default_factory=RoleList)
 
 
 @final
@@ -253,6 +331,28 @@ class VoiceChannelUsers:
     user_ids: tuple[int, ...] = ()
     room_name: str = ""
     share_screen_ids: tuple[int, ...] = ()
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VoiceChannelUserList:
+    """Who is in each voice channel (``Clan.list_channel_voice_users``)."""
+
+    voice_channel_users: tuple[VoiceChannelUsers, ...] = ()
+
+
+# --------------------------------------------------------------------------- token transfers
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TransferResult:
+    """The chain's answer to a token transfer (``tx.addtx``, docs/protocol.md §8.8); ``ok`` is
+    always True when returned by ``send_token`` (failures raise ``TokenTransferError``)."""
+
+    ok: bool
+    tx_hash: str
+    error: str = ""
 
 
 # --------------------------------------------------------------------------- users and friends

@@ -30,7 +30,14 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast, final
 
 from .._client import MezonClient, services_of
-from .._models.official import (
+from .._models.proto import channel_info_from_proto, clan_info_from_proto
+from .._proto.mezon import api
+from .._proto.mezon import realtime as rt
+from .._protocol.enums import ChannelType
+from .._services.messaging import MessagingService
+from .._services.sending_wire import MsgContent
+from .._structures.clan import Clan
+from .models import (
     ApiChannelDescription,
     ApiClanDesc,
     ApiMessageReaction,
@@ -38,13 +45,12 @@ from .._models.official import (
     ApiRoleListEventResponse,
     ApiVoiceChannelUserList,
     ChannelMessageAck,
+    to_official_ack,
+    to_official_channel,
+    to_official_clan,
+    to_official_reaction,
+    to_official_role_page,
 )
-from .._proto.mezon import api
-from .._proto.mezon import realtime as rt
-from .._protocol.enums import ChannelType
-from .._services.messaging import MessagingService
-from .._services.sending_wire import MsgContent
-from .._structures.clan import Clan
 
 if TYPE_CHECKING:
     from .._session import Session
@@ -115,7 +121,7 @@ class SocketManagerView:
 
         Cancellation and Raises: as :meth:`MezonClient.send_message`.
         """
-        return await self._client.send_message(
+        answer = await self._client.send_message(
             clan_id,
             channel_id,
             mode,
@@ -132,6 +138,7 @@ class SocketManagerView:
             code=code or 0,
             topic_id=topic_id or 0,
         )
+        return to_official_ack(answer)
 
     async def update_chat_message(
         self,
@@ -151,7 +158,7 @@ class SocketManagerView:
 
         Cancellation and Raises: as :meth:`MezonClient.update_message`.
         """
-        return await self._messaging.update_message(
+        answer = await self._messaging.update_message(
             clan_id,
             channel_id,
             mode,
@@ -163,6 +170,7 @@ class SocketManagerView:
             hide_editted=hide_editted,
             topic_id=topic_id or 0,
         )
+        return to_official_ack(answer)
 
     async def remove_chat_message(
         self,
@@ -177,9 +185,10 @@ class SocketManagerView:
 
         Cancellation and Raises: as :meth:`MezonClient.delete_message`.
         """
-        return await self._messaging.delete_message(
+        answer = await self._messaging.delete_message(
             clan_id, channel_id, mode, is_public, message_id, topic_id=topic_id or 0
         )
+        return to_official_ack(answer)
 
     async def write_message_reaction(
         self,
@@ -199,7 +208,7 @@ class SocketManagerView:
 
         Cancellation and Raises: as :meth:`MezonClient.react_message`.
         """
-        return await self._messaging.react_message(
+        answer = await self._messaging.react_message(
             clan_id,
             channel_id,
             mode,
@@ -212,6 +221,7 @@ class SocketManagerView:
             count=count,
             reaction_id=id,
         )
+        return to_official_reaction(answer)
 
     async def write_ephemeral_message(
         self,
@@ -235,7 +245,7 @@ class SocketManagerView:
 
         Cancellation and Raises: as :meth:`MezonClient.send_ephemeral`.
         """
-        return await self._messaging.send_ephemeral(
+        answer = await self._messaging.send_ephemeral(
             clan_id,
             channel_id,
             mode,
@@ -254,6 +264,7 @@ class SocketManagerView:
             topic_id=topic_id or 0,
             message_id=message_id or 0,
         )
+        return to_official_ack(answer)
 
     @property
     def _messaging(self) -> MessagingService:
@@ -322,8 +333,10 @@ class ChannelManagerView:
         Cancellation and Raises: as :meth:`MezonClient.create_dm_channel`.
         """
         channel = await self._client.create_dm_channel(user_id)
-        return channel.description or ApiChannelDescription(
-            channel_id=channel.id, type=ChannelType.CHANNEL_TYPE_DM, user_ids=(user_id,), channel_private=1
+        if channel.description is not None:
+            return to_official_channel(channel.description)
+        return ApiChannelDescription(
+            channel_id=channel.id, type=ChannelType.CHANNEL_TYPE_DM, user_ids=(user_id,), private=True
         )
 
 
@@ -368,7 +381,7 @@ class ApiClientView:
     async def list_clans_descs(self) -> tuple[ApiClanDesc, ...]:
         """``ListClanDescs``.  Cancellation: safe.  Raises: APIError, RequestTimeout, TransportError."""
         answer = await self._client.raw.rpc("ListClanDescs", api.ListClanDescRequest(), api.ClanDescList)
-        return tuple(ApiClanDesc.from_proto(c) for c in answer.clandesc)
+        return tuple(to_official_clan(clan_info_from_proto(c)) for c in answer.clandesc)
 
     async def list_channel_descs(
         self, channel_type: int | None = None, clan_id: int | None = None
@@ -376,7 +389,7 @@ class ApiClientView:
         """``ListChannelDescs``.  Cancellation: safe.  Raises: APIError, RequestTimeout, TransportError."""
         request = api.ListChannelDescsRequest(channel_type=channel_type or 0, clan_id=clan_id or 0)
         answer = await self._client.raw.rpc("ListChannelDescs", request, api.ChannelDescList)
-        return tuple(ApiChannelDescription.from_proto(c) for c in answer.channeldesc)
+        return tuple(to_official_channel(channel_info_from_proto(c)) for c in answer.channeldesc)
 
     async def get_channel_detail(self, channel_id: int) -> ApiChannelDescription:
         """``ListChannelDetail``.
@@ -384,9 +397,8 @@ class ApiClientView:
         Cancellation: safe.  Raises: NotFound, APIError, RequestTimeout, TransportError.
         """
         request = api.ListChannelDetailRequest(channel_id=channel_id)
-        return ApiChannelDescription.from_proto(
-            await self._client.raw.rpc("ListChannelDetail", request, api.ChannelDescription)
-        )
+        answer = await self._client.raw.rpc("ListChannelDetail", request, api.ChannelDescription)
+        return to_official_channel(channel_info_from_proto(answer))
 
     async def list_channel_voice_users(
         self, clan_id: int, channel_id: int = 0, channel_type: int | None = None, limit: int = 500
@@ -399,7 +411,7 @@ class ApiClientView:
         self, clan_id: int, limit: int | None = None, state: int | None = None, cursor: str | None = None
     ) -> ApiRoleListEventResponse:
         """``Clan.list_roles``.  Cancellation: safe.  Raises: as there."""
-        return await self._clan(clan_id).list_roles(limit, state, cursor)
+        return to_official_role_page(await self._clan(clan_id).list_roles(limit, state, cursor))
 
     async def update_role(self, clan_id: int, role_id: int, request: Mapping[str, Any]) -> bool:
         """``Clan.update_role``.  Cancellation and Raises: as there."""

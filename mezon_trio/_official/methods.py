@@ -16,7 +16,6 @@ import betterproto2
 
 from .._client import MezonClient, register_deprecated, services_of
 from .._models.message import Message
-from .._models.official import ApiMessageReaction, ApiQuickMenuAccess, ChannelMessageAck
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from .._protocol.ids import Id
@@ -31,6 +30,13 @@ from .managers import (
     EventManagerView,
     SessionManagerView,
     SocketManagerView,
+)
+from .models import (
+    ApiMessageReaction,
+    ApiQuickMenuAccess,
+    ChannelMessageAck,
+    to_official_ack,
+    to_official_reaction,
 )
 
 M = TypeVar("M", bound=betterproto2.Message)
@@ -245,7 +251,7 @@ async def update_message(
 
     Trio-native: ``await message.update(...)`` or ``await channel.update_message(...)``.
     """
-    return await services_of(self).messaging.update_message(
+    answer = await services_of(self).messaging.update_message(
         clan_id,
         channel_id,
         mode,
@@ -258,6 +264,7 @@ async def update_message(
         topic_id=topic_id,
         create_time_seconds=create_time_seconds,
     )
+    return to_official_ack(answer)
 
 
 async def delete_message(
@@ -275,7 +282,7 @@ async def delete_message(
 
     Trio-native: ``await message.delete()`` or ``await channel.delete_message(id)``.
     """
-    return await services_of(self).messaging.delete_message(
+    answer = await services_of(self).messaging.delete_message(
         clan_id,
         channel_id,
         mode,
@@ -284,6 +291,7 @@ async def delete_message(
         topic_id=topic_id,
         has_attachment=has_attachment,
     )
+    return to_official_ack(answer)
 
 
 async def react_message(
@@ -303,7 +311,7 @@ async def react_message(
     topic_id: Id = 0,
 ) -> ApiMessageReaction:
     """Add or remove a reaction.  Trio-native: ``await message.react(emoji)``."""
-    return await services_of(self).messaging.react_message(
+    answer = await services_of(self).messaging.react_message(
         clan_id,
         channel_id,
         mode,
@@ -317,6 +325,7 @@ async def react_message(
         reaction_id=reaction_id,
         topic_id=topic_id,
     )
+    return to_official_reaction(answer)
 
 
 async def send_ephemeral(
@@ -342,7 +351,7 @@ async def send_ephemeral(
 
     Trio-native: ``await channel.send_ephemeral(receiver_ids, ...)``.
     """
-    return await services_of(self).messaging.send_ephemeral(
+    answer = await services_of(self).messaging.send_ephemeral(
         clan_id,
         channel_id,
         mode,
@@ -359,6 +368,7 @@ async def send_ephemeral(
         topic_id=topic_id,
         message_id=message_id,
     )
+    return to_official_ack(answer)
 
 
 def session_manager(self: MezonClient) -> SessionManagerView:

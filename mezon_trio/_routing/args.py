@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal, TypeAlias, Union, final
 
 from .._content.utf16 import py_index
+from .._models.message import Message
 from ..errors import BadArgument, ConfigurationError
-from ..models import Message
 
 __all__ = ["Greedy", "MentionedUser", "Param", "Token", "bind_arguments", "parse_signature", "tokenize"]
 

@@ -15,14 +15,13 @@ from .._content.attachments import Attachment
 from .._content.mentions import Mention
 from .._content.split import split_text
 from .._content.utf16 import py_index
-from .._models.official import ChannelMessageAck
-from .._models.values import MessageRef
+from .._models.message import Message
+from .._models.values import MessageRef, SendAck
 from .._protocol.enums import DM_MODE
 from .._protocol.ids import Id
 from .._services.sending_wire import MsgContent
 from ..errors import BadArgument, CommandError, ConfigurationError, UnknownCommand
 from ..events import MessageCreated, Overflow
-from ..models import Message
 from .args import Param, bind_arguments, parse_signature
 from .filters import actor_id
 from .runner import check_run_args, report_failure, run_stream
@@ -149,7 +148,7 @@ class CommandContext:
         anonymous_message: bool | None = None,
         topic_id: Id | None = None,
         code: int | None = None,
-    ) -> ChannelMessageAck:
+    ) -> SendAck:
         """Reply to the triggering message (``message.reply``); see :meth:`Message.reply`.
 
         Text longer than one message is split into several replies (the last ack is returned).
@@ -178,7 +177,7 @@ class CommandContext:
         ref: MessageRef | Iterable[MessageRef] | None = None,
         *,
         mention_everyone: bool = False,
-    ) -> ChannelMessageAck:
+    ) -> SendAck:
         """Send to the message's channel without quoting it (``client.send_message``)."""
         m = self.message
         return await self.client.send_message(

@@ -16,7 +16,7 @@ import trio
 from .._content.attachments import Attachment
 from .._content.mentions import Mention
 from .._events.interactions import JSON, ButtonClicked, DropdownSelected
-from .._models.official import ChannelMessageAck
+from .._models.values import SendAck
 from .._services.sending_wire import MsgContent
 from .._structures.channel import TextChannel
 from ..errors import ConfigurationError
@@ -152,7 +152,7 @@ class ComponentContext:
         /,
         mentions: Iterable[Mention] | None = None,
         attachments: Iterable[Attachment] | None = None,
-    ) -> ChannelMessageAck:
+    ) -> SendAck:
         """Send a message to the component's channel (``TextChannel.send``)."""
         channel = await self.channel()
         return await channel.send(content, mentions, attachments)
@@ -163,7 +163,7 @@ class ComponentContext:
         /,
         mentions: Iterable[Mention] | None = None,
         attachments: Iterable[Attachment] | None = None,
-    ) -> ChannelMessageAck:
+    ) -> SendAck:
         """Send a message only the clicking user sees (``TextChannel.send_ephemeral``)."""
         channel = await self.channel()
         return await channel.send_ephemeral(
@@ -176,7 +176,7 @@ class ComponentContext:
         /,
         mentions: Iterable[Mention] | None = None,
         attachments: Iterable[Attachment] | None = None,
-    ) -> ChannelMessageAck:
+    ) -> SendAck:
         """Edit the message carrying the component (the bot's own; ``TextChannel.update_message``).
 
         Typical use: show a poll's new tally, or disable the buttons once a form is answered.

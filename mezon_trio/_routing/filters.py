@@ -14,9 +14,9 @@ from collections.abc import Callable
 from typing import Any, Never, Protocol, cast, final
 
 from .._events.interactions import ButtonClicked, DropdownSelected
+from .._models.message import Message
 from .._proto.mezon import realtime as rt
 from .._protocol.enums import DM_MODE
-from ..models import Message
 
 __all__ = [
     "Filter",

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from typing import final
 
 from .._connection.core import ConnectionCore
-from .._models.official import FriendList
 from .._models.proto import friend_from_proto
+from .._models.values import FriendPage
 from .._proto.mezon import api
 from .._protocol.api_index import OPAQUE
 from ..errors import ConfigurationError
@@ -37,7 +37,7 @@ class FriendsService:
 
     async def get_list_friends(
         self, limit: int = 100, state: int | None = None, cursor: str | None = None
-    ) -> FriendList:
+    ) -> FriendPage:
         """One page of the bot's friend list (``ListFriends``).
 
         ``state`` filters by :class:`~mezon_trio.models.FriendState` (0 friends, 1 invitation
@@ -58,7 +58,7 @@ class FriendsService:
         friends = tuple(friend_from_proto(f) for f in answer.friends)
         if state is not None:
             friends = tuple(f for f in friends if int(f.state) == state)
-        return FriendList(friends=friends, cursor=answer.cursor)
+        return FriendPage(friends=friends, cursor=answer.cursor)
 
     async def add_friend(self, username: str = "", user_id: int | None = None) -> tuple[int, ...]:
         """Invite a user to be friends (or accept their invitation); returns the user ids added.

@@ -16,15 +16,11 @@ from typing import final
 
 from .._connection.core import ConnectionCore
 from .._models.message import Message, new_message, wire_message
-from .._models.official import (
-    ApiMessageReaction,
-    ChannelMessageAck,
-    attachment_protos,
-    mention_protos,
-)
+from .._models.proto import attachment_protos, mention_protos, reaction_from_proto, send_ack_from_proto
+from .._models.values import Reaction, SendAck
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
-from .._protocol.enums import DM_MODE, TypeMessage, type_for_mode
+from .._protocol.enums import DM_MODE, ChannelStreamMode, TypeMessage, type_for_mode
 from .._protocol.ids import Id, as_id, as_ids
 from .._structures.channel import TextChannel
 from ..errors import APIError, Forbidden, NotFound, ProtocolError, RequestTimeout
@@ -62,7 +58,7 @@ class MessagingService:
         avatar: str = "",
         code: int = 0,
         topic_id: Id = 0,
-    ) -> ChannelMessageAck:
+    ) -> SendAck:
         """Post a message (``channel_message_send``, §5.3) and return the server's ack.
 
         ``msg`` is a plain string (sent as ``{"t": msg}``), a content mapping, or a
@@ -108,7 +104,7 @@ class MessagingService:
         if ack is None:
             raise ProtocolError("channel_message_send: the server did not answer with channel_message_ack")
         self._remember_sent(send, ack)
-        return ChannelMessageAck.from_proto(ack, clan_id=clan_id, mode=int(mode), is_public=bool(is_public))
+        return send_ack_from_proto(ack, clan_id=clan_id, mode=int(mode), is_public=bool(is_public))
 
     def _remember_sent(self, send: rt.ChannelMessageSend, ack: rt.ChannelMessageAck) -> None:
         """Put the bot's own message in its channel's cache (the server does not echo it, §12 Q3),
@@ -175,7 +171,7 @@ class MessagingService:
         hide_editted: bool = False,
         topic_id: Id = 0,
         create_time_seconds: int = 0,
-    ) -> ChannelMessageAck:
+    ) -> SendAck:
         """Edit a message through the API bridge (``UpdateChannelMessage``, §5.4).
 
         ``is_update_msg_topic`` is sent as ``topic_id != 0`` (not always true: quirk 8).
@@ -211,14 +207,14 @@ class MessagingService:
         await self._core.api_bridge("UpdateChannelMessage", update, rt.ChannelMessageUpdate)
         self._refresh_cached(channel_id, message_id, update)
         now = int(time.time())
-        return ChannelMessageAck(
+        return SendAck(
             channel_id=channel_id,
             message_id=message_id,
-            code=int(TypeMessage.CHAT_UPDATE),
+            code=TypeMessage.CHAT_UPDATE,
             create_time_seconds=create_time_seconds,
             update_time_seconds=now,
             clan_id=clan_id,
-            mode=int(mode),
+            mode=ChannelStreamMode(int(mode)),
             is_public=bool(is_public),
         )
 
@@ -232,7 +228,7 @@ class MessagingService:
         *,
         topic_id: Id = 0,
         has_attachment: bool = False,
-    ) -> ChannelMessageAck:
+    ) -> SendAck:
         """Delete a message through the API bridge (``DeleteChannelMessage``, §5.5); ack ``code`` 2.
 
         Cancellation: if cancelled after the request was written, the deletion may still happen.
@@ -257,13 +253,13 @@ class MessagingService:
         )
         await self._core.api_bridge("DeleteChannelMessage", remove, rt.ChannelMessageRemove)
         self._refresh_cached(channel_id, message_id, None)
-        return ChannelMessageAck(
+        return SendAck(
             channel_id=channel_id,
             message_id=message_id,
-            code=int(TypeMessage.CHAT_REMOVE),
+            code=TypeMessage.CHAT_REMOVE,
             update_time_seconds=int(time.time()),
             clan_id=clan_id,
-            mode=int(mode),
+            mode=ChannelStreamMode(int(mode)),
             is_public=bool(is_public),
         )
 
@@ -282,7 +278,7 @@ class MessagingService:
         count: int = 1,
         reaction_id: Id = 0,
         topic_id: Id = 0,
-    ) -> ApiMessageReaction:
+    ) -> Reaction:
         """Add or remove (``remove=True``) a reaction (``message_reaction_event``, §5.6).
 
         Returns the server's echo (with the reaction id and sender filled).
@@ -319,7 +315,7 @@ class MessagingService:
             reply = await self._core.request(rt.Envelope(message_reaction_event=reaction))
         except APIError as exc:
             raise refine_api_error(exc) from exc
-        return ApiMessageReaction.from_proto(reply.message_reaction_event or reaction)
+        return reaction_from_proto(reply.message_reaction_event or reaction)
 
     async def send_ephemeral(
         self,
@@ -339,7 +335,7 @@ class MessagingService:
         code: int = TypeMessage.EPHEMERAL,
         topic_id: Id = 0,
         message_id: Id = 0,
-    ) -> ChannelMessageAck:
+    ) -> SendAck:
         """Send (code 12), update (14) or delete (15) a message only *receiver_ids* see (§5.7).
 
         ``message_id`` names the ephemeral message to update or delete.  The returned
@@ -381,17 +377,17 @@ class MessagingService:
         pushed = reply.channel_message
         if pushed is None:
             raise ProtocolError("ephemeral_message_send: the server did not answer with channel_message")
-        return ChannelMessageAck(
+        return SendAck(
             channel_id=pushed.channel_id or channel_id,
             message_id=pushed.message_id or message_id,
-            code=pushed.code or int(code),
+            code=TypeMessage(pushed.code or int(code)),
             username=pushed.username,
             create_time_seconds=pushed.create_time_seconds,
             update_time_seconds=pushed.update_time_seconds,
             clan_logo=pushed.clan_logo,
             category_name=pushed.category_name,
             clan_id=clan_id,
-            mode=int(mode),
+            mode=ChannelStreamMode(int(mode)),
             is_public=bool(is_public),
             channel_label=pushed.channel_label,
         )
@@ -404,7 +400,7 @@ class MessagingService:
         code: int = TypeMessage.CHAT,
         attachments: Iterable[object] | None = None,
         mentions: Iterable[object] | None = None,
-    ) -> ChannelMessageAck:
+    ) -> SendAck:
         """DM *user_id*, opening the DM channel the first time (§5.8).
 
         Cancellation: if cancelled after the frame was written, the message may still be posted.
@@ -507,7 +503,7 @@ class MessagingService:
         anonymous_message: bool,
         topic_id: int | None,
         code: int,
-    ) -> ChannelMessageAck:
+    ) -> SendAck:
         mode, is_public = self.routing(message)
         return await self.send_message(
             message.clan_id,
@@ -532,7 +528,7 @@ class MessagingService:
         attachments: Iterable[object] | None,
         *,
         hide_editted: bool,
-    ) -> ChannelMessageAck:
+    ) -> SendAck:
         mode, is_public = self.routing(message)
         return await self.update_message(
             message.clan_id,
@@ -548,7 +544,7 @@ class MessagingService:
             create_time_seconds=message.create_time_seconds,
         )
 
-    async def delete(self, message: Message) -> ChannelMessageAck:
+    async def delete(self, message: Message) -> SendAck:
         mode, is_public = self.routing(message)
         return await self.delete_message(
             message.clan_id,
@@ -562,7 +558,7 @@ class MessagingService:
 
     async def react(
         self, message: Message, emoji: str, *, emoji_id: int, remove: bool, count: int, reaction_id: int
-    ) -> ApiMessageReaction:
+    ) -> Reaction:
         mode, is_public = self.routing(message)
         return await self.react_message(
             message.clan_id,

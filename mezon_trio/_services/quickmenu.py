@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import final
 
 from .._connection.core import ConnectionCore
-from .._models.official import ApiQuickMenuAccess
 from .._models.proto import quick_menu_from_proto
+from .._models.values import QuickMenu
 from .._proto.mezon import api
 from .._protocol.api_index import OPAQUE
 from .._protocol.ids import Id, as_id, as_optional_id
@@ -31,7 +31,7 @@ class QuickMenus:
         action_msg: str,
         background: str,
         menu_name: str,
-    ) -> ApiQuickMenuAccess:
+    ) -> QuickMenu:
         """Register a quick-menu entry for the bot (``AddQuickMenuAccess``; id made client-side).
 
         Cancellation: if cancelled after the request was sent, the entry may still exist.
@@ -81,7 +81,7 @@ class QuickMenus:
 
     async def entries(
         self, bot_id: Id | None = None, channel_id: Id | None = None, menu_type: int | None = None
-    ) -> tuple[ApiQuickMenuAccess, ...]:
+    ) -> tuple[QuickMenu, ...]:
         """The quick-menu entries of a bot (default: this one), optionally for one channel / type.
 
         Cancellation: safe (a read).

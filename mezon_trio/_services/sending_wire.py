@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from .._content.message import Content
-from .._models.official import attachment_protos, mention_protos, ref_protos
+from .._models.proto import attachment_protos, mention_protos, ref_protos
 from .._proto.mezon import realtime as rt
 from ..errors import APIError, Forbidden, NotFound
 

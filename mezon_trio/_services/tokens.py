@@ -9,14 +9,14 @@ Key material stays inside the service (never logged, never in errors).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Final, final
 
 import trio
 
 from .._connection.core import ConnectionCore
-from .._models.official import AddTxResponse, ApiSentTokenRequest
+from .._models.values import TransferResult
 from .._protocol import mmn
 from .._protocol.enums import TypeMessage
 from .._tokens import TokenService
@@ -82,8 +82,21 @@ class TokenTransfers:
             )
         return service
 
-    async def send(self, token_event: ApiSentTokenRequest, *, receipt: bool = True) -> AddTxResponse:
-        """Send tokens from the bot to ``token_event.receiver_id`` (MMN chain, §8).
+    async def send(
+        self,
+        receiver_id: int,
+        amount: int | Decimal | str,
+        note: str = "",
+        *,
+        sender_name: str = "",
+        extra_attribute: str = "",
+        extra_info: Mapping[str, object] | None = None,
+        receipt: bool = True,
+    ) -> TransferResult:
+        """Send *amount* tokens from the bot to *receiver_id* (MMN chain, §8).
+
+        ``sender_name`` and ``extra_attribute`` go into ``extra_info`` as ``UserSenderUsername``
+        and ``ExtraAttribute``; *extra_info* keys are merged into it (values written as strings).
 
         On first use this creates the ephemeral key and fetches the ZK proof (kept for
         later transfers); each transfer reads the pending nonce, signs and submits
@@ -102,37 +115,30 @@ class TokenTransfers:
             ClientClosed: the client closed.
         """
         self._core.require_running("send_token()")
-        if not isinstance(token_event, ApiSentTokenRequest):
-            raise InvalidArgument("send_token() takes an ApiSentTokenRequest")
         extra: dict[str, str] = {}
-        if token_event.sender_name:
-            extra["UserSenderUsername"] = token_event.sender_name
-        if token_event.extra_attribute:
-            extra["ExtraAttribute"] = token_event.extra_attribute
-        for key, value in (token_event.mmn_extra_info or {}).items():
+        if sender_name:
+            extra["UserSenderUsername"] = sender_name
+        if extra_attribute:
+            extra["ExtraAttribute"] = extra_attribute
+        for key, value in (extra_info or {}).items():
             extra[str(key)] = value if isinstance(value, str) else str(value)
-        amount = token_event.amount
         if isinstance(amount, str):
             try:
                 amount = Decimal(amount)
             except ArithmeticError as exc:
-                raise InvalidArgument(f"invalid token amount {token_event.amount!r}") from exc
+                raise InvalidArgument(f"invalid token amount {amount!r}") from exc
         service = self._tokens()
         deadline = _CALLS_PER_TRANSFER * self._timeout
         with trio.move_on_after(deadline) as scope:
-            result = await service.send_token(
-                token_event.receiver_id, amount, token_event.note, extra=extra or None
-            )
+            result = await service.send_token(receiver_id, amount, note, extra=extra or None)
         if scope.cancelled_caught:
             raise TokenTransferError(f"token transfer timed out after {deadline:g} s", retriable=True)
-        response = AddTxResponse(ok=result.ok, tx_hash=result.tx_hash, error=result.error)
+        response = TransferResult(ok=result.ok, tx_hash=result.tx_hash, error=result.error)
         if receipt:
             try:
                 await self._messaging.send_dm(
-                    token_event.receiver_id,
-                    receipt_text(amount, token_event.note),
-                    code=TypeMessage.SEND_TOKEN,
+                    receiver_id, receipt_text(amount, note), code=TypeMessage.SEND_TOKEN
                 )
             except MezonError as exc:
-                log.warning("token receipt DM to %d failed: %s", token_event.receiver_id, exc)
+                log.warning("token receipt DM to %d failed: %s", receiver_id, exc)
         return response

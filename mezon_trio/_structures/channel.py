@@ -13,8 +13,8 @@ from .._content.attachments import Attachment
 from .._content.mentions import Mention
 from .._content.message import Content
 from .._models.message import Message, new_message
-from .._models.official import ApiChannelDescription, ApiMessageRef, ChannelMessageAck
-from .._models.values import MessageRef
+from .._models.proto import channel_info_from_proto, ref_to_proto
+from .._models.values import ChannelInfo, MessageRef, SendAck
 from .._proto.mezon import api
 from .._protocol.enums import ChannelType, TypeMessage, mode_for_type, type_for_mode
 from .._protocol.ids import Id, as_id, as_optional_id
@@ -77,7 +77,7 @@ class TextChannel:
         self._category_name = ""
         self._parent_id = 0
         self._meeting_code = ""
-        self._desc: ApiChannelDescription | None = None
+        self._desc: ChannelInfo | None = None
         self._last_typing: float | None = None
         self._messages: Cache[int, Message] = Cache(
             self._fetch_message,
@@ -112,7 +112,7 @@ class TextChannel:
         self._category_name = desc.category_name
         self._parent_id = desc.parent_id
         self._meeting_code = desc.meeting_code
-        self._desc = ApiChannelDescription.from_proto(desc)
+        self._desc = channel_info_from_proto(desc)
 
     @property
     def _messaging(self) -> MessagingService:
@@ -174,7 +174,7 @@ class TextChannel:
         return self._meeting_code
 
     @property
-    def description(self) -> ApiChannelDescription | None:
+    def description(self) -> ChannelInfo | None:
         """The server's full description, once fetched (None for channels known only from messages)."""
         return self._desc
 
@@ -205,7 +205,7 @@ class TextChannel:
         ref: MessageRef | Iterable[MessageRef] | None = None,
         files: Iterable[FileInput] = (),
         progress: Progress | None = None,
-    ) -> ChannelMessageAck:
+    ) -> SendAck:
         """Send a message here; see :meth:`MezonClient.send_message` for the rules.
 
         ``files`` (paths, bytes or binary file objects) are uploaded first, streamed, and
@@ -251,7 +251,7 @@ class TextChannel:
         *,
         hide_editted: bool = False,
         topic_id: Id = 0,
-    ) -> ChannelMessageAck:
+    ) -> SendAck:
         """Edit one of the bot's messages here by id (API bridge, §5.4); ``ack.code`` is 1.
 
         Cancellation: if cancelled after the request was written, the edit may still happen.
@@ -274,7 +274,7 @@ class TextChannel:
             topic_id=topic_id,
         )
 
-    async def delete_message(self, message_id: Id, *, topic_id: Id = 0) -> ChannelMessageAck:
+    async def delete_message(self, message_id: Id, *, topic_id: Id = 0) -> SendAck:
         """Delete a message here by id (API bridge, §5.5); ``ack.code`` is 2.
 
         Cancellation: if cancelled after the request was written, the deletion may still happen.
@@ -298,7 +298,7 @@ class TextChannel:
         anonymous_message: bool | None = None,
         topic_id: Id | None = None,
         code: int = TypeMessage.EPHEMERAL,
-    ) -> ChannelMessageAck:
+    ) -> SendAck:
         """Send a message only *receiver_ids* can see (§5.7).
 
         ``ack.message_id`` identifies the ephemeral message for :meth:`update_ephemeral` and
@@ -318,7 +318,7 @@ class TextChannel:
             if cached is not None:
                 ref = [self._messaging.reference_for(cached)]
             else:
-                ref = [ApiMessageRef(message_ref_id=reference_message_id).to_proto()]
+                ref = [ref_to_proto(MessageRef(message_ref_id=reference_message_id))]
         return await self._messaging.send_ephemeral(
             self._clan_id,
             self._id,
@@ -342,7 +342,7 @@ class TextChannel:
         content: str | Mapping[str, object] | Content,
         mentions: Iterable[Mention] | None = None,
         attachments: Iterable[Attachment] | None = None,
-    ) -> ChannelMessageAck:
+    ) -> SendAck:
         """Replace the content of an ephemeral message (code 14, §5.7).
 
         Cancellation: if cancelled after the frame was written, the change may still happen.
@@ -364,9 +364,7 @@ class TextChannel:
             message_id=message_id,
         )
 
-    async def delete_ephemeral(
-        self, message_id: int, receiver_ids: Id | Sequence[Id] = ()
-    ) -> ChannelMessageAck:
+    async def delete_ephemeral(self, message_id: int, receiver_ids: Id | Sequence[Id] = ()) -> SendAck:
         """Remove an ephemeral message for its receivers (code 15, §5.7).
 
         Cancellation: if cancelled after the frame was written, it may still be removed.

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any, Final, final
 import trio
 
 from .._cache import Cache
-from .._models.official import ApiClanDesc, ApiRoleListEventResponse, ApiVoiceChannelUserList
+from .._models.proto import clan_info_from_proto, role_page_from_proto, voice_user_list_from_proto
+from .._models.values import ClanInfo, RolePage, VoiceChannelUserList
 from .._proto.mezon import api
 from .._protocol.api_index import OPAQUE
 from .._protocol.enums import VOICE_CHANNEL_TYPE
@@ -50,7 +51,7 @@ class Clan:
         self._services = services
         self._id = clan_id
         self._name = name
-        self._desc: ApiClanDesc | None = None
+        self._desc: ClanInfo | None = None
         self._loaded = False
         self._load_lock = trio.Lock()
         self._channels: Cache[int, TextChannel] = Cache(
@@ -62,7 +63,7 @@ class Clan:
 
     def _update(self, desc: api.ClanDesc) -> None:
         self._name = desc.clan_name or self._name
-        self._desc = ApiClanDesc.from_proto(desc)
+        self._desc = clan_info_from_proto(desc)
 
     def __repr__(self) -> str:
         return f"<Clan id={self._id} name={self._name!r}>"
@@ -84,7 +85,7 @@ class Clan:
         return self._desc.logo if self._desc is not None else ""
 
     @property
-    def description(self) -> ApiClanDesc | None:
+    def description(self) -> ClanInfo | None:
         """The server's description of the clan (None until listed)."""
         return self._desc
 
@@ -123,7 +124,7 @@ class Clan:
 
     async def list_roles(
         self, limit: int | None = None, state: int | None = None, cursor: str | None = None
-    ) -> ApiRoleListEventResponse:
+    ) -> RolePage:
         """The clan's roles (``ListRoles``): ``resp.roles.roles``.
 
         Cancellation: safe (a read).
@@ -136,7 +137,7 @@ class Clan:
             clan_id=self._id, limit=limit or 0, state=state or 0, cursor=cursor or ""
         )
         response = await self._services.core.rpc("ListRoles", request, api.RoleListEventResponse)
-        return ApiRoleListEventResponse.from_proto(response)
+        return role_page_from_proto(response)
 
     async def update_role(self, role_id: Id, request: Mapping[str, object]) -> bool:
         """Change a role (``UpdateRole``); *request* holds the official keys (``title``, ``color``,
@@ -168,7 +169,7 @@ class Clan:
         limit: int = 500,
         state: int | None = None,
         cursor: str | None = None,
-    ) -> ApiVoiceChannelUserList:
+    ) -> VoiceChannelUserList:
         """Who is in the clan's voice channels (``ListChannelVoiceUsers``; one channel if given).
 
         Cancellation: safe (a read).
@@ -188,4 +189,4 @@ class Clan:
             cursor=cursor or "",
         )
         response = await self._services.core.rpc("ListChannelVoiceUsers", request, api.VoiceChannelUserList)
-        return ApiVoiceChannelUserList.from_proto(response)
+        return voice_user_list_from_proto(response)

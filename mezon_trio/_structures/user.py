@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, final
 from .._content.attachments import Attachment
 from .._content.mentions import Mention
 from .._content.message import Content
-from .._models.official import ChannelMessageAck
+from .._models.values import SendAck
 from .._proto.mezon import api
 from .._protocol.enums import TypeMessage
 
@@ -160,7 +160,7 @@ class User:
         code: int = TypeMessage.CHAT,
         attachments: Iterable[Attachment] | None = None,
         mentions: Iterable[Mention] | None = None,
-    ) -> ChannelMessageAck:
+    ) -> SendAck:
         """Send a direct message, opening the DM channel on first use.
 
         Cancellation: if cancelled after the frame was written, the message may still be posted.
@@ -179,7 +179,7 @@ class User:
         content: str | Mapping[str, object] | Content,
         code: int = TypeMessage.CHAT,
         attachments: Iterable[Attachment] | None = None,
-    ) -> ChannelMessageAck:
+    ) -> SendAck:
         """Official-SDK name of :meth:`send_dm`.
 
         Cancellation: as :meth:`send_dm`.

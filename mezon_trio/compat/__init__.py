@@ -25,35 +25,37 @@ from .._client import MezonClient as _CoreClient
 from .._client import services_of
 from .._connect import connect_mezon as connect_mezon
 from .._models.message import Message as ChannelMessage
-from .._models.official import AddTxResponse as AddTxResponse
-from .._models.official import ApiChannelDescription as ApiChannelDescription
-from .._models.official import ApiChannelMessageHeader as ApiChannelMessageHeader
-from .._models.official import ApiClanDesc as ApiClanDesc
-from .._models.official import ApiMessageAttachment as ApiMessageAttachment
-from .._models.official import ApiMessageMention as ApiMessageMention
-from .._models.official import ApiMessageReaction as ApiMessageReaction
-from .._models.official import ApiMessageRef as ApiMessageRef
-from .._models.official import ApiQuickMenuAccess as ApiQuickMenuAccess
-from .._models.official import ApiRole as ApiRole
-from .._models.official import ApiRoleList as ApiRoleList
-from .._models.official import ApiRoleListEventResponse as ApiRoleListEventResponse
-from .._models.official import ApiSentTokenRequest as ApiSentTokenRequest
-from .._models.official import ApiVoiceChannelUser as ApiVoiceChannelUser
-from .._models.official import ApiVoiceChannelUserList as ApiVoiceChannelUserList
-from .._models.official import ChannelMessageAck as ChannelMessageAck
-from .._models.official import ChannelMessageContent as ChannelMessageContent
-from .._models.official import Friend as Friend
-from .._models.official import FriendList as FriendList
 from .._official import methods as _m
 from .._official.managers import ApiClientView as MezonApi
 from .._official.managers import ChannelManagerView as ChannelManager
 from .._official.managers import EventManagerView as EventManager
 from .._official.managers import SessionManagerView as SessionManager
 from .._official.managers import SocketManagerView as SocketManager
+from .._official.models import AddTxResponse as AddTxResponse
+from .._official.models import ApiChannelDescription as ApiChannelDescription
+from .._official.models import ApiChannelMessageHeader as ApiChannelMessageHeader
+from .._official.models import ApiClanDesc as ApiClanDesc
+from .._official.models import ApiMessageAttachment as ApiMessageAttachment
+from .._official.models import ApiMessageMention as ApiMessageMention
+from .._official.models import ApiMessageReaction as ApiMessageReaction
+from .._official.models import ApiMessageRef as ApiMessageRef
+from .._official.models import ApiQuickMenuAccess as ApiQuickMenuAccess
+from .._official.models import ApiRole as ApiRole
+from .._official.models import ApiRoleList as ApiRoleList
+from .._official.models import ApiRoleListEventResponse as ApiRoleListEventResponse
+from .._official.models import ApiSentTokenRequest as ApiSentTokenRequest
+from .._official.models import ApiVoiceChannelUser as ApiVoiceChannelUser
+from .._official.models import ApiVoiceChannelUserList as ApiVoiceChannelUserList
+from .._official.models import ChannelMessageAck as ChannelMessageAck
+from .._official.models import ChannelMessageContent as ChannelMessageContent
+from .._official.models import Friend as Friend
+from .._official.models import FriendList as FriendList
 from .._protocol.enums import ChannelStreamMode as ChannelStreamMode
 from .._protocol.enums import ChannelType as ChannelType
 from .._protocol.enums import FriendState as FriendState
 from .._protocol.enums import TypeMessage as TypeMessage
+from .._protocol.ids import as_id
+from ..errors import InvalidArgument
 from ..events import Events as Events
 
 __all__ = [
@@ -155,7 +157,17 @@ class MezonClient(_CoreClient):  # type: ignore[misc]  # the core class is final
         self, token_event: ApiSentTokenRequest, *, receipt: bool = True
     ) -> AddTxResponse:
         """Official ``send_token(ApiSentTokenRequest(receiver_id, amount, note))``."""
-        return await services_of(self).tokens.send(token_event, receipt=receipt)
+        if not isinstance(token_event, ApiSentTokenRequest):
+            raise InvalidArgument("send_token() takes an ApiSentTokenRequest")
+        return await services_of(self).tokens.send(
+            as_id(token_event.receiver_id, "receiver_id", allow_zero=False),
+            token_event.amount,
+            token_event.note,
+            sender_name=token_event.sender_name,
+            extra_attribute=token_event.extra_attribute,
+            extra_info=token_event.mmn_extra_info,
+            receipt=receipt,
+        )
 
     async def get_list_friends(  # type: ignore[override]
         self, limit: int = 100, state: int | None = None, cursor: str | None = None

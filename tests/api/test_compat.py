@@ -11,6 +11,7 @@ import trio
 from mezon_trio import Events, MezonClient
 from mezon_trio._client import _DEPRECATED
 from mezon_trio.compat import MezonClient as CompatClient
+from mezon_trio.errors import ContentError
 from mezon_trio.models import Message
 
 from ._helpers import bot, received
@@ -74,3 +75,79 @@ def test_removed_names_still_work_for_one_release() -> None:
     with pytest.warns(DeprecationWarning, match=r"aclose\(\)"):
         subscription.close()
     assert subscription.closed
+
+
+OFFICIAL_MODEL_NAMES = (
+    "AddTxResponse",
+    "ApiChannelDescription",
+    "ApiChannelMessageHeader",
+    "ApiClanDesc",
+    "ApiMessageAttachment",
+    "ApiMessageMention",
+    "ApiMessageReaction",
+    "ApiMessageRef",
+    "ApiQuickMenuAccess",
+    "ApiRole",
+    "ApiRoleList",
+    "ApiRoleListEventResponse",
+    "ApiSentTokenRequest",
+    "ApiVoiceChannelUser",
+    "ApiVoiceChannelUserList",
+    "ChannelMessageAck",
+    "ChannelMessageContent",
+    "FriendList",
+)
+
+
+@pytest.mark.parametrize("name", OFFICIAL_MODEL_NAMES)
+def test_official_model_names_moved_to_compat_and_still_import_from_models(name: str) -> None:
+    """Issue 11: the official model names left mezon_trio.models for compat; one release of warning."""
+    import mezon_trio.compat
+    import mezon_trio.models
+
+    assert name not in mezon_trio.models.__all__
+    assert name in mezon_trio.compat.__all__
+    with pytest.warns(DeprecationWarning, match=rf"use mezon_trio\.compat\.{name}$"):
+        moved = getattr(mezon_trio.models, name)
+    assert moved is getattr(mezon_trio.compat, name)
+
+
+def test_from_models_import_of_an_official_name_warns() -> None:
+    with pytest.warns(DeprecationWarning, match=r"mezon_trio\.compat\.ChannelMessageAck"):
+        from mezon_trio.models import ChannelMessageAck  # noqa: F401
+    with pytest.raises(ImportError, match="NoSuchModel"):
+        from mezon_trio.models import NoSuchModel  # type: ignore[attr-defined]  # noqa: F401
+
+
+def test_official_models_add_only_the_official_difference() -> None:
+    """Each official model is the value model, or a subclass adding only the official fields."""
+    import dataclasses
+
+    from mezon_trio import compat, models
+
+    def extra(official: type, value: type) -> set[str]:
+        assert issubclass(official, value)
+        return {f.name for f in dataclasses.fields(official)} - {f.name for f in dataclasses.fields(value)}
+
+    assert extra(compat.ChannelMessageAck, models.SendAck) == set()
+    assert extra(compat.ApiChannelDescription, models.ChannelInfo) == set()
+    assert extra(compat.ApiClanDesc, models.ClanInfo) == set()
+    assert extra(compat.ApiRole, models.Role) == set()
+    assert extra(compat.ApiMessageRef, models.MessageRef) == {"channel_id", "mode", "channel_label"}
+    assert extra(compat.ApiMessageReaction, models.Reaction) == {"channel_label"}
+    assert compat.ApiChannelMessageHeader is models.MessageHeader
+    assert compat.ApiQuickMenuAccess is models.QuickMenu
+    assert compat.ApiVoiceChannelUser is models.VoiceChannelUsers
+    assert compat.ApiVoiceChannelUserList is models.VoiceChannelUserList
+    assert compat.ApiRoleList is models.RoleList
+    assert compat.ApiRoleListEventResponse is models.RolePage
+    assert compat.FriendList is models.FriendPage
+    assert compat.Friend is models.Friend
+    assert compat.AddTxResponse is models.TransferResult
+    # The official mention and attachment build the one mention / attachment type.
+    mention = compat.ApiMessageMention(user_id=5, username="a", s=0, e=2, channel_id=9, sender_id=1)
+    assert mention == models.Mention(user_id=5, username="a", s=0, e=2)
+    attachment = compat.ApiMessageAttachment(filename="f", message_id=3)
+    assert attachment == models.Attachment("", filename="f")
+    with pytest.raises(ContentError, match="ApiMessageMention"):
+        compat.ApiMessageMention(user_idd=5)

@@ -3,21 +3,23 @@ hot path), DM channels created once, Clan methods, quick menus and the official 
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import trio
 
 from mezon_trio import MezonClient
 from mezon_trio._client import services_of
+from mezon_trio.compat import (
+    ApiClanDesc,
+    ApiMessageReaction,
+    ApiRole,
+    ChannelMessageAck,
+    ChannelMessageContent,
+)
 from mezon_trio.compat import MezonClient as CompatClient
 from mezon_trio.errors import ConfigurationError, Forbidden, NotFound
-from mezon_trio.models import (
-    ApiChannelDescription,
-    ApiQuickMenuAccess,
-    ApiRoleListEventResponse,
-    ApiVoiceChannelUserList,
-    ChannelMessageContent,
-    ChannelType,
-)
+from mezon_trio.models import ChannelInfo, ChannelType, QuickMenu, RolePage, VoiceChannelUserList
 from mezon_trio.testing import open_sandbox
 
 from ._helpers import bot, client_kwargs, human, next_push, received
@@ -62,7 +64,10 @@ async def test_channel_fetch_is_shared_by_concurrent_callers() -> None:
             assert (channel.id, channel.clan_id, channel.name) == (sb.channel_id, sb.clan_id, "general")
             assert (channel.channel_type, channel.mode, channel.is_public) == (1, 2, True)
             assert channel.clan is client.clans.get(sb.clan_id)
-            assert isinstance(channel.description, ApiChannelDescription)
+            assert isinstance(channel.description, ChannelInfo)
+            assert channel.description.label == "general"
+            with pytest.warns(DeprecationWarning, match="use label"):
+                assert channel.description.channel_label == "general"
             assert await client.channels.fetch(str(sb.channel_id)) is channel  # ids as str too
 
 
@@ -212,11 +217,13 @@ async def test_clan_roles_and_voice_users() -> None:
             clan = client.clans.get(sb.clan_id)
             assert clan is not None
             roles = await clan.list_roles()
-            assert isinstance(roles, ApiRoleListEventResponse)
+            assert isinstance(roles, RolePage)
             assert roles.clan_id == sb.clan_id
             titles = {r.title: r for r in roles.roles.roles}
             member = titles["Member"]
-            assert sb.bot.id in member.role_user_ids
+            assert sb.bot.id in member.user_ids
+            with pytest.warns(DeprecationWarning, match="use user_ids"):
+                assert member.role_user_ids == member.user_ids
             assert await clan.update_role(
                 member.id, {"title": "Members", "add_user_ids": [sb.user("bob").id]}
             )
@@ -232,7 +239,7 @@ async def test_clan_roles_and_voice_users() -> None:
             lounge = sb.state.channels[sb.channel_ids["lounge"]]
             lounge.voice_users.extend([sb.human.id, sb.user("bob").id])
             voice = await clan.list_channel_voice_users()
-            assert isinstance(voice, ApiVoiceChannelUserList)
+            assert isinstance(voice, VoiceChannelUserList)
             (entry,) = voice.voice_channel_users
             assert entry.channel_id == lounge.id
             assert entry.user_ids == (sb.human.id, sb.user("bob").id)
@@ -257,7 +264,7 @@ async def test_quick_menu_access_add_list_delete() -> None:
     with trio.fail_after(20):
         async with bot() as (sb, client):
             menu = await client.quick_menus.add(sb.channel_id, sb.clan_id, 1, "/help", "", "Help")
-            assert isinstance(menu, ApiQuickMenuAccess)
+            assert isinstance(menu, QuickMenu)
             assert menu.id > 2**53
             assert menu.bot_id == sb.bot.id
             assert menu.menu_name == "Help"
@@ -282,10 +289,16 @@ async def test_official_manager_views() -> None:
                 sb.clan_id, sb.channel_id, 2, True, {"t": "sm"}
             )
             assert (await next_push(alice, "channel_message")).message_id == ack.message_id
+            # The official surface returns the official shapes, whose official names do not warn.
+            assert isinstance(ack, ChannelMessageAck)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                assert ack.create_time == ack.create_time_seconds
             reaction = await client.socket_manager.write_message_reaction(
                 0, sb.clan_id, sb.channel_id, 2, True, ack.message_id, 0, "✅", 1, sb.bot.id
             )
             assert reaction.emoji == "✅"
+            assert isinstance(reaction, ApiMessageReaction)
             edit = await client.socket_manager.update_chat_message(
                 sb.clan_id, sb.channel_id, 2, True, ack.message_id, "sm2"
             )
@@ -312,8 +325,15 @@ async def test_official_manager_views() -> None:
             assert client.event_manager.has_listeners("channel_message")
             client.event_manager.off("channel_message")
 
-            assert {c.clan_id for c in await client.api_client.list_clans_descs()} == set(sb.clan_ids)
+            clans = await client.api_client.list_clans_descs()
+            assert {c.clan_id for c in clans} == set(sb.clan_ids)
+            assert all(isinstance(c, ApiClanDesc) for c in clans)
             dms = await client.api_client.list_channel_descs(channel_type=3)
             assert sb.dm_channel_id in {d.channel_id for d in dms}
-            assert (await client.api_client.get_channel_detail(sb.channel_id)).channel_label == "general"
-            assert (await client.api_client.list_roles(sb.clan_id)).roles.roles
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                assert (await client.api_client.get_channel_detail(sb.channel_id)).channel_label == "general"
+                roles = (await client.api_client.list_roles(sb.clan_id)).roles.roles
+                assert roles
+                assert all(isinstance(r, ApiRole) for r in roles)
+                assert roles[0].role_user_ids == roles[0].user_ids

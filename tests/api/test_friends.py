@@ -6,7 +6,7 @@ import pytest
 import trio
 
 from mezon_trio.errors import APIError, ConfigurationError, NotFound
-from mezon_trio.models import Friend, FriendList, FriendState
+from mezon_trio.models import Friend, FriendPage, FriendState
 
 from ._helpers import bot, human, next_push, received
 
@@ -20,7 +20,7 @@ async def test_list_accept_add_remove_block() -> None:
         async with bot() as (sb, client), human(sb, sb.user("bob").id) as bob_socket:
             carol, bob = sb.user("carol"), sb.user("bob")
             page = await client.get_list_friends()
-            assert isinstance(page, FriendList)
+            assert isinstance(page, FriendPage)
             assert page.cursor == ""
             (invite,) = page.friends  # seeded: carol invited the bot
             assert isinstance(invite, Friend)

@@ -10,21 +10,13 @@ import trio
 
 from mezon_trio import MezonClient
 from mezon_trio._models.message import new_message
+from mezon_trio._models.proto import mention_to_proto
 from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
+from mezon_trio.compat import ApiMessageAttachment, ApiMessageMention, ApiMessageRef, ChannelMessageContent
 from mezon_trio.content import MAX_CONTENT_UTF16, Attachment, Content, Mention, TextBuilder
 from mezon_trio.errors import ConfigurationError, ContentError, Forbidden, NotFound
-from mezon_trio.models import (
-    ApiMessageAttachment,
-    ApiMessageMention,
-    ApiMessageReaction,
-    ApiMessageRef,
-    ChannelMessageAck,
-    ChannelMessageContent,
-    ChannelStreamMode,
-    Message,
-    TypeMessage,
-)
+from mezon_trio.models import ChannelStreamMode, Message, Reaction, SendAck, TypeMessage
 from mezon_trio.testing import open_sandbox
 
 from ._helpers import OnceFaults, bot, client_kwargs, human, next_push, received
@@ -35,17 +27,23 @@ async def test_send_message_string_mapping_and_content() -> None:
         async with bot() as (sb, client), human(sb) as alice:
             mode, public = ChannelStreamMode.STREAM_MODE_CHANNEL, True
             ack = await client.send_message(sb.clan_id, sb.channel_id, mode, public, "plain")
-            assert isinstance(ack, ChannelMessageAck)
+            assert isinstance(ack, SendAck)
             assert ack.channel_id == sb.channel_id
             assert ack.message_id > 0
             assert ack.code == 0
             assert ack.username == sb.bot.username
-            # Every schema field of the ack is kept (quirk 6), with the official aliases.
+            # Every schema field of the ack is kept (quirk 6).
             assert ack.create_time_seconds > 0
             assert ack.update_time_seconds == ack.create_time_seconds
             assert ack.persistent is True
-            assert ack.persistence is True
-            assert ack.create_time == ack.create_time_seconds
+            # The official spellings still read, deprecated for one release (compat's
+            # ChannelMessageAck has them without a warning).
+            with pytest.warns(DeprecationWarning, match="use persistent"):
+                assert ack.persistence is True
+            with pytest.warns(DeprecationWarning, match="use create_time_seconds"):
+                assert ack.create_time == ack.create_time_seconds
+            with pytest.warns(DeprecationWarning, match="use update_time_seconds"):
+                assert ack.update_time == ack.update_time_seconds
             assert (ack.clan_id, ack.mode, ack.is_public) == (sb.clan_id, 2, True)
             pushed = await next_push(alice, "channel_message")
             assert pushed.message_id == ack.message_id
@@ -97,7 +95,7 @@ async def test_every_mention_attachment_and_reference_field_leaves_the_process()
             )
             sent = received(sb, "channel_message_send")[-1].payload
             assert isinstance(sent, rt.ChannelMessageSend)
-            assert sent.mentions == [mention.to_proto()]
+            assert sent.mentions == [mention_to_proto(mention)]
             assert sent.mentions[0].id == 7
             assert sent.mentions[0].rolename == "r"
             assert sent.attachments[0].thumbnail == "https://x/t.png"
@@ -251,10 +249,12 @@ async def test_update_delete_react_through_objects_reach_state_and_human() -> No
             assert channel.messages.get(ack.message_id).text == "edited"  # cache refreshed
 
             reaction = await own.react("👍")
-            assert isinstance(reaction, ApiMessageReaction)
+            assert isinstance(reaction, Reaction)
             assert reaction.id
             assert reaction.sender_id == sb.bot.id
-            assert reaction.action is False
+            assert reaction.removed is False
+            with pytest.warns(DeprecationWarning, match="use removed"):
+                assert reaction.action is False
             assert reaction.message_sender_id == sb.bot.id
             stored = api.MessageReactionList.parse(sb.state.find_message(ack.message_id).reactions).reactions
             assert [r.emoji for r in stored] == ["👍"]

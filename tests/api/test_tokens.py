@@ -14,7 +14,7 @@ from mezon_trio import MezonClient
 from mezon_trio._client import services_of  # white-box: the token service inside
 from mezon_trio._protocol import mmn
 from mezon_trio.errors import ConfigurationError, TokenTransferError
-from mezon_trio.models import AddTxResponse, TypeMessage
+from mezon_trio.models import TransferResult, TypeMessage
 from mezon_trio.testing import open_sandbox
 
 from ._helpers import bot, client_kwargs, human, next_push, received
@@ -30,7 +30,7 @@ async def test_send_token_moves_balance_and_sends_a_receipt() -> None:
             assert not [r for r in sb.received if r.kind in ("zk_prove", "mmn")]  # login never touched them
             bot_before, alice_before = _tokens(sb, sb.bot.id), _tokens(sb, sb.human.id)
             result = await client.send_token(sb.human.id, 5, "tip")
-            assert isinstance(result, AddTxResponse)
+            assert isinstance(result, TransferResult)
             assert result.ok
             assert len(result.tx_hash) == 64
             assert _tokens(sb, sb.bot.id) == bot_before - 5
