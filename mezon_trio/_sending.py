@@ -139,7 +139,6 @@ async def send_token(
         InvalidArgument: bad receiver or amount; TokenTransferError: the transfer failed.
         ClientNotRunning, ClientClosed.
     """
-    tokens = _services(self).tokens
     given: object = receiver_id
     if not isinstance(given, (int, str)) and hasattr(given, "mmn_extra_info"):
         # An official ApiSentTokenRequest (mezon_trio.compat): no longer in the signature, still
@@ -150,25 +149,33 @@ async def send_token(
             DeprecationWarning,
             stacklevel=2,
         )
-        request: Any = given
-        return await tokens.send(
-            as_id(request.receiver_id, "receiver_id", allow_zero=False),
-            request.amount,
-            request.note,
-            sender_name=request.sender_name,
-            extra_attribute=request.extra_attribute,
-            extra_info=request.mmn_extra_info,
-            receipt=receipt,
-        )
+        return await send_token_request(self, given, receipt=receipt)
     if amount is None:
         raise InvalidArgument("send_token() needs an amount")
-    return await tokens.send(
+    return await _services(self).tokens.send(
         as_id(receiver_id, "receiver_id", allow_zero=False),
         amount,
         note,
         sender_name=sender_name,
         extra_attribute=extra_attribute,
         extra_info=extra_info,
+        receipt=receipt,
+    )
+
+
+async def send_token_request(self: MezonClient, request: Any, *, receipt: bool = True) -> TransferResult:
+    """The transfer an official ``ApiSentTokenRequest`` describes (compat's ``send_token``).
+
+    Raises:
+        InvalidArgument, TokenTransferError, ClientNotRunning, ClientClosed: as :func:`send_token`.
+    """
+    return await _services(self).tokens.send(
+        as_id(request.receiver_id, "receiver_id", allow_zero=False),
+        request.amount,
+        request.note,
+        sender_name=request.sender_name,
+        extra_attribute=request.extra_attribute,
+        extra_info=request.mmn_extra_info,
         receipt=receipt,
     )
 

@@ -23,7 +23,6 @@ Importing them from here still works for one release, with a ``DeprecationWarnin
 from __future__ import annotations
 
 import warnings
-from typing import Final
 
 from ._content.attachments import Attachment as Attachment
 from ._content.mentions import Mention as Mention
@@ -75,40 +74,16 @@ __all__ = [
     "VoiceChannelUsers",
 ]
 
-# The official names served here until issue 11 moved them to mezon_trio.compat: one release.
-_MOVED_TO_COMPAT: Final = frozenset(
-    {
-        "AddTxResponse",
-        "ApiChannelDescription",
-        "ApiChannelMessageHeader",
-        "ApiClanDesc",
-        "ApiMessageAttachment",
-        "ApiMessageMention",
-        "ApiMessageReaction",
-        "ApiMessageRef",
-        "ApiQuickMenuAccess",
-        "ApiRole",
-        "ApiRoleList",
-        "ApiRoleListEventResponse",
-        "ApiSentTokenRequest",
-        "ApiVoiceChannelUser",
-        "ApiVoiceChannelUserList",
-        "ChannelMessageAck",
-        "ChannelMessageContent",
-        "FriendList",
-    }
-)
-
 
 def __getattr__(name: str) -> object:
     """The official names, deprecated here for one release (``mezon_trio.compat`` has them)."""
-    if name in _MOVED_TO_COMPAT:
+    from ._official import models as official  # imported on demand: the official layer sits above
+
+    if name in official.__all__:
         warnings.warn(
             f"mezon_trio.models.{name} is deprecated: use mezon_trio.compat.{name}",
             DeprecationWarning,
             stacklevel=2,
         )
-        from ._official import models as official
-
         return getattr(official, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -444,50 +444,81 @@ def _from_mapping(
         raise ContentError(f"{what}: {exc}") from exc
 
 
+_P = TypeVar("_P")
+
+
+def _wire_items(
+    items: Iterable[object],
+    value_cls: type[_V],
+    proto_cls: type[_P],
+    to_proto: Callable[[_V], _P],
+    what: str,
+    *,
+    context: frozenset[str],
+    ids: tuple[str, ...] = (),
+    defaults: Mapping[str, object] | None = None,
+) -> list[_P]:
+    """Each item (a *value_cls*, a *proto_cls* or a mapping of *value_cls*'s keys) as a *proto_cls*.
+
+    Raises:
+        ContentError: an item is of an unsupported type or has unknown fields.
+    """
+    out: list[_P] = []
+    for item in items:
+        if isinstance(item, value_cls):
+            out.append(to_proto(item))
+        elif isinstance(item, proto_cls):
+            out.append(item)
+        elif isinstance(item, Mapping):
+            values = {**(defaults or {}), **item}
+            out.append(to_proto(_from_mapping(value_cls, values, what, context, ids)))
+        else:
+            article = "an" if what[0] in "aeiou" else "a"
+            raise ContentError(f"cannot use a {type(item).__name__} as {article} {what}")
+    return out
+
+
 def mention_protos(items: Iterable[object] | None) -> list[api.MessageMention]:
     """Mentions (:class:`Mention`, generated messages, or mappings with its keys) -> generated messages.
 
     Raises:
         ContentError: an item is of an unsupported type or has unknown fields.
     """
-    out: list[api.MessageMention] = []
-    for item in items or ():
-        if isinstance(item, Mention):
-            out.append(mention_to_proto(item))
-        elif isinstance(item, api.MessageMention):
-            out.append(item)
-        elif isinstance(item, Mapping):
-            mention = _from_mapping(Mention, item, "mention", _MENTION_CONTEXT, ("id", "user_id", "role_id"))
-            out.append(mention_to_proto(mention))
-        else:
-            raise ContentError(f"cannot use a {type(item).__name__} as a mention")
-    return out
+    ids = ("id", "user_id", "role_id")
+    return _wire_items(
+        items or (),
+        Mention,
+        api.MessageMention,
+        mention_to_proto,
+        "mention",
+        context=_MENTION_CONTEXT,
+        ids=ids,
+    )
 
 
 def attachment_protos(items: Iterable[object] | None) -> list[api.MessageAttachment]:
     """Attachments (:class:`Attachment`, generated messages, or mappings) -> generated messages.
 
+    The official model's ``url`` defaults to ``""``, so a mapping may leave it out.
+
     Raises:
         ContentError: an item is of an unsupported type or has unknown fields.
     """
-    out: list[api.MessageAttachment] = []
-    for item in items or ():
-        if isinstance(item, Attachment):
-            out.append(attachment_to_proto(item))
-        elif isinstance(item, api.MessageAttachment):
-            out.append(item)
-        elif isinstance(item, Mapping):
-            values = {"url": "", **item}  # the official model's url defaults to ""
-            out.append(
-                attachment_to_proto(_from_mapping(Attachment, values, "attachment", _MENTION_CONTEXT, ()))
-            )
-        else:
-            raise ContentError(f"cannot use a {type(item).__name__} as an attachment")
-    return out
+    return _wire_items(
+        items or (),
+        Attachment,
+        api.MessageAttachment,
+        attachment_to_proto,
+        "attachment",
+        context=_MENTION_CONTEXT,
+        defaults={"url": ""},
+    )
 
 
 def ref_protos(items: object) -> list[api.MessageRef]:
     """References (one or a list: :class:`MessageRef`, generated messages, mappings) -> generated ones.
+
+    The official model's ``message_ref_id`` defaults to 0, so a mapping may leave it out.
 
     Raises:
         ContentError: an item is of an unsupported type or has unknown fields.
@@ -498,16 +529,13 @@ def ref_protos(items: object) -> list[api.MessageRef]:
         items = [items]
     if not isinstance(items, Iterable):
         raise ContentError(f"cannot use a {type(items).__name__} as references")
-    out: list[api.MessageRef] = []
-    for item in items:
-        if isinstance(item, MessageRef):
-            out.append(ref_to_proto(item))
-        elif isinstance(item, api.MessageRef):
-            out.append(item)
-        elif isinstance(item, Mapping):
-            values = {"message_ref_id": 0, **item}  # the official model's id defaults to 0
-            ids = ("message_id", "message_ref_id", "message_sender_id")
-            out.append(ref_to_proto(_from_mapping(MessageRef, values, "reference", _REF_CONTEXT, ids)))
-        else:
-            raise ContentError(f"cannot use a {type(item).__name__} as a reference")
-    return out
+    return _wire_items(
+        items,
+        MessageRef,
+        api.MessageRef,
+        ref_to_proto,
+        "reference",
+        context=_REF_CONTEXT,
+        ids=("message_id", "message_ref_id", "message_sender_id"),
+        defaults={"message_ref_id": 0},
+    )

@@ -87,12 +87,8 @@ __all__ = [
     "ChannelMessageContent",
     "Friend",
     "FriendList",
-    "to_official_ack",
-    "to_official_channel",
-    "to_official_clan",
-    "to_official_reaction",
-    "to_official_role_page",
 ]
+# (the official names only: mezon_trio.models serves each of them, deprecated, for one release)
 
 _A = TypeVar("_A")
 

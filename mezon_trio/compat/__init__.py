@@ -22,7 +22,6 @@ from typing import final
 
 from .._cache import Cache as CacheManager
 from .._client import MezonClient as _CoreClient
-from .._client import services_of
 from .._connect import connect_mezon as connect_mezon
 from .._models.message import Message as ChannelMessage
 from .._official import methods as _m
@@ -54,7 +53,7 @@ from .._protocol.enums import ChannelStreamMode as ChannelStreamMode
 from .._protocol.enums import ChannelType as ChannelType
 from .._protocol.enums import FriendState as FriendState
 from .._protocol.enums import TypeMessage as TypeMessage
-from .._protocol.ids import as_id
+from .._sending import send_token_request
 from ..errors import InvalidArgument
 from ..events import Events as Events
 
@@ -159,15 +158,7 @@ class MezonClient(_CoreClient):  # type: ignore[misc]  # the core class is final
         """Official ``send_token(ApiSentTokenRequest(receiver_id, amount, note))``."""
         if not isinstance(token_event, ApiSentTokenRequest):
             raise InvalidArgument("send_token() takes an ApiSentTokenRequest")
-        return await services_of(self).tokens.send(
-            as_id(token_event.receiver_id, "receiver_id", allow_zero=False),
-            token_event.amount,
-            token_event.note,
-            sender_name=token_event.sender_name,
-            extra_attribute=token_event.extra_attribute,
-            extra_info=token_event.mmn_extra_info,
-            receipt=receipt,
-        )
+        return await send_token_request(self, token_event, receipt=receipt)
 
     async def get_list_friends(  # type: ignore[override]
         self, limit: int = 100, state: int | None = None, cursor: str | None = None

@@ -198,3 +198,38 @@ def test_applications_do_not_build_messages() -> None:
     """The constructor is not public API (it would take a generated message): the client builds them."""
     with pytest.raises(TypeError, match="not built by applications"):
         Message()
+
+
+def test_send_inputs_in_every_accepted_shape() -> None:
+    """Mentions, attachments and references: value models, the official shapes, generated
+    messages and mappings (official context keys dropped, ids as decimal strings)."""
+    from mezon_trio._models.proto import attachment_protos, mention_protos, ref_protos
+    from mezon_trio.compat import ApiMessageMention, ApiMessageRef
+    from mezon_trio.errors import ContentError
+    from mezon_trio.models import Attachment, MessageRef
+
+    wire = api.MessageMention(user_id=1, s=0, e=2)
+    got = mention_protos(
+        [
+            Mention(user_id=1, s=0, e=2),
+            ApiMessageMention(user_id=1, s=0, e=2, channel_id=9),
+            wire,
+            {"user_id": "1", "s": 0, "e": 2, "channel_label": "general", "sender_id": 3},
+        ]
+    )
+    assert got == [wire, wire, wire, wire]
+    with pytest.raises(ContentError, match="mention: unknown field"):
+        mention_protos([{"user_id": 1, "nope": 2}])
+    with pytest.raises(ContentError, match="cannot use a int as a mention"):
+        mention_protos([5])
+    assert attachment_protos([{"filename": "f", "mode": 2}, Attachment("u")]) == [
+        api.MessageAttachment(filename="f"),
+        api.MessageAttachment(url="u"),
+    ]
+    with pytest.raises(ContentError, match="cannot use a str as an attachment"):
+        attachment_protos(["u"])
+    ref = api.MessageRef(message_ref_id=7, message_id=8)
+    assert ref_protos(MessageRef(message_ref_id=7, message_id=8)) == [ref]
+    assert ref_protos([ApiMessageRef(message_ref_id=7, message_id=8, channel_label="x")]) == [ref]
+    assert ref_protos({"message_ref_id": "7", "message_id": 8, "channel_id": 1}) == [ref]
+    assert ref_protos(None) == []
