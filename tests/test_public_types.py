@@ -254,7 +254,6 @@ def test_the_content_json_aliases_resolve_for_the_walker() -> None:
 def test_the_walker_leaves_out_deprecated_members_only() -> None:
     """``Message.raw`` (deprecated, one release) carries ``__deprecated__`` and is left out; a
     planted generated type on an unmarked member is still found."""
-    from mezon_trio._proto.mezon import api
     from mezon_trio.models import Message
 
     assert _deprecated(vars(Message)["raw"])

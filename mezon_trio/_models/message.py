@@ -17,6 +17,7 @@ import betterproto2
 
 from .._content.attachments import Attachment
 from .._content.mentions import Mention
+from .._content.wire import JSONObject, JSONValue
 from .._models.deprecation import deprecated_getter
 from .._models.proto import attachment_from_proto, mention_from_proto, reaction_from_proto, ref_from_proto
 from .._models.values import MessageRef, Reaction, SendAck
@@ -103,10 +104,10 @@ def _decode_json_list(data: bytes, attr: str, item_cls: type[_ItemT]) -> tuple[_
 # ``json.loads(s)`` is ``scan_once(s, 0)`` plus checks that matter only when ``s`` does not start
 # with ``{`` or has something after the object (``json.decoder.JSONDecoder.decode``); calling the
 # C scanner directly saves about 1 µs per message on the inbound path.
-_scan_json: Callable[[str, int], tuple[object, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_scan_json: Callable[[str, int], tuple[JSONValue, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
-def _parse_content(raw: str) -> dict[str, object]:
+def _parse_content(raw: str) -> JSONObject:
     """The content JSON object; tolerant (docs/protocol.md §6.1): anything but an object is ``{"t": raw}``."""
     if not raw:
         return {}
@@ -148,7 +149,7 @@ class Message:
     _raw: api.ChannelMessage
     _services: Services | None
     _caught_up: bool
-    _content: dict[str, object] | None
+    _content: JSONObject | None
     _mentions: tuple[Mention, ...] | None
     _attachments: tuple[Attachment, ...] | None
     _references: tuple[MessageRef, ...] | None
@@ -267,13 +268,13 @@ class Message:
         return self._raw.code == 2
 
     @property
-    def content(self) -> dict[str, object]:
+    def content(self) -> JSONObject:
         """The content JSON object (docs/protocol.md §6.1), parsed on first access and shared.
 
         Tolerant: invalid JSON, or JSON that is not an object, reads as ``{"t": <raw string>}``;
         empty content as ``{}``.  Treat the dict as read-only.  Values are what ``json.loads``
-        gives (``str``, ``int``, ``float``, ``bool``, ``None``, lists, dicts): narrow them with
-        ``isinstance``, or use :meth:`mezon_trio.content.Content.from_dict` for typed access.
+        gives (:data:`mezon_trio.content.JSONValue`): narrow them with ``isinstance``, or use
+        :meth:`mezon_trio.content.Content.from_dict` for typed access.
         """
         content = self._content
         if content is None:

@@ -22,6 +22,7 @@ from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio._streams import EventHub
 from mezon_trio.content import ActionRowDict, Content, Embed, EmbedDict
 from mezon_trio.events import ButtonClicked, MessageCreated, ReactionAdded, TokensReceived
+from mezon_trio.models import Message
 """
 
 # name -> (snippet, regular expression the mypy error must match)
@@ -159,6 +160,20 @@ CASES: dict[str, tuple[str, str]] = {
             print(content.raw["embed"][0])
         """,
         r"is not indexable",
+    ),
+    "deprecated_message_raw_is_off_the_typed_surface": (
+        """
+        def f(message: Message) -> None:
+            print(message.raw)
+        """,
+        r'"Message" has no attribute "raw"',
+    ),
+    "official_ack_spelling_is_off_the_typed_surface": (
+        """
+        async def f(message: Message) -> None:
+            print((await message.reply("x")).create_time)
+        """,
+        r'"SendAck" has no attribute "create_time"',
     ),
 }
 
