@@ -18,7 +18,8 @@ client.login()`` cannot start background work without a nursery, so the client r
 
 from __future__ import annotations
 
-from typing import final
+from collections.abc import Iterable
+from typing import Any, cast, final
 
 from .._cache import Cache as CacheManager
 from .._client import MezonClient as _CoreClient
@@ -49,11 +50,14 @@ from .._official.models import ChannelMessageAck as ChannelMessageAck
 from .._official.models import ChannelMessageContent as ChannelMessageContent
 from .._official.models import Friend as Friend
 from .._official.models import FriendList as FriendList
+from .._official.models import to_official_ack as _to_official_ack
 from .._protocol.enums import ChannelStreamMode as ChannelStreamMode
 from .._protocol.enums import ChannelType as ChannelType
 from .._protocol.enums import FriendState as FriendState
 from .._protocol.enums import TypeMessage as TypeMessage
+from .._protocol.ids import Id as _Id
 from .._sending import send_token_request
+from .._services.sending_wire import MsgContent as _MsgContent
 from ..errors import InvalidArgument
 from ..events import Events as Events
 
@@ -151,6 +155,45 @@ class MezonClient(_CoreClient):  # type: ignore[misc]  # the core class is final
     add_quick_menu_access = _m.add_quick_menu_access
     delete_quick_menu_access = _m.delete_quick_menu_access
     list_quick_menu_access = _m.list_quick_menu_access
+
+    async def send_message(
+        self,
+        clan_id: _Id,
+        channel_id: _Id,
+        mode: int,
+        is_public: bool,
+        msg: _MsgContent,
+        mentions: Iterable[object] | None = None,
+        attachments: Iterable[object] | None = None,
+        ref: object = None,
+        *,
+        anonymous_message: bool = False,
+        mention_everyone: bool = False,
+        avatar: str = "",
+        code: int = 0,
+        topic_id: _Id = 0,
+    ) -> ChannelMessageAck:
+        """``send_message`` answering with the official ``ChannelMessageAck`` (the core client
+        answers with :class:`~mezon_trio.models.SendAck`); mentions, attachments and references
+        may be the official ``Api*`` shapes or mappings with their keys."""
+        ack = await super().send_message(
+            clan_id,
+            channel_id,
+            mode,
+            is_public,
+            msg,
+            # The official shapes are converted by the core at run time; its signature names
+            # only the value models.
+            cast(Any, mentions),
+            cast(Any, attachments),
+            cast(Any, ref),
+            anonymous_message=anonymous_message,
+            mention_everyone=mention_everyone,
+            avatar=avatar,
+            code=code,
+            topic_id=topic_id,
+        )
+        return _to_official_ack(ack)
 
     async def send_token(  # type: ignore[override]
         self, token_event: ApiSentTokenRequest, *, receipt: bool = True

@@ -10,6 +10,7 @@ import trio
 
 from mezon_trio import Events, MezonClient
 from mezon_trio._client import _DEPRECATED
+from mezon_trio.compat import ChannelMessageAck
 from mezon_trio.compat import MezonClient as CompatClient
 from mezon_trio.errors import ContentError
 from mezon_trio.models import Message
@@ -45,6 +46,9 @@ async def test_the_compat_client_uses_official_names_without_warnings() -> None:
         async with bot(compat=True) as (sb, client):
             assert isinstance(client, CompatClient)
             ack = await client.send_message(str(sb.clan_id), str(sb.channel_id), 2, True, "official")
+            # the official ack type, its official spellings readable without a warning
+            assert isinstance(ack, ChannelMessageAck)
+            assert ack.create_time == ack.create_time_seconds > 0
             await client.update_message(sb.clan_id, sb.channel_id, 2, True, ack.message_id, "edited")
             assert received(sb, "UpdateChannelMessage")
             assert client.session_manager.get_session().user_id == sb.bot.id
