@@ -215,6 +215,9 @@ EXPECTED: dict[str, set[str]] = {
         "parse_extra_data",
     },
     "mezon_trio.testing": {
+        "ClientKwargs",
+        "CreatedPoll",
+        "FakeChain",
         "Faults",
         "OpError",
         "Received",
@@ -222,7 +225,16 @@ EXPECTED: dict[str, set[str]] = {
         "SandboxInternalError",
         "SandboxState",
         "SeedUser",
+        "StoredMessage",
         "open_sandbox",
+    },
+    "mezon_trio.testing.raw": {
+        "issue_session",
+        "payload",
+        "push",
+        "send_notification",
+        "stored_message",
+        "stored_messages",
     },
 }
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import trio
 import trio_websocket
 
-from .._proto.mezon import realtime as rt
+from ._faults import OpError as OpError
 from ._faults import TokenBucket
 from ._state import Channel
 
@@ -23,24 +23,6 @@ def utf16_len(text: str) -> int:
 
 def now_s() -> int:
     return int(time.time())
-
-
-class OpError(Exception):
-    """A request failed in a protocol-visible way.
-
-    ``status`` is HTTP-like (400/401/403/404/429/500): the HTTP answer status
-    and the raw-frame status of the bridge; ``code`` is the ``rt.Error`` code
-    of a socket error reply (3 BAD_INPUT unless said otherwise).
-    """
-
-    def __init__(self, status: int, message: str, *, code: int = 3) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-    def to_rt(self) -> rt.Error:
-        return rt.Error(code=self.code, message=self.message)
 
 
 class Connection:

@@ -197,7 +197,7 @@ class ControlAPI:
         return uid
 
     def message(self, args: dict[str, Any]) -> dict[str, Any]:
-        stored = self.core.state.find_message(id_of(args.get("message_id"), "message_id"))
+        stored = self.core.state._find_message(id_of(args.get("message_id"), "message_id"))
         if stored is None:
             raise KeyError(f"message {args.get('message_id')}")
         return message_view(self.core, stored)

@@ -9,8 +9,10 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from .._events.interactions import ButtonClicked, DropdownSelected
 from .._proto.mezon import realtime as rt
-from . import _wire
+from . import _wire, raw
+from ._faults import OpError
 from ._views import channel_view, message_view, received_view, user_view
 
 if TYPE_CHECKING:
@@ -83,7 +85,7 @@ async def _info(api: ControlAPI, args: dict[str, Any]) -> Any:
 async def _messages(api: ControlAPI, args: dict[str, Any]) -> Any:
     channel_id = id_of(args.get("channel_id"), "channel_id")
     limit = int(args.get("limit", "200") or 200)
-    stored = api.sb.messages(channel_id)[-limit:]
+    stored = raw.stored_messages(api.sb, channel_id)[-limit:]
     return {"messages": [message_view(api.core, m) for m in stored]}
 
 
@@ -158,7 +160,10 @@ async def _post(api: ControlAPI, args: dict[str, Any]) -> Any:
         mentions=mentions,
         references=refs,
     )
-    return {"message": message_view(api.core, message)}
+    stored = raw.stored_message(api.sb, message.message_id)
+    if stored is None:  # trimmed by the history limit at once
+        raise OpError(404, f"message {message.message_id} not stored")
+    return {"message": message_view(api.core, stored)}
 
 
 @_route("POST", "/messages/edit")
@@ -175,8 +180,28 @@ async def _delete(api: ControlAPI, args: dict[str, Any]) -> Any:
     return {"ok": True}
 
 
-def _event_view(event: Any) -> dict[str, Any]:
-    data: dict[str, Any] = event.to_dict()
+def _event_view(event: ButtonClicked | DropdownSelected) -> dict[str, Any]:
+    """The wire form of the interaction (the JSON of the push the message's author got)."""
+    wire: rt.MessageButtonClicked | rt.DropdownBoxSelected
+    if isinstance(event, ButtonClicked):
+        wire = rt.MessageButtonClicked(
+            message_id=event.message_id,
+            button_id=event.button_id,
+            channel_id=event.channel_id,
+            user_id=event.user_id,
+            sender_id=event.sender_id,
+            extra_data=event.extra_data,
+        )
+    else:
+        wire = rt.DropdownBoxSelected(
+            message_id=event.message_id,
+            channel_id=event.channel_id,
+            selectbox_id=event.selectbox_id,
+            sender_id=event.sender_id,
+            user_id=event.user_id,
+            values=list(event.values),
+        )
+    data: dict[str, Any] = wire.to_dict()
     return data
 
 
@@ -357,7 +382,7 @@ async def _set_faults(api: ControlAPI, args: dict[str, Any]) -> Any:
     if "drop_replies" in args:
         f.drop_replies = {str(n) for n in args["drop_replies"]}
     for name, spec in (args.get("fail_ops") or {}).items():
-        f.fail_ops[str(name)] = rt.Error(code=int(spec.get("code", 13)), message=str(spec.get("message", "")))
+        f.fail_ops[str(name)] = OpError.for_code(int(spec.get("code", 13)), str(spec.get("message", "")))
     for name, spec in (args.get("rpc_status") or {}).items():
         status, retry = (
             (spec, None) if isinstance(spec, int) else (spec[0], spec[1] if len(spec) > 1 else None)

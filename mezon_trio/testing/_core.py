@@ -405,7 +405,7 @@ class SandboxCore:
         now = now_s()
         message = self.build_message(user, channel, send, message_id=self.ids.next(), now=now)
         if message.code not in _EPHEMERAL_CODES:
-            self.state.add_message(message)
+            self.state._add_message(message)
         logo, _, _, category = self._clan_bits(channel, user_id)
         ack = rt.ChannelMessageAck(
             channel_id=channel.id,
@@ -424,7 +424,7 @@ class SandboxCore:
         return message, ack
 
     def _editable(self, user_id: int, message_id: int, *, delete: bool) -> tuple[api.ChannelMessage, Channel]:
-        message = self.state.find_message(message_id)
+        message = self.state._find_message(message_id)
         if message is None:
             raise OpError(404, f"message {message_id} not found")
         channel = self.channel(message.channel_id)
@@ -474,7 +474,7 @@ class SandboxCore:
             OpError: unknown message (404), neither author nor clan owner (403).
         """
         message, channel = self._editable(user_id, rm.message_id, delete=True)
-        self.state.remove_message(message.message_id)
+        self.state._remove_message(message.message_id)
         now = now_s()
         pushed = dataclasses.replace(message, code=2, update_time_seconds=now)
         await self.push(
@@ -497,7 +497,7 @@ class SandboxCore:
             OpError: unknown message (404) or channel without access (403).
         """
         user = self._user(user_id)
-        message = self.state.find_message(reaction.message_id)
+        message = self.state._find_message(reaction.message_id)
         if message is None:
             raise OpError(404, f"message {reaction.message_id} not found")
         channel = self.accessible_channel(user_id, message.channel_id)
@@ -600,7 +600,7 @@ class SandboxCore:
 
     async def pin(self, user_id: int, ev: rt.LastPinMessageEvent) -> rt.LastPinMessageEvent:
         channel = self.accessible_channel(user_id, ev.channel_id)
-        message = self.state.find_message(ev.message_id)
+        message = self.state._find_message(ev.message_id)
         if message is None or message.channel_id != channel.id:
             raise OpError(404, f"message {ev.message_id} not found in channel {channel.id}")
         if ev.operation == 1:
@@ -659,7 +659,7 @@ class SandboxCore:
 
     async def interaction(self, user_id: int, variant: str, ev: Any) -> Any:
         """A user pressed a button / changed a select: push to the message's author."""
-        message = self.state.find_message(ev.message_id)
+        message = self.state._find_message(ev.message_id)
         author = message.sender_id if message is not None else ev.sender_id
         if not author:
             raise OpError(404, f"message {ev.message_id} not found")

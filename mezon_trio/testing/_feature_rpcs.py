@@ -110,7 +110,7 @@ def _poll(call: Call, poll_id: int, message_id: int, channel_id: int) -> PollRec
 
 async def _push_poll(call: Call, poll: PollRecord) -> None:
     core = call.core
-    message = core.state.find_message(poll.message_id)
+    message = core.state._find_message(poll.message_id)
     if message is None:  # the poll message was deleted: nothing to update
         return
     message.content = poll.content()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._events.interactions import JSON
 from .._proto.mezon import api
+from ._records import CreatedPoll, created_poll
 
 __all__ = ["create_poll", "drop_agent_streams", "emit_agent_event", "vote_poll", "wait_agent_streams"]
 
@@ -19,7 +21,7 @@ def emit_agent_event(
     *,
     room_id: str = "room-1",
     room_name: str = "",
-    metadata: Mapping[str, Any] | None = None,
+    metadata: Mapping[str, JSON] | None = None,
     event_id: str | None = None,
 ) -> str:
     """Send an AI-agent event (``room_started``, ``room_ended``, ``room_summary_done``) to
@@ -42,7 +44,7 @@ async def create_poll(
     answers: Sequence[str],
     *,
     multiple: bool = False,
-) -> api.CreatePollResponse:
+) -> CreatedPoll:
     """*user_id* posts a poll in *channel_id* (``CreatePoll``, as over HTTP)."""
     from ._feature_rpcs import run_as
 
@@ -52,7 +54,7 @@ async def create_poll(
         answers=list(answers),
         type=api.PollType.MULTIPLE if multiple else api.PollType.SINGLE,
     )
-    return await run_as(self._core, user_id, "CreatePoll", request, api.CreatePollResponse)
+    return created_poll(await run_as(self._core, user_id, "CreatePoll", request, api.CreatePollResponse))
 
 
 async def vote_poll(

@@ -209,7 +209,7 @@ class Gateway:
                 return
         injected = faults.take_failure(variant)
         if injected is not None:
-            await self._reply(conn, variant, [_wire.encode("error", injected, cid)])
+            await self._reply(conn, variant, [_wire.encode("error", injected.to_rt(), cid)])
             return
         handler = _HANDLERS.get(variant)
         if handler is None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import trio
+
+from .._events.interactions import JSON
 
 __all__ = ["Received", "Recorder"]
 
@@ -25,8 +28,9 @@ class Received:
             ``"zk_prove"``, ``"friend_gateway"``) and for socket lifecycle
             ``"connect"`` / ``"garbage"`` / ``"text"``.
         cid: the request's cid (0 for HTTP and pushes).
-        payload: the decoded message (a generated proto object), a JSON value, or
-            the raw bytes when nothing decoded. Secrets (API keys) are redacted.
+        payload: what was received, decoded: the wire message (a generated class: read it
+            through :func:`mezon_trio.testing.raw.payload`, or use :attr:`content`), a JSON
+            value, or the raw bytes when nothing decoded. Secrets (API keys) are redacted.
         time: ``trio.current_time()`` when it was received.
     """
 
@@ -34,8 +38,29 @@ class Received:
     transport: Literal["ws", "http"]
     kind: str
     cid: int
-    payload: Any
+    payload: object
     time: float
+
+    @property
+    def content(self) -> dict[str, JSON] | None:
+        """The content JSON of a message sent or edited (``channel_message_send``,
+        ``channel_message_update``, ``UpdateChannelMessage``...), decoded; None when the payload
+        has no content JSON object."""
+        text = getattr(self.payload, "content", None)
+        if not isinstance(text, str):
+            return None
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) else None
+
+    @property
+    def text(self) -> str:
+        """The text (``t``) of the :attr:`content` JSON; ``""`` when there is none."""
+        content = self.content
+        value = content.get("t", "") if content is not None else ""
+        return value if isinstance(value, str) else ""
 
 
 class Recorder:

@@ -22,7 +22,6 @@ from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from .._protocol.typecheck import check_message
 from ._core import OpError, SandboxCore, now_s
-from ._faults import http_status_for_error
 from ._state import ChannelType, Role
 
 __all__ = ["METHODS", "Outcome", "grpc_code", "invoke"]
@@ -62,12 +61,9 @@ class Outcome:
     status: int
     body: bytes = b""
     error: OpError | None = None
-    injected: rt.Error | None = None
     retry_after: float | None = None
 
     def error_rt(self) -> rt.Error:
-        if self.injected is not None:
-            return self.injected
         if self.error is not None:
             return self.error.to_rt()
         return rt.Error(code=0, message=f"request failed with status {self.status}")
@@ -134,7 +130,7 @@ async def invoke(
         )
     injected = faults.take_failure(name)
     if injected is not None:
-        return Outcome(http_status_for_error(injected), injected=injected)
+        return Outcome(injected.status, error=injected)
     if transport == "ws" and name in faults.raw_status:
         status = faults.raw_status[name]
         return Outcome(status, error=OpError(status, f"injected status {status}", code=0))
@@ -159,7 +155,7 @@ async def invoke(
 async def _list_clans(call: Call, req: api.ListClanDescRequest) -> api.ClanDescList:
     st = call.core.state
     return api.ClanDescList(
-        clandesc=[st.clan_desc(c) for c in st.clans.values() if call.user_id in c.members]
+        clandesc=[st._clan_desc(c) for c in st.clans.values() if call.user_id in c.members]
     )
 
 
@@ -172,7 +168,7 @@ async def _list_channels(call: Call, req: api.ListChannelDescsRequest) -> api.Ch
             continue
         if req.channel_type and channel.type != req.channel_type:
             continue
-        out.append(st.describe(channel, call.user_id))
+        out.append(st._describe(channel, call.user_id))
     if req.limit > 0:
         out = out[: req.limit]
     return api.ChannelDescList(channeldesc=out)
@@ -184,14 +180,14 @@ async def _channel_detail(call: Call, req: api.ListChannelDetailRequest) -> api.
     channel = st.channels.get(req.channel_id)
     if channel is None or not st.can_access(call.user_id, channel):
         raise OpError(404, f"channel {req.channel_id} not found")
-    return st.describe(channel, call.user_id)
+    return st._describe(channel, call.user_id)
 
 
 @_rpc("ListThreadDescs", api.ListThreadRequest)
 async def _list_threads(call: Call, req: api.ListThreadRequest) -> api.ChannelDescListNoPool:
     st = call.core.state
     out = [
-        st.describe(c, call.user_id)
+        st._describe(c, call.user_id)
         for c in st.visible_channels(call.user_id)
         if c.type == ChannelType.THREAD
         and (not req.clan_id or c.clan_id == req.clan_id)
@@ -226,7 +222,7 @@ async def _create_channel(call: Call, req: api.CreateChannelDescRequest) -> api.
             category_id=req.category_id,
             members=req.user_ids,
         )
-    return core.state.describe(channel, call.user_id)
+    return core.state._describe(channel, call.user_id)
 
 
 @_rpc("ListChannelMessages", api.ListChannelMessagesRequest)
@@ -251,8 +247,8 @@ async def _history(call: Call, req: api.ListChannelMessagesRequest) -> api.Chann
     seen_id = channel.last_seen.get(call.user_id)
     return api.ChannelMessageList(
         messages=page,
-        last_sent_message=core.state.header(last),
-        last_seen_message=core.state.header(channel.messages.get(seen_id) if seen_id else None),
+        last_sent_message=core.state._header(last),
+        last_seen_message=core.state._header(channel.messages.get(seen_id) if seen_id else None),
     )
 
 
@@ -343,7 +339,7 @@ async def _list_roles(call: Call, req: api.RoleListEventRequest) -> api.RoleList
         raise OpError(404, f"clan {req.clan_id} not found")
     if not st.is_clan_member(call.user_id, req.clan_id):
         raise OpError(403, "not a member of this clan")
-    roles = [st.role_proto(r) for r in st.roles.values() if r.clan_id == req.clan_id]
+    roles = [st._role_proto(r) for r in st.roles.values() if r.clan_id == req.clan_id]
     return api.RoleListEventResponse(
         limit=req.limit,
         state=req.state,
@@ -378,7 +374,7 @@ async def _update_role(call: Call, req: api.UpdateRoleRequest) -> None:
     role.permission_ids.difference_update(req.remove_permission_ids)
     conns = core.clan_conns(role.clan_id)
     event = rt.RoleEvent(
-        role=st.role_proto(role),
+        role=st._role_proto(role),
         status=2,
         user_id=call.user_id,
         user_add_ids=added,
@@ -544,8 +540,8 @@ async def _create_pin(call: Call, req: api.PinMessageRequest) -> api.ChannelMess
             clan_id=req.clan_id, channel_id=req.channel_id, message_id=req.message_id, operation=1
         ),
     )
-    message = core.state.find_message(event.message_id)
-    header = core.state.header(message)
+    message = core.state._find_message(event.message_id)
+    header = core.state._header(message)
     assert header is not None  # pin() checked the message exists
     return header
 

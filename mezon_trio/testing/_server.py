@@ -19,18 +19,32 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, final
+from typing import TYPE_CHECKING, Any, final
 
 import httpx
 import trio
 import trio.testing
 import trio_websocket
 
+from .._content.attachments import Attachment
+from .._content.mentions import Mention
+from .._events.directory import Notification
+from .._events.interactions import JSON, ButtonClicked, DropdownSelected, _click, _dropdown
+from .._models.proto import (
+    attachment_to_proto,
+    mention_to_proto,
+    reaction_from_proto,
+    ref_to_proto,
+    send_ack_from_proto,
+)
+from .._models.values import MessageRef, Reaction, SendAck
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
+from .._session import Session
 from . import _feature_scripting, _inmemory, _wire
 from ._core import Connection, OpError, SandboxCore, now_s, utf16_len
 from ._faults import Faults
@@ -38,7 +52,11 @@ from ._features import FeatureState
 from ._gateway import Gateway
 from ._http import SandboxApp
 from ._recorder import Received
+from ._records import ClientKwargs, StoredMessage, stored_message
 from ._state import ChannelType, SandboxState, SeedUser, User
+
+if TYPE_CHECKING:
+    from ._chain import FakeChain
 
 __all__ = ["SHUTDOWN_TIMEOUT", "Sandbox", "SandboxInternalError"]
 
@@ -169,7 +187,7 @@ class Sandbox:
         self._core.feed.enabled = value
 
     @property
-    def chain(self) -> Any:
+    def chain(self) -> FakeChain | None:
         """The :class:`FakeChain` (MMN + ZK) or None when unavailable; balances live there."""
         return self._core.chain
 
@@ -195,9 +213,14 @@ class Sandbox:
             raise KeyError(username)
         return user.seed()
 
-    def messages(self, channel_id: int) -> list[api.ChannelMessage]:
+    def messages(self, channel_id: int) -> list[StoredMessage]:
         """Stored history of a channel, oldest first."""
-        return list(self._core.state.channels[channel_id].messages.values())
+        return [stored_message(m) for m in self._core.state.channels[channel_id].messages.values()]
+
+    def find_message(self, message_id: int) -> StoredMessage | None:
+        """A stored message by id (in any channel), or None."""
+        message = self._core.state._find_message(message_id)
+        return None if message is None else stored_message(message)
 
     def connections(self, user_id: int | None = None) -> list[Connection]:
         return [c for c in self._core.connections if user_id is None or c.user_id == user_id]
@@ -217,17 +240,18 @@ class Sandbox:
         """Wait until *count* received items match *pred* (earlier items count); return them."""
         return await self._core.recorder.wait_for(pred, count=count)
 
-    def client_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for ``MezonClient`` to log in as the seeded bot."""
-        kwargs: dict[str, Any] = {
-            "client_id": self.bot.id,
-            "api_key": self.bot.api_key,
-            "host": self.host,
-            "port": self.port,
-            "use_ssl": False,
-            "mmn_api_url": self.mmn_url,
-            "zk_api_url": self.zk_url,
-        }
+    def client_kwargs(self) -> ClientKwargs:
+        """Keyword arguments for ``MezonClient`` to log in as the seeded bot:
+        ``MezonClient(**sb.client_kwargs())`` (they type-check: :class:`ClientKwargs`)."""
+        kwargs = ClientKwargs(
+            client_id=self.bot.id,
+            api_key=self.bot.api_key,
+            host=self.host,
+            port=self.port,
+            use_ssl=False,
+            mmn_api_url=self.mmn_url,
+            zk_api_url=self.zk_url,
+        )
         if self.in_memory:
             kwargs["http_transport"] = self.http_transport()
             kwargs["ws_connect"] = self.frame_connect
@@ -244,15 +268,15 @@ class Sandbox:
 
     # ------------------------------------------------------------------ sessions
 
-    def issue_session(self, user_id: int) -> api.Session:
+    def issue_session(self, user_id: int) -> Session:
         """A session for any user (humans cannot log in with an API key): connect raw clients as them."""
-        return self._core.issue_session(user_id)
+        return Session.from_proto(self._core.issue_session(user_id))
 
-    async def refresh_session(self, user_id: int) -> api.Session:
+    async def refresh_session(self, user_id: int) -> Session:
         """Issue a new session and push it as ``refresh_session_event`` to the user's sockets."""
         session = self._core.issue_session(user_id)
         await self._core.push_users("refresh_session_event", session, [user_id])
-        return session
+        return Session.from_proto(session)
 
     def revoke_sessions(self, *tokens: str) -> None:
         """Make these tokens invalid (401) from now on."""
@@ -284,21 +308,22 @@ class Sandbox:
         self,
         sender_id: int,
         channel_id: int,
-        content: str | Mapping[str, Any],
+        content: str | Mapping[str, JSON],
         *,
-        mentions: Sequence[api.MessageMention | int] = (),
-        references: Sequence[api.MessageRef | int] = (),
-        attachments: Sequence[api.MessageAttachment] = (),
+        mentions: Sequence[Mention | int] = (),
+        references: Sequence[MessageRef | int] = (),
+        attachments: Sequence[Attachment] = (),
         code: int = 0,
         topic_id: int = 0,
         mention_everyone: bool = False,
-    ) -> api.ChannelMessage:
+    ) -> StoredMessage:
         """Post as *sender_id* exactly as a client would; the other members get the push.
 
         *content*: a str is the text (``{"t": content}``), a mapping is the
-        content JSON. *mentions*: ``MessageMention``s or user ids (``@username``
-        is located in the text for ``s``/``e``, in UTF-16 units). *references*:
-        ``MessageRef``s or ids of stored messages to reply to.
+        content JSON. *mentions*: :class:`~mezon_trio.models.Mention`s or user ids
+        (``@username`` is located in the text for ``s``/``e``, in UTF-16 units).
+        *references*: :class:`~mezon_trio.models.MessageRef`s or ids of stored
+        messages to reply to. Returns the stored message.
 
         Raises:
             OpError: as a client's send would fail (no access, content too long).
@@ -312,17 +337,17 @@ class Sandbox:
             content=json.dumps(text_obj, ensure_ascii=False, separators=(",", ":")),
             mentions=[self._mention(m, text) for m in mentions],
             references=[self._reference(r) for r in references],
-            attachments=list(attachments),
+            attachments=[attachment_to_proto(a) for a in attachments],
             code=code,
             topic_id=topic_id,
             mention_everyone=mention_everyone,
         )
         message, _ = await core.send_message(sender_id, send)
-        return message
+        return stored_message(message)
 
-    def _mention(self, mention: api.MessageMention | int, text: str) -> api.MessageMention:
-        if isinstance(mention, api.MessageMention):
-            return mention
+    def _mention(self, mention: Mention | int, text: str) -> api.MessageMention:
+        if isinstance(mention, Mention):
+            return mention_to_proto(mention)
         user = self._core.state.users[mention]
         token = "@" + user.username
         index = text.find(token)
@@ -330,10 +355,10 @@ class Sandbox:
         end = start + utf16_len(token) if index >= 0 else 0
         return api.MessageMention(user_id=user.id, username=user.username, s=start, e=end)
 
-    def _reference(self, ref: api.MessageRef | int) -> api.MessageRef:
-        if isinstance(ref, api.MessageRef):
-            return ref
-        message = self._core.state.find_message(ref)
+    def _reference(self, ref: MessageRef | int) -> api.MessageRef:
+        if isinstance(ref, MessageRef):
+            return ref_to_proto(ref)
+        message = self._core.state._find_message(ref)
         if message is None:
             raise KeyError(f"message {ref} not stored")
         return api.MessageRef(
@@ -347,7 +372,7 @@ class Sandbox:
             message_sender_display_name=message.display_name,
         )
 
-    def message_push(self, sender_id: int, channel_id: int, content: str | Mapping[str, Any]) -> bytes:
+    def message_push(self, sender_id: int, channel_id: int, content: str | Mapping[str, JSON]) -> bytes:
         """A ready-to-send ``channel_message`` push frame with a fresh id (not stored).
 
         For benchmarks: build a list once and send it with :meth:`push_many`.
@@ -365,12 +390,18 @@ class Sandbox:
     def _targets(self, to: int | None) -> list[Connection]:
         return list(self._core.connections) if to is None else self._core.user_conns(to)
 
-    async def push(self, envelope: rt.Envelope, *, to: int | None = None) -> int:
-        """Send any Envelope as-is (set no cid for a push) to *to*'s sockets (None: every socket).
+    async def push(self, envelope: object, *, to: int | None = None) -> int:
+        """Deprecated: :func:`mezon_trio.testing.raw.push` (the raw scripting module)."""
+        warnings.warn(
+            "Sandbox.push is deprecated: use mezon_trio.testing.raw.push(sb, envelope, to=...)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        from . import raw
 
-        Returns the number of sockets written.
-        """
-        return await self._core.send_to(bytes(envelope), self._targets(to))
+        if not isinstance(envelope, rt.Envelope):
+            raise TypeError(f"push takes an Envelope, not {type(envelope).__name__}")
+        return await raw.push(self, envelope, to=to)
 
     async def push_bytes(self, data: bytes | str, *, to: int | None = None) -> int:
         """Send raw frame data (binary; a ``str`` is sent as a text frame): garbage, unknown
@@ -420,39 +451,47 @@ class Sandbox:
 
     async def click_button(
         self, user_id: int, message_id: int, button_id: str, extra_data: str = "{}"
-    ) -> rt.MessageButtonClicked:
-        """*user_id* clicks a button on a stored message: ``message_button_clicked`` to its author."""
+    ) -> ButtonClicked:
+        """*user_id* clicks a button on a stored message: ``message_button_clicked`` to its author.
+
+        Returns the event the author's client receives (a :class:`~mezon_trio.events.FormSubmitted`
+        when *extra_data* carries form values)."""
         event = rt.MessageButtonClicked(message_id=message_id, button_id=button_id, extra_data=extra_data)
         result: rt.MessageButtonClicked = await self._core.interaction(
             user_id, "message_button_clicked", event
         )
-        return result
+        return _click(result)
 
     async def select_values(
         self, user_id: int, message_id: int, selectbox_id: str, values: Sequence[str]
-    ) -> rt.DropdownBoxSelected:
-        """*user_id* picks values in a select: ``dropdown_box_selected`` to the message's author."""
+    ) -> DropdownSelected:
+        """*user_id* picks values in a select: ``dropdown_box_selected`` to the message's author.
+
+        Returns the event the author's client receives."""
         event = rt.DropdownBoxSelected(message_id=message_id, selectbox_id=selectbox_id, values=list(values))
         result: rt.DropdownBoxSelected = await self._core.interaction(user_id, "dropdown_box_selected", event)
-        return result
+        selected = _dropdown("dropdown_box_selected", result)
+        assert selected is not None
+        return selected
 
     async def submit_form(
-        self, user_id: int, message_id: int, button_id: str, values: Mapping[str, Any]
-    ) -> rt.MessageButtonClicked:
+        self, user_id: int, message_id: int, button_id: str, values: Mapping[str, JSON]
+    ) -> ButtonClicked:
         """*user_id* fills a form (embed inputs) and presses *button_id*: the click carries the
-        values as a JSON object of input id -> value in ``extra_data`` (docs/protocol.md §6.5)."""
+        values as a JSON object of input id -> value in ``extra_data`` (docs/protocol.md §6.5).
+
+        Returns the event the author's client receives: a :class:`~mezon_trio.events.FormSubmitted`,
+        or a plain :class:`~mezon_trio.events.ButtonClicked` when *values* is empty."""
         extra = json.dumps(dict(values), ensure_ascii=False, separators=(",", ":"))
         return await self.click_button(user_id, message_id, button_id, extra)
 
-    async def edit_message(
-        self, user_id: int, message_id: int, content: str | Mapping[str, Any]
-    ) -> rt.ChannelMessageAck:
+    async def edit_message(self, user_id: int, message_id: int, content: str | Mapping[str, JSON]) -> SendAck:
         """*user_id* edits its stored message (``channel_message`` code 1 to the channel).
 
         Raises:
             OpError: unknown message (404), not the author (403), bad content (400).
         """
-        message = self._core.state.find_message(message_id)
+        message = self._core.state._find_message(message_id)
         if message is None:
             raise OpError(404, f"message {message_id} not found")
         text_obj = {"t": content} if isinstance(content, str) else dict(content)
@@ -464,21 +503,21 @@ class Sandbox:
             mode=message.mode,
             is_public=message.is_public,
         )
-        return await self._core.update_message(user_id, update)
+        return send_ack_from_proto(await self._core.update_message(user_id, update))
 
-    async def delete_message(self, user_id: int, message_id: int) -> rt.ChannelMessageAck:
+    async def delete_message(self, user_id: int, message_id: int) -> SendAck:
         """*user_id* deletes a message (author or clan owner): ``channel_message`` code 2.
 
         Raises:
             OpError: unknown message (404), not allowed (403).
         """
-        message = self._core.state.find_message(message_id)
+        message = self._core.state._find_message(message_id)
         if message is None:
             raise OpError(404, f"message {message_id} not found")
         remove = rt.ChannelMessageRemove(
             clan_id=message.clan_id, channel_id=message.channel_id, message_id=message_id, mode=message.mode
         )
-        return await self._core.delete_message(user_id, remove)
+        return send_ack_from_proto(await self._core.delete_message(user_id, remove))
 
     def hold_offline(self, user_id: int, offline: bool = True, *, seconds: float | None = None) -> int:
         """Keep *user_id* offline (drop its sockets abruptly, refuse upgrades with 503), for
@@ -512,7 +551,7 @@ class Sandbox:
         if status is not None:
             faults.rpc_status[name] = (status, retry_after)
         else:
-            faults.fail_ops[name] = rt.Error(code=code, message=message)
+            faults.fail_ops[name] = OpError.for_code(code, message)
         faults.once.add(name)
 
     async def reset(self) -> None:
@@ -538,10 +577,15 @@ class Sandbox:
 
     async def react(
         self, user_id: int, message_id: int, emoji: str, *, remove: bool = False, emoji_id: int = 0
-    ) -> api.MessageReaction:
-        """*user_id* adds (or removes) a reaction: ``message_reaction_event`` to the channel."""
-        return await self._core.react(
-            user_id, api.MessageReaction(message_id=message_id, emoji=emoji, emoji_id=emoji_id, action=remove)
+    ) -> Reaction:
+        """*user_id* adds (or removes) a reaction: ``message_reaction_event`` to the channel.
+
+        Returns the reaction as pushed (channel, sender and ``count`` filled)."""
+        return reaction_from_proto(
+            await self._core.react(
+                user_id,
+                api.MessageReaction(message_id=message_id, emoji=emoji, emoji_id=emoji_id, action=remove),
+            )
         )
 
     async def add_to_clan(self, user_id: int, clan_id: int, *, invitor: int = 0) -> None:
@@ -622,11 +666,25 @@ class Sandbox:
         await core.on_chain_transfer(sender_id, receiver_id, amount, note, tx_hash)
         return tx_hash
 
-    async def send_notification(self, user_id: int, notification: api.Notification) -> None:
-        """Push ``notifications`` with one item to a user."""
-        await self._core.push_users(
-            "notifications", rt.Notifications(notifications=[notification]), [user_id]
+    async def send_notification(self, user_id: int, notification: Notification) -> None:
+        """Push ``notifications`` with one item to a user: its client receives *notification*
+        (a :class:`~mezon_trio.events.Notification`)."""
+        item = api.Notification(
+            id=notification.id,
+            subject=notification.subject,
+            content=notification.content.encode(),
+            code=notification.code,
+            sender_id=notification.sender_id,
+            create_time_seconds=notification.create_time_seconds,
+            persistent=notification.persistent,
+            clan_id=notification.clan_id,
+            channel_id=notification.channel_id,
+            channel_type=int(notification.channel_type),
+            avatar_url=notification.avatar_url,
+            topic_id=notification.topic_id,
+            category=notification.category,
         )
+        await self._core.push_users("notifications", rt.Notifications(notifications=[item]), [user_id])
 
     # ------------------------------------------------------------------ optional features
 

@@ -69,7 +69,7 @@ async def add_to_channel(
     conns.update({c.id: c for u in user_ids for c in self.user_conns(u)})
     for conn in conns.values():
         event = rt.UserChannelAdded(
-            channel_desc=self.state.describe(channel, conn.user_id),
+            channel_desc=self.state._describe(channel, conn.user_id),
             users=users,
             status="",
             clan_id=channel.clan_id,

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 import betterproto2
 
+from .._events.interactions import JSON
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from .._protocol.enums import ChannelType as _CT
@@ -274,7 +275,7 @@ class SandboxState:
 
     # ---- messages ------------------------------------------------------------------
 
-    def add_message(self, message: api.ChannelMessage) -> None:
+    def _add_message(self, message: api.ChannelMessage) -> None:
         channel = self.channels[message.channel_id]
         channel.messages[message.message_id] = message
         self.message_index[message.message_id] = channel.id
@@ -284,14 +285,14 @@ class SandboxState:
             del channel.messages[oldest]
             self.message_index.pop(oldest, None)
 
-    def find_message(self, message_id: int) -> api.ChannelMessage | None:
+    def _find_message(self, message_id: int) -> api.ChannelMessage | None:
         channel_id = self.message_index.get(message_id)
         if channel_id is None:
             return None
         channel = self.channels.get(channel_id)
         return channel.messages.get(message_id) if channel else None
 
-    def remove_message(self, message_id: int) -> api.ChannelMessage | None:
+    def _remove_message(self, message_id: int) -> api.ChannelMessage | None:
         channel_id = self.message_index.pop(message_id, None)
         channel = self.channels.get(channel_id) if channel_id is not None else None
         if channel is None:
@@ -302,7 +303,7 @@ class SandboxState:
 
     # ---- proto views ---------------------------------------------------------------
 
-    def header(self, message: api.ChannelMessage | None) -> api.ChannelMessageHeader | None:
+    def _header(self, message: api.ChannelMessage | None) -> api.ChannelMessageHeader | None:
         if message is None:
             return None
         return api.ChannelMessageHeader(
@@ -312,7 +313,7 @@ class SandboxState:
             content=message.content,
         )
 
-    def describe(self, channel: Channel, viewer: int) -> api.ChannelDescription:
+    def _describe(self, channel: Channel, viewer: int) -> api.ChannelDescription:
         """``api.ChannelDescription`` as *viewer* sees it (DMs list the other users)."""
         clan = self.clans.get(channel.clan_id)
         others = sorted(m for m in channel.members if m != viewer) if channel.clan_id == 0 else []
@@ -334,8 +335,8 @@ class SandboxState:
             user_ids=[u.id for u in users],
             usernames=[u.username for u in users],
             display_names=[u.display_name for u in users],
-            last_sent_message=self.header(last),
-            last_seen_message=self.header(seen),
+            last_sent_message=self._header(last),
+            last_seen_message=self._header(seen),
             creator_name=self.name_of(channel.creator_id),
             create_time_seconds=channel.create_time,
             update_time_seconds=channel.create_time,
@@ -346,7 +347,7 @@ class SandboxState:
             meeting_code=str(channel.id) if channel.type in (4, 10) else "",
         )
 
-    def clan_desc(self, clan: Clan) -> api.ClanDesc:
+    def _clan_desc(self, clan: Clan) -> api.ClanDesc:
         return api.ClanDesc(
             creator_id=clan.creator_id,
             clan_name=clan.name,
@@ -355,7 +356,7 @@ class SandboxState:
             welcome_channel_id=clan.welcome_channel_id,
         )
 
-    def role_proto(self, role: Role) -> api.Role:
+    def _role_proto(self, role: Role) -> api.Role:
         members = [self.users[u] for u in sorted(role.members) if u in self.users]
         return api.Role(
             id=role.id,
@@ -385,11 +386,13 @@ class SandboxState:
 
     # ---- JSON state file -------------------------------------------------------------
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, JSON]:
+        """The state as a JSON object (the state file format; see :meth:`from_json`)."""
+
         def ids(values: Iterable[int]) -> list[str]:
             return [str(v) for v in sorted(values)]
 
-        return {
+        out: dict[str, Any] = {
             "version": _STATE_VERSION,
             "users": [
                 {
@@ -466,14 +469,19 @@ class SandboxState:
             "balances": {str(k): v for k, v in self.balances.items()},
             "quick_menus": [q.to_dict(casing=betterproto2.Casing.SNAKE) for q in self.quick_menus.values()],
         }
+        return out
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], *, history_limit: int | None = 50_000) -> SandboxState:
+    def from_json(cls, data: Mapping[str, JSON], *, history_limit: int | None = 50_000) -> SandboxState:
         """Build a state from :meth:`to_json` output.
 
         Raises:
             ValueError: unsupported version or malformed content.
         """
+        return cls._from_json(data, history_limit=history_limit)
+
+    @classmethod
+    def _from_json(cls, data: Any, *, history_limit: int | None) -> SandboxState:
         if not isinstance(data, dict) or data.get("version") != _STATE_VERSION:
             raise ValueError(f"unsupported sandbox state file (version {data.get('version')!r})")
         st = cls(history_limit=history_limit)
@@ -527,7 +535,7 @@ class SandboxState:
                 )
                 for m in msgs:
                     m.channel_id = channel.id
-                    st.add_message(m)
+                    st._add_message(m)
             for f in data.get("friends", []):
                 st.friend_edges(_id(f["user_id"]))[_id(f["other_id"])] = FriendEdge(
                     int(f["state"]), int(f.get("update_time", 0))
@@ -672,7 +680,7 @@ def default_state(
     st.balances.update({BOT_ID: 1_000_000, ALICE_ID: 1_000_000, BOB_ID: 1_000, CAROL_ID: 0})
     for sender, text in ((ALICE_ID, "hello everyone"), (BOB_ID, "hi alice")):
         user = st.users[sender]
-        st.add_message(
+        st._add_message(
             api.ChannelMessage(
                 clan_id=CLAN_ID,
                 channel_id=GENERAL_ID,

@@ -185,7 +185,7 @@ def feed_events(core: SandboxCore, entries: Iterable[FeedEntry]) -> list[dict[st
         if entry.name == "channel_message":
             events.append({**base, "type": "message", "message": message_view(core, payload)})
         elif entry.name == "message_reaction_event":
-            stored = core.state.find_message(payload.message_id)
+            stored = core.state._find_message(payload.message_id)
             if stored is not None:
                 events.append({**base, "type": "message", "message": message_view(core, stored)})
         elif entry.name == "token_sent_event":

@@ -54,10 +54,3 @@ def received(sb: Sandbox, kind: str, *, user_id: int | None = None) -> list[Rece
     """What the sandbox received of *kind* (socket variant, bridge or RPC method), from the bot by default."""
     uid = sb.bot.id if user_id is None else user_id
     return [r for r in sb.received if r.kind == kind and r.user_id == uid]
-
-
-class OnceFaults(dict[str, rt.Error]):
-    """A ``Faults.fail_ops`` mapping whose entries fire once (the gateway reads it with ``get``)."""
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.pop(key, default)

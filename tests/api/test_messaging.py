@@ -19,7 +19,7 @@ from mezon_trio.errors import ConfigurationError, ContentError, Forbidden, NotFo
 from mezon_trio.models import ChannelStreamMode, Message, Reaction, SendAck, TypeMessage
 from mezon_trio.testing import open_sandbox
 
-from ._helpers import OnceFaults, bot, client_kwargs, human, next_push, received
+from ._helpers import bot, client_kwargs, human, next_push, received
 
 
 async def test_send_message_string_mapping_and_content() -> None:
@@ -169,9 +169,7 @@ async def test_unknown_channel_is_not_found_and_private_channel_is_forbidden() -
 async def test_must_join_channel_joins_and_retries_once() -> None:
     with trio.fail_after(20):
         async with bot() as (sb, client), human(sb) as alice:
-            sb.faults.fail_ops = OnceFaults(
-                channel_message_send=rt.Error(code=3, message="Must join channel before sending messages")
-            )
+            sb.fail_next("channel_message_send", code=3, message="Must join channel before sending messages")
             channel = await client.channels.fetch(sb.channel_id)
             ack = await channel.send("after join")
             joins = received(sb, "channel_join")
@@ -182,11 +180,11 @@ async def test_must_join_channel_joins_and_retries_once() -> None:
             assert [m.message_id for m in sb.messages(sb.channel_id)].count(ack.message_id) == 1
             assert (await next_push(alice, "channel_message")).message_id == ack.message_id
             # Code 3 with an empty message is read the same way (TS rule).
-            sb.faults.fail_ops = OnceFaults(channel_message_send=rt.Error(code=3, message=""))
+            sb.fail_next("channel_message_send", code=3, message="")
             await channel.send("again")
             assert len(received(sb, "channel_join")) == 2
             # Any other error is not retried.
-            sb.faults.fail_ops = OnceFaults(channel_message_send=rt.Error(code=3, message="rate limited"))
+            sb.fail_next("channel_message_send", code=3, message="rate limited")
             with pytest.raises(Exception, match="rate limited"):
                 await channel.send("no retry")
             assert len(received(sb, "channel_join")) == 2
@@ -243,7 +241,7 @@ async def test_update_delete_react_through_objects_reach_state_and_human() -> No
             (call,) = received(sb, "UpdateChannelMessage")
             assert call.payload.is_update_msg_topic is False  # quirk 8: topic_id == 0
             assert call.payload.create_time_seconds == own.create_time_seconds
-            assert sb.state.find_message(ack.message_id).content == '{"t":"edited"}'
+            assert sb.find_message(ack.message_id).content == '{"t":"edited"}'  # type: ignore[union-attr]
             pushed = await next_push(alice, "channel_message", lambda m: m.code == 1)
             assert pushed.content == '{"t":"edited"}'
             assert channel.messages.get(ack.message_id).text == "edited"  # cache refreshed
@@ -256,24 +254,24 @@ async def test_update_delete_react_through_objects_reach_state_and_human() -> No
             with pytest.warns(DeprecationWarning, match="use removed"):
                 assert reaction.action is False
             assert reaction.message_sender_id == sb.bot.id
-            stored = api.MessageReactionList.parse(sb.state.find_message(ack.message_id).reactions).reactions
+            stored = sb.find_message(ack.message_id).reactions  # type: ignore[union-attr]
             assert [r.emoji for r in stored] == ["👍"]
             pushed_reaction = await next_push(alice, "message_reaction_event")
             assert pushed_reaction.emoji == "👍"
             assert pushed_reaction.message_id == ack.message_id
             await own.react("👍", remove=True)
-            assert sb.state.find_message(ack.message_id).reactions == b""
+            assert sb.find_message(ack.message_id).reactions == ()  # type: ignore[union-attr]
             assert (await next_push(alice, "message_reaction_event")).action is True
             await own.react(emoji_id=1, emoji="🔥", count=1)  # the official keywords
             assert (await next_push(alice, "message_reaction_event")).emoji_id == 1
             await own.react(emoji_id=1, emoji="🔥", count=1, action_delete=True)
-            assert sb.state.find_message(ack.message_id).reactions == b""
+            assert sb.find_message(ack.message_id).reactions == ()  # type: ignore[union-attr]
             with pytest.raises(ConfigurationError):
                 await own.react()
 
             deleted = await own.delete()
             assert (deleted.code, deleted.message_id) == (2, ack.message_id)
-            assert sb.state.find_message(ack.message_id) is None
+            assert sb.find_message(ack.message_id) is None
             assert (
                 await next_push(alice, "channel_message", lambda m: m.code == 2)
             ).message_id == ack.message_id

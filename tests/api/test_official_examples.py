@@ -187,7 +187,7 @@ async def test_legacy_client_calls_send_message_tokens_friends() -> None:
             ack = await client.send_message(
                 sb.clan_id, sb.channel_id, 2, True, ChannelMessageContent(t="legacy"), None, None, None
             )
-            assert sb.state.find_message(ack.message_id) is not None
+            assert sb.find_message(ack.message_id) is not None
             result = await client.send_token(
                 ApiSentTokenRequest(receiver_id=sb.human.id, amount=10, note="thanks")
             )

@@ -15,6 +15,7 @@ from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio.errors import ConfigurationError
 from mezon_trio.testing import Sandbox, open_sandbox
+from mezon_trio.testing import raw as sandbox_raw
 
 from ._harness import EngineBot, client_kwargs, until
 
@@ -218,7 +219,7 @@ async def test_concurrency_is_bounded(concurrency: int) -> None:
                 for c in channels:
                     engine.watch(clans[c], c)
                     for m in await post(sb, c, 1, "seed"):
-                        engine.push(sb.state.find_message(m) or api.ChannelMessage())
+                        engine.push(sandbox_raw.stored_message(sb, m) or api.ChannelMessage())
                 engine.disconnected()
                 missed = {c: await post(sb, c, 12, "m") for c in channels}
                 await engine.catch_up()
@@ -234,7 +235,7 @@ async def test_channel_watched_before_any_message_catches_up_from_the_watch_time
             client = MezonClient(**client_kwargs(sb))
             async with client:
                 delivered: list[int] = []
-                watch_time = sb.state.find_message(old[-1]).create_time_seconds + 1  # type: ignore[union-attr]
+                watch_time = sb.find_message(old[-1]).create_time_seconds + 1  # type: ignore[union-attr]
                 engine = CatchUp(
                     client.raw, lambda m, c: delivered.append(m.message_id), clock=lambda: watch_time
                 )
@@ -242,7 +243,7 @@ async def test_channel_watched_before_any_message_catches_up_from_the_watch_time
                 engine.disconnected()
                 new = await post(sb, sb.channel_id, 4, "new")
                 for mid in new:  # created "after" the watch time
-                    message = sb.state.find_message(mid)
+                    message = sandbox_raw.stored_message(sb, mid)
                     assert message is not None
                     message.create_time_seconds = watch_time
                 await engine.catch_up()
@@ -263,7 +264,7 @@ async def test_max_channels_forgets_the_least_recently_active() -> None:
                 a, b, c = sb.channel_id, sb.channel_ids["random"], sb.channel_ids["lobby"]
                 for channel in (a, b, a, c):
                     mid = (await sb.post_message(sb.human.id, channel, "x")).message_id
-                    engine.push(sb.state.find_message(mid) or api.ChannelMessage())
+                    engine.push(sandbox_raw.stored_message(sb, mid) or api.ChannelMessage())
                 assert set(engine.watched) == {a, c}  # b was the least recently active
                 assert engine.statistics().channels_forgotten == 1
                 assert delivered == [a, b, a, c]

@@ -15,6 +15,7 @@ from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio.errors import ConnectionLost, MezonError, ProtocolError
 from mezon_trio.events import ProtocolErrorEvent
 from mezon_trio.testing import open_sandbox
+from mezon_trio.testing import raw as sandbox_raw
 
 from ._helpers import client_kwargs
 
@@ -108,13 +109,13 @@ async def test_bot_added_to_a_clan_joins_it() -> None:
         async with open_sandbox() as sb, MezonClient(**client_kwargs(sb)) as client:
             new_clan = 1840000000000099999
             added = rt.AddClanUserEvent(clan_id=new_clan, user=rt.UserProfileRedis(user_id=sb.bot.id))
-            await sb.push(rt.Envelope(add_clan_user_event=added), to=sb.bot.id)
+            await sandbox_raw.push(sb, rt.Envelope(add_clan_user_event=added), to=sb.bot.id)
             (join,) = await sb.wait_for(lambda r: r.kind == "clan_join" and r.payload.clan_id == new_clan)
             assert join.user_id == sb.bot.id
             assert new_clan in client.clan_ids
             # Someone else joining a clan does not make the bot join.
             other = rt.AddClanUserEvent(clan_id=new_clan + 1, user=rt.UserProfileRedis(user_id=sb.human.id))
-            await sb.push(rt.Envelope(add_clan_user_event=other), to=sb.bot.id)
+            await sandbox_raw.push(sb, rt.Envelope(add_clan_user_event=other), to=sb.bot.id)
             await client.raw.request(_typing(sb))  # a round trip after the push
             assert not [r for r in sb.received if r.kind == "clan_join" and r.payload.clan_id == new_clan + 1]
 

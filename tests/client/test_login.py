@@ -7,11 +7,10 @@ import trio
 import trio.testing
 
 from mezon_trio import Events, MezonClient
-from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio.compat import MezonClient as CompatClient
 from mezon_trio.errors import AuthenticationError, ConfigurationError
 from mezon_trio.events import Connected, Ready
-from mezon_trio.testing import Received, open_sandbox
+from mezon_trio.testing import OpError, Received, open_sandbox
 
 from ._helpers import client_kwargs, client_tasks, wait_no_connections
 
@@ -131,7 +130,7 @@ async def test_failing_clan_join_does_not_fail_login_and_is_retried(
 ) -> None:
     with trio.fail_after(600):
         async with open_sandbox(in_memory=True) as sb:
-            sb.faults.fail_ops["clan_join"] = rt.Error(code=0, message="try later")
+            sb.faults.fail_ops["clan_join"] = OpError.for_code(0, "try later")
             async with MezonClient(**client_kwargs(sb)) as client:
                 assert client.is_ready
                 failed = len(_kinds(sb, "clan_join"))

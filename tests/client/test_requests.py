@@ -13,7 +13,8 @@ from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio.errors import APIError, NotFound, ProtocolError, RequestTimeout, ServerError
 from mezon_trio.events import ProtocolErrorEvent
 from mezon_trio.models import Message
-from mezon_trio.testing import open_sandbox
+from mezon_trio.testing import OpError, open_sandbox
+from mezon_trio.testing import raw as sandbox_raw
 
 from ._helpers import client_kwargs
 
@@ -81,7 +82,7 @@ async def test_send_gets_its_ack_through_the_request_api() -> None:
 async def test_error_reply_and_timeout() -> None:
     with trio.fail_after(20):
         async with open_sandbox() as sb, MezonClient(**client_kwargs(sb, timeout=300)) as client:
-            sb.faults.fail_ops["message_typing_event"] = rt.Error(code=3, message="nope", context={"k": "v"})
+            sb.faults.fail_ops["message_typing_event"] = OpError.for_code(3, "nope", context={"k": "v"})
             typing = rt.MessageTypingEvent(clan_id=sb.clan_id, channel_id=sb.channel_id, mode=2)
             with pytest.raises(APIError) as info:
                 await client.raw.request(rt.Envelope(message_typing_event=typing))
@@ -168,11 +169,11 @@ async def test_unwanted_pushes_are_skipped_without_decoding() -> None:
             typing = rt.MessageTypingEvent(
                 clan_id=sb.clan_id, channel_id=sb.channel_id, sender_id=sb.human.id
             )
-            await sb.push(rt.Envelope(message_typing_event=typing), to=sb.bot.id)
+            await sandbox_raw.push(sb, rt.Envelope(message_typing_event=typing), to=sb.bot.id)
             while client.statistics().gateway.pushes == before.gateway.pushes:  # noqa: ASYNC110 - polling a counter
                 await trio.sleep(0.01)
             async with client.stream(Events.MESSAGE_TYPING_EVENT) as typings:
-                await sb.push(rt.Envelope(message_typing_event=typing), to=sb.bot.id)
+                await sandbox_raw.push(sb, rt.Envelope(message_typing_event=typing), to=sb.bot.id)
                 got = await typings.__anext__()
                 assert got.sender_id == sb.human.id
             after = client.statistics()

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 import trio
 
-from mezon_trio._proto.mezon import api
 from mezon_trio.testing import open_sandbox
 
 from ._bots import load_example, running_bot
@@ -54,7 +53,7 @@ async def test_typed_command_gets_the_bots_answer() -> None:
             sent = [m for m in sb.messages(sb.channel_id) if m.sender_id == sb.human.id]
             assert sent[-2].content == '{"t":"!add 2 40"}'
             assert sent[-1].content == '{"t":"@sandbox-bot ping"}'
-            [mention] = api.MessageMentionList.parse(sent[-1].mentions).mentions
+            [mention] = sent[-1].mentions
             assert (mention.user_id, mention.s, mention.e) == (sb.bot.id, 0, 12)
 
 

@@ -50,6 +50,7 @@ from mezon_trio.events import (
 )
 from mezon_trio.models import Message
 from mezon_trio.testing import open_sandbox
+from mezon_trio.testing import raw as sandbox_raw
 
 from ..client._helpers import client_kwargs
 
@@ -390,7 +391,7 @@ async def test_typed_events_over_the_sandbox() -> None:
                 content='{"t":"edited"}',
             )
             async with client.expect(MessageEdited) as edits:
-                await sb.push(rt.Envelope(channel_message=edit), to=sb.bot.id)
+                await sandbox_raw.push(sb, rt.Envelope(channel_message=edit), to=sb.bot.id)
                 edited = await edits.wait(timeout=10)
             assert edited.message.text == "edited"
             # The edit never reached the MessageCreated stream.

@@ -25,7 +25,6 @@ import pytest
 import trio
 import trio_websocket
 
-from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio._protocol.frames import decode_envelope, encode_envelope, is_raw_frame
 from mezon_trio.testing import Sandbox, open_sandbox
@@ -287,20 +286,18 @@ async def _scenario(
     [reply] = sends_from(sb, bot_id, "pong")
     assert [ref.message_ref_id for ref in reply.references] == [posted.message_id]
     assert reply.references[0].message_sender_id == human_id
-    stored_reply = sb.state.find_message(reply_id)
+    stored_reply = sb.find_message(reply_id)
     assert stored_reply is not None
-    stored_refs = api.MessageRefList.parse(stored_reply.references).refs
-    assert [ref.message_ref_id for ref in stored_refs] == [posted.message_id]
+    assert [ref.message_ref_id for ref in stored_reply.references] == [posted.message_id]
     await human.wait_push("channel_message", lambda m: m.message_id == reply_id and m.code == 0)
 
     # ---- reaction: recorded, stored on the human's message, pushed to the human
     [react] = [r.payload for r in sb.received if r.user_id == bot_id and r.kind == "message_reaction_event"]
     assert react.message_id == posted.message_id
     assert react.emoji == "👍"
-    target = sb.state.find_message(posted.message_id)
+    target = sb.find_message(posted.message_id)
     assert target is not None
-    stored_reactions = api.MessageReactionList.parse(target.reactions).reactions
-    assert [(x.sender_id, x.emoji) for x in stored_reactions] == [(bot_id, "👍")]
+    assert [(x.sender_id, x.emoji) for x in target.reactions] == [(bot_id, "👍")]
     reaction = await human.wait_push("message_reaction_event", lambda x: x.message_id == posted.message_id)
     assert reaction.sender_id == bot_id
 
@@ -316,7 +313,7 @@ async def _scenario(
     edited = await human.wait_push("channel_message", lambda m: m.message_id == sent_id and m.code == 1)
     assert text_of(edited.content) == "edited by the official sdk"
     await human.wait_push("channel_message", lambda m: m.message_id == sent_id and m.code == 2)
-    assert sb.state.find_message(sent_id) is None
+    assert sb.find_message(sent_id) is None
 
     # ---- tokens: MMN nonce + signed tx.addtx, balances moved, token_sent_event to both parties
     mmn_calls = [r.payload.get("method") for r in sb.received if r.kind == "mmn"]

@@ -35,6 +35,7 @@ from mezon_trio.errors import MezonError
 from mezon_trio.events import Disconnected, MessageCreated, MessageDeleted, MessageEdited, Reconnected
 from mezon_trio.models import Message
 from mezon_trio.testing import open_sandbox
+from mezon_trio.testing import raw as sandbox_raw
 
 from ._support import client_kwargs, client_tasks, percentile, send_envelope, settle
 from .conftest import Figures, Scale
@@ -289,7 +290,10 @@ async def test_replayed_pushes_are_delivered_once() -> None:
                 client.on(Events.CHANNEL_MESSAGE, lambda m: handled.append((m.id, m.code, m.text)))
                 lifecycle = client.stream(Events.RECONNECTED)
                 async with client.subscribe(MessageCreated, MessageEdited, MessageDeleted) as messages:
-                    first = await sb.post_message(sb.human.id, sb.channel_id, "first")
+                    posted = await sb.post_message(sb.human.id, sb.channel_id, "first")
+                    stored = sandbox_raw.stored_message(sb, posted.message_id)
+                    assert stored is not None
+                    first = dataclasses.replace(stored)  # the wire message as pushed
                     got = (await messages.receive()).message
                     assert got.id == first.message_id
 
@@ -305,7 +309,7 @@ async def test_replayed_pushes_are_delivered_once() -> None:
                         first, code=2, content="", update_time_seconds=first.create_time_seconds + 9
                     )
                     for message in (first, first, edit, edit, delete, first, delete):  # replays and repeats
-                        await sb.push(rt.Envelope(channel_message=message), to=sb.bot.id)
+                        await sandbox_raw.push(sb, rt.Envelope(channel_message=message), to=sb.bot.id)
                     second = await sb.post_message(sb.human.id, sb.channel_id, "second")
                     seen: list[tuple[int, int, str]] = []
                     while not seen or seen[-1][0] != second.message_id:

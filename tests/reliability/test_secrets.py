@@ -26,10 +26,9 @@ import trio
 from mezon_trio import Events, MezonClient, ReconnectPolicy
 from mezon_trio._client import services_of  # white-box: the token service inside
 from mezon_trio._proto.mezon import api
-from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio._protocol.mmn import EphemeralKey, b58encode
 from mezon_trio.errors import AuthenticationError, MezonError
-from mezon_trio.testing import open_sandbox
+from mezon_trio.testing import OpError, open_sandbox
 
 from ._support import client_kwargs, settle
 from .conftest import Figures
@@ -125,7 +124,7 @@ async def test_no_secret_in_logs_errors_or_reprs(caplog: pytest.LogCaptureFixtur
                 except MezonError as exc:
                     expect_error(exc)
                 # failing requests
-                sb.faults.fail_ops["channel_message_send"] = rt.Error(code=13, message="boom")
+                sb.faults.fail_ops["channel_message_send"] = OpError.for_code(13, "boom")
                 try:
                     await msg.reply("refused")
                 except MezonError as exc:

@@ -37,7 +37,7 @@ from mezon_trio.errors import (
     RateLimited,
     ServerError,
 )
-from mezon_trio.testing import open_sandbox
+from mezon_trio.testing import OpError, open_sandbox
 
 from ._support import client_kwargs, client_tasks, send_envelope
 from .conftest import Figures
@@ -172,10 +172,10 @@ async def test_socket_and_bridge_errors_are_typed_and_not_retried(
             def frames(kind: str) -> int:
                 return len([r for r in sb.received if r.kind == kind and r.transport == "ws"])
 
-            cases: list[tuple[rt.Error, type[APIError]]] = [
-                (rt.Error(code=3, message="rate limited", context={"retry_after": "1"}), RateLimited),
-                (rt.Error(code=13, message="internal error"), APIError),
-                (rt.Error(code=5, message="must join channel"), APIError),
+            cases: list[tuple[OpError, type[APIError]]] = [
+                (OpError.for_code(3, "rate limited", context={"retry_after": "1"}), RateLimited),
+                (OpError.for_code(13, "internal error"), APIError),
+                (OpError.for_code(5, "must join channel"), APIError),
             ]
             for error, expected in cases:
                 sb.faults.fail_ops["channel_message_send"] = error

@@ -12,7 +12,8 @@ import trio_websocket
 from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio._protocol.frames import parse_raw_frame
-from mezon_trio.testing import Sandbox, open_sandbox
+from mezon_trio.testing import OpError, Sandbox, open_sandbox
+from mezon_trio.testing import raw as sandbox_raw
 
 from .raw import bot_session, raw_socket, rpc
 
@@ -63,17 +64,17 @@ async def test_drop_replies_still_processes(sb: Sandbox, session: api.Session) -
 async def test_fail_ops_socket_http_bridge(
     sb: Sandbox, http: httpx.AsyncClient, session: api.Session
 ) -> None:
-    must_join = rt.Error(code=3, message="Must join channel before sending messages")
+    must_join = OpError.for_code(3, "Must join channel before sending messages")
     sb.faults.fail_ops = {
         "channel_message_send": must_join,
-        "ListClanDescs": rt.Error(code=3, message="nope"),
+        "ListClanDescs": OpError.for_code(3, "nope"),
     }
     with trio.fail_after(10):
         async with raw_socket(sb, session.token) as bot:
             env = await bot.request(
                 "channel_message_send", rt.ChannelMessageSend(channel_id=sb.channel_id, content="{}")
             )
-            assert env.error == must_join
+            assert env.error == rt.Error(code=3, message=must_join.message)
             assert sb.messages(sb.channel_id)[-1].content != "{}"  # not processed
             r = await rpc(http, sb.http_url, session.token, "ListClanDescs")
             assert r.status_code == 400
@@ -86,6 +87,21 @@ async def test_fail_ops_socket_http_bridge(
             frame = parse_raw_frame(raw)
             assert (frame.cid, frame.status, frame.fin) == (cid, 400, True)
             assert rt.Error.parse(frame.payload).message == "nope"
+
+
+async def test_fail_ops_generated_error_is_deprecated(sb: Sandbox, session: api.Session) -> None:
+    """``rt.Error`` values (the old, documented way) work for one release, with a DeprecationWarning."""
+    with pytest.warns(DeprecationWarning, match=r"OpError\.for_code"):
+        sb.faults.fail_ops = {"channel_message_send": rt.Error(code=3, message="old way")}
+    with pytest.warns(DeprecationWarning, match=r"OpError\.for_code"):
+        sb.faults.fail_ops["ListClanDescs"] = rt.Error(code=5, message="old too")
+    assert sb.faults.fail_ops["ListClanDescs"].status == 403
+    with trio.fail_after(10):
+        async with raw_socket(sb, session.token) as bot:
+            env = await bot.request(
+                "channel_message_send", rt.ChannelMessageSend(channel_id=sb.channel_id, content="{}")
+            )
+            assert env.error == rt.Error(code=3, message="old way")
 
 
 async def test_rpc_status_and_retry_after(sb: Sandbox, http: httpx.AsyncClient, session: api.Session) -> None:
@@ -171,7 +187,11 @@ async def test_push_bytes_and_push(sb: Sandbox, session: api.Session) -> None:
             event = rt.Envelope(
                 token_sent_event=api.TokenSentEvent(sender_id=1, receiver_id=sb.bot.id, amount=5)
             )
-            assert await sb.push(event, to=sb.bot.id) == 1
+            assert await sandbox_raw.push(sb, event, to=sb.bot.id) == 1
+            assert await bot.recv() == event
+            # the old method works for one release, with a DeprecationWarning naming the replacement
+            with pytest.warns(DeprecationWarning, match=r"mezon_trio\.testing\.raw\.push"):
+                assert await sb.push(event, to=sb.bot.id) == 1
             assert await bot.recv() == event
 
 

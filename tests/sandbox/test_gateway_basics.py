@@ -11,7 +11,9 @@ import trio_websocket
 
 from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
+from mezon_trio.models import Attachment
 from mezon_trio.testing import Sandbox, open_sandbox
+from mezon_trio.testing._records import stored_message
 
 from .raw import bot_session, raw_socket, upgrade_status, which, ws_path
 
@@ -152,7 +154,8 @@ async def test_bot_gets_clan_messages_without_channel_join_but_needs_clan_join(
             await bot.request("clan_join", rt.ClanJoin(clan_id=sb.clan_id))
             posted = await sb.post_message(sb.human.id, sb.channel_id, "hello bot")
             push = await bot.next_push("channel_message")
-            assert push.channel_message == posted
+            assert push.channel_message is not None
+            assert stored_message(push.channel_message) == posted
             assert json.loads(posted.content) == {"t": "hello bot"}
             # DMs need clan_join(0)
             await sb.post_message(sb.human.id, sb.dm_channel_id, "dm before")
@@ -184,9 +187,7 @@ async def test_post_message_mentions_and_references(sb: Sandbox, session: api.Se
                 sb.channel_id,
                 "again",
                 references=[first.message_id],
-                attachments=[
-                    api.MessageAttachment(filename="a.png", url="https://x/a.png", filetype="image/png")
-                ],
+                attachments=[Attachment("https://x/a.png", filename="a.png", filetype="image/png")],
             )
             p1 = (await bot.next_push("channel_message")).channel_message
             p2 = (await bot.next_push("channel_message")).channel_message

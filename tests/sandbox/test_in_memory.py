@@ -12,6 +12,7 @@ import trio_websocket
 from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio.testing import open_sandbox
+from mezon_trio.testing._records import stored_message
 
 from .raw import bot_session, raw_socket, rpc, ws_path
 
@@ -38,7 +39,8 @@ async def test_in_memory_login_rpc_socket(autojump_clock: trio.testing.MockClock
                 await bot.request("clan_join", rt.ClanJoin(clan_id=sb.clan_id))
                 posted = await sb.post_message(sb.human.id, sb.channel_id, "hi")
                 push = await bot.next_push("channel_message")
-                assert push.channel_message == posted
+                assert push.channel_message is not None
+                assert stored_message(push.channel_message) == posted
 
 
 async def test_idle_timeout_closes_after_60s(autojump_clock: trio.testing.MockClock) -> None:

@@ -307,7 +307,7 @@ async def test_messages_over_http(sb: Sandbox, http: httpx.AsyncClient, session:
             push = (await alice.next_push("channel_message")).channel_message
             assert push is not None
             assert (push.code, push.message_id) == (2, ack.message_id)
-            assert sb.state.find_message(ack.message_id) is None
+            assert sb.find_message(ack.message_id) is None
 
 
 async def test_bridge_edit_delete_with_chunks(sb: Sandbox, session: api.Session) -> None:

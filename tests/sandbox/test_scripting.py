@@ -11,7 +11,9 @@ import trio
 from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio._protocol import mmn
+from mezon_trio.events import FormSubmitted
 from mezon_trio.testing import Sandbox
+from mezon_trio.testing._records import stored_message
 
 from .raw import RawSocket, raw_socket, rpc
 
@@ -33,7 +35,25 @@ async def test_buttons_and_selects_reach_the_author(sb: Sandbox, session: api.Se
             mid = env.channel_message_ack.message_id
             clicked = await sb.click_button(sb.human.id, mid, "yes", extra_data='{"name":"x"}')
             push = (await bot.next_push("message_button_clicked")).message_button_clicked
-            assert push == clicked
+            assert push is not None
+            # the scripting call returns the event the bot receives: a form submission here
+            assert isinstance(clicked, FormSubmitted)
+            assert clicked.values == {"name": "x"}
+            assert (
+                clicked.button_id,
+                clicked.message_id,
+                clicked.user_id,
+                clicked.sender_id,
+                clicked.channel_id,
+                clicked.extra_data,
+            ) == (
+                push.button_id,
+                push.message_id,
+                push.user_id,
+                push.sender_id,
+                push.channel_id,
+                push.extra_data,
+            )
             assert (push.user_id, push.sender_id, push.channel_id, push.extra_data) == (
                 sb.human.id,
                 sb.bot.id,
@@ -42,7 +62,14 @@ async def test_buttons_and_selects_reach_the_author(sb: Sandbox, session: api.Se
             )
             selected = await sb.select_values(sb.human.id, mid, "menu", ["a", "b"])
             push2 = (await bot.next_push("dropdown_box_selected")).dropdown_box_selected
-            assert push2 == selected
+            assert push2 is not None
+            assert (selected.selectbox_id, selected.message_id, selected.user_id, selected.sender_id) == (
+                push2.selectbox_id,
+                push2.message_id,
+                push2.user_id,
+                push2.sender_id,
+            )
+            assert (selected.channel_id, selected.values) == (push2.channel_id, ("a", "b"))
             assert push2.values == ["a", "b"]
 
 
@@ -74,7 +101,9 @@ async def test_membership_helpers(sb: Sandbox, session: api.Session) -> None:
             assert push.caller is not None
             assert push.caller.user_id == sb.human.id
             posted = await sb.post_message(sb.human.id, staff, "welcome")
-            assert (await bot.next_push("channel_message")).channel_message == posted
+            pushed = (await bot.next_push("channel_message")).channel_message
+            assert pushed is not None
+            assert stored_message(pushed) == posted
 
             await sb.remove_from_channel(sb.bot.id, staff)
             removed = (await bot.next_push("user_channel_removed_event")).user_channel_removed_event
@@ -129,7 +158,13 @@ async def test_tokens_and_sessions(sb: Sandbox, http: httpx.AsyncClient, session
 
             fresh = await sb.refresh_session(sb.bot.id)
             pushed = (await bot.next_push("refresh_session_event")).refresh_session_event
-            assert pushed == fresh
+            assert pushed is not None
+            assert (pushed.token, pushed.refresh_token, pushed.id_token) == (
+                fresh.token,
+                fresh.refresh_token,
+                fresh.id_token,
+            )
+            assert fresh.user_id == sb.bot.id
             assert (await rpc(http, sb.http_url, fresh.token, "ListClanDescs")).status_code == 200
             await alice.no_frame_within(0.1)
 

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 import trio
 
+from mezon_trio._models.proto import reaction_to_proto
 from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio.testing import Sandbox
@@ -102,17 +103,21 @@ async def test_reactions(sb: Sandbox, session: api.Session) -> None:
             for sock in (alice, bob):
                 push = (await sock.next_push("message_reaction_event")).message_reaction_event
                 assert push == echo
-            stored = api.MessageReactionList.parse(sb.state.find_message(target.message_id).reactions)  # type: ignore[union-attr]
+            stored = sb.find_message(target.message_id)
+            assert stored is not None
             assert [r.emoji for r in stored.reactions] == ["👍"]
             removal = await sb.react(sb.human.id, target.message_id, "🔥")
-            assert (await bot.next_push("message_reaction_event")).message_reaction_event == removal
+            assert (
+                await bot.next_push("message_reaction_event")
+            ).message_reaction_event == reaction_to_proto(removal)
             env = await bot.request(
                 "message_reaction_event",
                 api.MessageReaction(id=echo.id, emoji="👍", message_id=target.message_id, action=True),
             )
             assert env.message_reaction_event is not None
             assert env.message_reaction_event.action is True
-            stored = api.MessageReactionList.parse(sb.state.find_message(target.message_id).reactions)  # type: ignore[union-attr]
+            stored = sb.find_message(target.message_id)
+            assert stored is not None
             assert [r.emoji for r in stored.reactions] == ["🔥"]
 
 
@@ -130,7 +135,7 @@ async def test_ephemeral_only_to_receivers(sb: Sandbox, session: api.Session) ->
             push = (await alice.next_push("channel_message")).channel_message
             assert push == reply
             await bob.no_frame_within(0.2)
-            assert sb.state.find_message(reply.message_id) is None  # ephemeral: not stored
+            assert sb.find_message(reply.message_id) is None  # ephemeral: not stored
             update = rt.ChannelMessageSend(
                 channel_id=sb.channel_id, content='{"t":"psst2"}', code=14, id=reply.message_id
             )

@@ -33,7 +33,7 @@ async def test_state_file_round_trip(tmp_path: Path) -> None:
         assert data["version"] == 1
         assert all(isinstance(u["id"], str) for u in data["users"])  # ids as decimal strings
         async with open_sandbox(state_file=path) as sb2:
-            stored = sb2.state.find_message(posted.message_id)
+            stored = sb2.find_message(posted.message_id)
             assert stored == posted
             assert sb2.user("dave").id == newcomer.id
             assert sb2.state.is_clan_member(newcomer.id, sb2.clan_id)

@@ -23,6 +23,7 @@ from mezon_trio._streams import EventHub
 from mezon_trio.content import ActionRowDict, Content, Embed, EmbedDict
 from mezon_trio.events import ButtonClicked, MessageCreated, ReactionAdded, TokensReceived
 from mezon_trio.models import Message
+from mezon_trio.testing import Sandbox
 """
 
 # name -> (snippet, regular expression the mypy error must match)
@@ -175,6 +176,30 @@ CASES: dict[str, tuple[str, str]] = {
         """,
         r'"SendAck" has no attribute "create_time"',
     ),
+    "sandbox_client_kwargs_unknown_key": (
+        """
+        def f(sb: Sandbox) -> None:
+            print(sb.client_kwargs()["client_idd"])
+        """,
+        r'TypedDict "ClientKwargs" has no key "client_idd"',
+    ),
+    "sandbox_client_kwargs_are_not_any": (
+        """
+        def make(**options: str) -> None: ...
+
+        def f(sb: Sandbox) -> None:
+            make(**sb.client_kwargs())
+        """,
+        r'Argument 1 to "make" has incompatible type "\*\*ClientKwargs"',
+    ),
+    "sandbox_stored_message_attribute_typo": (
+        """
+        async def f(sb: Sandbox) -> None:
+            posted = await sb.post_message(sb.human.id, sb.channel_id, "hi")
+            print(posted.mesage_id)
+        """,
+        r'"StoredMessage" has no attribute "mesage_id"',
+    ),
 }
 
 
@@ -192,6 +217,13 @@ async def f(hub: EventHub, client: MezonClient) -> None:
         "components": [{"id": "a", "type": 1, "component": {"label": "A", "disable": True}}]
     }
     Content(embed=[embed, Embed(title="x")], components=[row], extra={"when": "2026-01-01"})
+
+
+async def g(sb: Sandbox) -> None:
+    async with MezonClient(**sb.client_kwargs()) as client:
+        print(client)
+    posted = await sb.post_message(sb.human.id, sb.channel_id, "hi")
+    print(sb.client_kwargs()["client_id"], posted.message_id)
 """
 
 
