@@ -15,11 +15,14 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 import trio
 
 from mezon_trio import MezonClient
+
+if TYPE_CHECKING:
+    from mezon_trio.testing import Received, Sandbox, StoredMessage
 
 
 class Bot(Protocol):
@@ -83,7 +86,7 @@ def render_content(raw: str) -> str:
 class Chat:
     """Plays the human side of a sandbox conversation and prints what the bot answers."""
 
-    def __init__(self, sb: Any, client: MezonClient, out: TextIO) -> None:
+    def __init__(self, sb: Sandbox, client: MezonClient, out: TextIO) -> None:
         self.sb = sb
         self.client = client
         self.bot_id = client.user_id
@@ -98,7 +101,7 @@ class Chat:
 
     async def say(
         self, user: str, text: str, *, channel_id: int | None = None, mentions: Sequence[int] = ()
-    ) -> Any:
+    ) -> StoredMessage:
         """Post *text* as *user* (in #general unless *channel_id*); ids in *mentions* become mentions."""
         self.line(user, text)
         channel = self.sb.channel_id if channel_id is None else channel_id
@@ -116,7 +119,7 @@ class Chat:
         """Wait (at most *within* seconds) for the bot's next *count* outputs; print and return them."""
         seen = self._seen
 
-        def fresh(r: Any) -> bool:
+        def fresh(r: Received) -> bool:
             return r.user_id == self.bot_id and r.kind in _OUTPUT_KINDS and id(r) not in seen
 
         with trio.fail_after(within):
@@ -138,13 +141,13 @@ class Chat:
             raise AssertionError(f"the bot answered unexpectedly: {[self._render(r) for r in extra]}")
         self.out.write("   · (no answer, as expected)\n")
 
-    def last_bot_message(self, channel_id: int | None = None) -> Any:
+    def last_bot_message(self, channel_id: int | None = None) -> StoredMessage:
         """The bot's latest stored message in a channel (to click its buttons)."""
         channel = self.sb.channel_id if channel_id is None else channel_id
         return [m for m in self.sb.messages(channel) if m.sender_id == self.bot_id][-1]
 
-    def _render(self, item: Any) -> str:
-        payload = item.payload
+    def _render(self, item: Received) -> str:
+        payload: Any = item.payload  # the wire request the bot sent (mezon_trio.testing.raw)
         if item.kind == "message_reaction_event":
             return f"*reacts {payload.emoji}*"
         inner = getattr(payload, "message", None) or payload  # ephemeral sends wrap the message
