@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
-from .._events.interactions import JSON
+from .._content.wire import JSONObject
 from .._protocol import mmn
 
 __all__ = ["ChainTransfer", "FakeChain"]
@@ -245,7 +245,7 @@ class FakeChain:
             and hmac.compare_digest(public_input, self._public_input(proof))
         )
 
-    async def handle_prove(self, body: bytes) -> tuple[int, dict[str, JSON] | None]:
+    async def handle_prove(self, body: bytes) -> tuple[int, JSONObject | None]:
         """``POST {zk_api_url}/prove`` (§8.4).
 
         Requires ``ephemeral_pk`` (base58 of 32 bytes) and ``jwt`` (an id_token
@@ -289,7 +289,7 @@ class FakeChain:
 
     # ----------------------------------------------------------- JSON-RPC
 
-    async def handle_rpc(self, body: bytes) -> tuple[int, dict[str, JSON] | None]:
+    async def handle_rpc(self, body: bytes) -> tuple[int, JSONObject | None]:
         """One JSON-RPC 2.0 request to the MMN endpoint (§8.5, §8.8).
 
         Methods: ``account.getcurrentnonce``, ``account.getaccount``, ``tx.addtx``.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from .._events.interactions import JSON
+from .._content.wire import JSONInput
 from .._proto.mezon import api
 from ._records import CreatedPoll, created_poll
 
@@ -21,7 +21,7 @@ def emit_agent_event(
     *,
     room_id: str = "room-1",
     room_name: str = "",
-    metadata: Mapping[str, JSON] | None = None,
+    metadata: Mapping[str, JSONInput] | None = None,
     event_id: str | None = None,
 ) -> str:
     """Send an AI-agent event (``room_started``, ``room_ended``, ``room_summary_done``) to

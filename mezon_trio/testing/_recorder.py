@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import trio
 
-from .._events.interactions import JSON
+from .._content.wire import JSONObject
 
 __all__ = ["Received", "Recorder"]
 
@@ -42,7 +42,7 @@ class Received:
     time: float
 
     @property
-    def content(self) -> dict[str, JSON] | None:
+    def content(self) -> JSONObject | None:
         """The content JSON of a message sent or edited (``channel_message_send``,
         ``channel_message_update``, ``UpdateChannelMessage``...), decoded; None when the payload
         has no content JSON object."""

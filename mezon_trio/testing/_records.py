@@ -7,24 +7,22 @@ what :meth:`Sandbox.client_kwargs <mezon_trio.testing.Sandbox.client_kwargs>` re
 ``MezonClient(**sb.client_kwargs())`` type-checks.
 """
 
-from __future__ import annotations
-
+# No postponed annotations: on 3.11 a string ``NotRequired`` key of a TypedDict counts as required
+# at run time.
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NotRequired, TypedDict, final
+from typing import NotRequired, TypedDict, final
+
+import httpx
 
 from .._content.attachments import Attachment
 from .._content.mentions import Mention
-from .._events.interactions import JSON
+from .._content.wire import JSONObject
 from .._models.proto import attachment_from_proto, mention_from_proto, reaction_from_proto, ref_from_proto
 from .._models.values import MessageRef, Reaction
 from .._proto.mezon import api
 from .._protocol.enums import ChannelStreamMode, TypeMessage
-
-if TYPE_CHECKING:
-    import httpx
-
-    from .._transport.gateway import WsConnect
+from .._transport.gateway import WsConnect
 
 __all__ = ["ClientKwargs", "CreatedPoll", "StoredMessage", "stored_message"]
 
@@ -80,7 +78,7 @@ class StoredMessage:
     reactions: tuple[Reaction, ...] = ()
 
     @property
-    def content_json(self) -> dict[str, JSON]:
+    def content_json(self) -> JSONObject:
         """``content`` decoded (``{}`` when it is not a JSON object)."""
         try:
             value = json.loads(self.content) if self.content else {}

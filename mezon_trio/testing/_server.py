@@ -32,8 +32,9 @@ import trio_websocket
 
 from .._content.attachments import Attachment
 from .._content.mentions import Mention
+from .._content.wire import JSONInput
 from .._events.directory import Notification
-from .._events.interactions import JSON, ButtonClicked, DropdownSelected, _click, _dropdown
+from .._events.interactions import ButtonClicked, DropdownSelected, _click, _dropdown
 from .._models.proto import (
     attachment_to_proto,
     mention_to_proto,
@@ -308,7 +309,7 @@ class Sandbox:
         self,
         sender_id: int,
         channel_id: int,
-        content: str | Mapping[str, JSON],
+        content: str | Mapping[str, JSONInput],
         *,
         mentions: Sequence[Mention | int] = (),
         references: Sequence[MessageRef | int] = (),
@@ -372,7 +373,7 @@ class Sandbox:
             message_sender_display_name=message.display_name,
         )
 
-    def message_push(self, sender_id: int, channel_id: int, content: str | Mapping[str, JSON]) -> bytes:
+    def message_push(self, sender_id: int, channel_id: int, content: str | Mapping[str, JSONInput]) -> bytes:
         """A ready-to-send ``channel_message`` push frame with a fresh id (not stored).
 
         For benchmarks: build a list once and send it with :meth:`push_many`.
@@ -475,7 +476,7 @@ class Sandbox:
         return selected
 
     async def submit_form(
-        self, user_id: int, message_id: int, button_id: str, values: Mapping[str, JSON]
+        self, user_id: int, message_id: int, button_id: str, values: Mapping[str, JSONInput]
     ) -> ButtonClicked:
         """*user_id* fills a form (embed inputs) and presses *button_id*: the click carries the
         values as a JSON object of input id -> value in ``extra_data`` (docs/protocol.md §6.5).
@@ -485,7 +486,9 @@ class Sandbox:
         extra = json.dumps(dict(values), ensure_ascii=False, separators=(",", ":"))
         return await self.click_button(user_id, message_id, button_id, extra)
 
-    async def edit_message(self, user_id: int, message_id: int, content: str | Mapping[str, JSON]) -> SendAck:
+    async def edit_message(
+        self, user_id: int, message_id: int, content: str | Mapping[str, JSONInput]
+    ) -> SendAck:
         """*user_id* edits its stored message (``channel_message`` code 1 to the channel).
 
         Raises:

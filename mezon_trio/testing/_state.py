@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import betterproto2
 
-from .._events.interactions import JSON
+from .._content.wire import JSONInput, JSONObject
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from .._protocol.enums import ChannelType as _CT
@@ -386,7 +386,7 @@ class SandboxState:
 
     # ---- JSON state file -------------------------------------------------------------
 
-    def to_json(self) -> dict[str, JSON]:
+    def to_json(self) -> JSONObject:
         """The state as a JSON object (the state file format; see :meth:`from_json`)."""
 
         def ids(values: Iterable[int]) -> list[str]:
@@ -472,7 +472,7 @@ class SandboxState:
         return out
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSON], *, history_limit: int | None = 50_000) -> SandboxState:
+    def from_json(cls, data: Mapping[str, JSONInput], *, history_limit: int | None = 50_000) -> SandboxState:
         """Build a state from :meth:`to_json` output.
 
         Raises:
