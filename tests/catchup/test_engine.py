@@ -410,7 +410,7 @@ async def test_only_channels_catching_up_remember_ids() -> None:
                 # Only the channel that caught up remembers ids (the 200 flooded ones went stale
                 # too, and caught up nothing: their history is empty).
                 assert 5 <= engine.statistics().remembered_ids <= 5 + window
-                late = sb.state.find_message(missed[-1])
+                late = sandbox_raw.stored_message(sb, missed[-1])
                 assert late is not None
                 engine.push(late)  # a push racing the history page: dropped
                 assert engine.statistics().duplicates_dropped == 1
