@@ -65,6 +65,8 @@ log = logging.getLogger("mezon_trio.testing")
 
 SHUTDOWN_TIMEOUT = 2.0
 
+_PUSH_DEPRECATED = "Sandbox.push is deprecated: use mezon_trio.testing.raw.push(sb, envelope, to=...)"
+
 
 class SandboxInternalError(RuntimeError):
     """The sandbox hit a bug while serving (raised when the sandbox closes).
@@ -391,18 +393,16 @@ class Sandbox:
     def _targets(self, to: int | None) -> list[Connection]:
         return list(self._core.connections) if to is None else self._core.user_conns(to)
 
-    async def push(self, envelope: object, *, to: int | None = None) -> int:
-        """Deprecated: :func:`mezon_trio.testing.raw.push` (the raw scripting module)."""
-        warnings.warn(
-            "Sandbox.push is deprecated: use mezon_trio.testing.raw.push(sb, envelope, to=...)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        from . import raw
+    if not TYPE_CHECKING:  # deprecated, runtime only (type checkers do not offer it)
 
-        if not isinstance(envelope, rt.Envelope):
-            raise TypeError(f"push takes an Envelope, not {type(envelope).__name__}")
-        return await raw.push(self, envelope, to=to)
+        async def push(self, envelope: rt.Envelope, *, to: int | None = None) -> int:
+            """Deprecated: :func:`mezon_trio.testing.raw.push` (the raw scripting module)."""
+            warnings.warn(_PUSH_DEPRECATED, DeprecationWarning, stacklevel=2)
+            from . import raw
+
+            return await raw.push(self, envelope, to=to)
+
+        push.__deprecated__ = _PUSH_DEPRECATED
 
     async def push_bytes(self, data: bytes | str, *, to: int | None = None) -> int:
         """Send raw frame data (binary; a ``str`` is sent as a text frame): garbage, unknown
