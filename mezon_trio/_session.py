@@ -100,7 +100,7 @@ class Session:
     ws_url: str = ""
     expires_at: float | None = None
     refresh_expires_at: float | None = None
-    vars: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    vars: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
     def from_fields(
@@ -131,18 +131,6 @@ class Session:
             vars=MappingProxyType(dict(vrs) if isinstance(vrs, dict) else {}),
         )
 
-    @classmethod
-    def from_proto(cls, msg: api.Session) -> Session:
-        """From a decoded ``api.Session`` (login answer, SessionRefresh, refresh_session_event)."""
-        return cls.from_fields(
-            token=msg.token,
-            refresh_token=msg.refresh_token,
-            id_token=msg.id_token,
-            user_id=msg.user_id,
-            api_url=msg.api_url,
-            ws_url=msg.ws_url,
-        )
-
     def merged(self, update: Session) -> Session:
         """*update* with this session's URLs, ids and refresh token filling its empty fields."""
         return replace(
@@ -162,6 +150,18 @@ class Session:
         return self.expires_at - (time.time() if now is None else now)
 
 
+def session_from_proto(msg: api.Session) -> Session:
+    """From a decoded ``api.Session`` (login answer, SessionRefresh, refresh_session_event)."""
+    return Session.from_fields(
+        token=msg.token,
+        refresh_token=msg.refresh_token,
+        id_token=msg.id_token,
+        user_id=msg.user_id,
+        api_url=msg.api_url,
+        ws_url=msg.ws_url,
+    )
+
+
 def parse_session(body: bytes) -> Session:
     """Decode a login answer: protobuf ``api.Session`` first, then the old JSON shape (§2.2).
 
@@ -173,7 +173,7 @@ def parse_session(body: bytes) -> Session:
     except Exception:  # betterproto2 raises assorted errors on non-protobuf input
         msg = None
     if msg is not None and msg.token and _plausible_token(msg.token):
-        return Session.from_proto(msg)
+        return session_from_proto(msg)
     data: Any = None
     if body.lstrip()[:1] == b"{":
         try:
@@ -324,7 +324,7 @@ class SessionManager:
                 else:
                     if msg.token:
                         self.refreshes += 1
-                        session = current.merged(Session.from_proto(msg))
+                        session = current.merged(session_from_proto(msg))
                         self._set(session)
                         log.info("session refreshed")
                         return session
@@ -342,7 +342,7 @@ class SessionManager:
         """
         if not msg.token:
             return
-        update = Session.from_proto(msg)
+        update = session_from_proto(msg)
         session = update if self._session is None else self._session.merged(update)
         self.adopted += 1
         self._set(session)

@@ -65,6 +65,7 @@ from __future__ import annotations
 
 from ._routing.args import Greedy as Greedy
 from ._routing.args import MentionedUser as MentionedUser
+from ._routing.args import Param as Param
 from ._routing.commands import Command as Command
 from ._routing.commands import CommandContext as CommandContext
 from ._routing.commands import CommandRouter as CommandRouter
@@ -72,6 +73,7 @@ from ._routing.components import ComponentContext as ComponentContext
 from ._routing.components import ComponentRouter as ComponentRouter
 from ._routing.components import parse_extra_data as parse_extra_data
 from ._routing.filters import Filter as Filter
+from ._routing.filters import HasUserId as HasUserId
 from ._routing.filters import actor_id as actor_id
 from ._routing.filters import from_users as from_users
 from ._routing.filters import ignore_self as ignore_self
@@ -89,7 +91,9 @@ __all__ = [
     "ComponentRouter",
     "Filter",
     "Greedy",
+    "HasUserId",
     "MentionedUser",
+    "Param",
     "Waiter",
     "actor_id",
     "from_users",

@@ -21,6 +21,9 @@ its ``Envelope`` field name (for the few payload classes shared by several varia
 :class:`~mezon_trio.models.Message`, for wire fields the model does not surface.
 :class:`RawApi` is the type of ``client.raw``: socket requests, RPCs over HTTP and over the
 socket bridge, taking and returning generated messages.
+:class:`FrameTransport` / :class:`FrameConnect` (and :class:`Closed`) are the frame-transport
+seam under the socket: ``MezonClient(ws_connect=...)`` takes a :class:`FrameConnect` (the sandbox's
+in-memory mode passes one).
 """
 
 from __future__ import annotations
@@ -35,9 +38,22 @@ from ._events.base import BaseEvent, Selector
 from ._models.message import Message, wire_message
 from ._proto.hotcodec import ENVELOPE_VARIANTS
 from ._proto.mezon import api as _api
+from ._transport.seam import Closed as Closed
+from ._transport.seam import FrameConnect as FrameConnect
+from ._transport.seam import FrameTransport as FrameTransport
 from .errors import ConfigurationError
 
-__all__ = ["RawApi", "RawEvent", "message_payload", "of", "of_kind", "variant_names"]
+__all__ = [
+    "Closed",
+    "FrameConnect",
+    "FrameTransport",
+    "RawApi",
+    "RawEvent",
+    "message_payload",
+    "of",
+    "of_kind",
+    "variant_names",
+]
 
 P = TypeVar("P", bound=betterproto2.Message)
 

@@ -118,7 +118,7 @@ def _unquote_all(text: str) -> str:
 
 # ---------------------------------------------------------------------------- converters
 
-Converter: TypeAlias = Callable[[str, Message | None], Any]
+Converter: TypeAlias = Callable[[str, Message | None], object]
 
 
 def _to_int(text: str, _msg: Message | None) -> int:
@@ -201,7 +201,7 @@ class Param:
     name: str
     type_name: str
     required: bool
-    default: Any
+    default: object
     kind: Literal["positional", "variadic", "greedy"]
     keyword: bool
     convert: Converter
@@ -214,7 +214,7 @@ class Param:
             label += "..."
         return f"<{label}>" if self.required else f"[{label}]"
 
-    def parse(self, text: str, message: Message | None) -> Any:
+    def parse(self, text: str, message: Message | None) -> object:
         try:
             return self.convert(text, message)
         except (ValueError, TypeError, OverflowError) as exc:

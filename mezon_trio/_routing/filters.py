@@ -32,7 +32,9 @@ __all__ = [
 _DM_MODE = DM_MODE
 
 
-class _HasUserId(Protocol):
+class HasUserId(Protocol):
+    """Anything with the bot's ``user_id`` (the client): read when the filter runs."""
+
     @property
     def user_id(self) -> int: ...
 
@@ -119,14 +121,14 @@ def _as_filter(value: Callable[[Never], bool]) -> Filter:
     raise TypeError(f"cannot combine a Filter with {value!r}")
 
 
-def _bot_id(bot: _HasUserId | int) -> Callable[[], int]:
+def _bot_id(bot: HasUserId | int) -> Callable[[], int]:
     if isinstance(bot, int):
         ident = bot
         return lambda: ident
     return lambda: bot.user_id  # read at call time: known once the client logged in
 
 
-def ignore_self(bot: _HasUserId | int) -> Filter:
+def ignore_self(bot: HasUserId | int) -> Filter:
     """Events not caused by the bot itself (*bot*: the client, or the bot's user id).
 
     The client does not drop the bot's own messages (a server may echo them: docs/protocol.md §12 Q3),
@@ -163,7 +165,7 @@ def is_dm() -> Filter:
     return Filter(check, "is_dm")
 
 
-def mentions_bot(bot: _HasUserId | int) -> Filter:
+def mentions_bot(bot: HasUserId | int) -> Filter:
     """Messages whose mention list contains the bot (*bot*: the client, or the bot's user id)."""
     me = _bot_id(bot)
 

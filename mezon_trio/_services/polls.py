@@ -78,6 +78,9 @@ class Poll:
 
 
 class PollRef(Protocol):
+    """What ``vote``/``close``/``get`` need of a poll: a :class:`Poll` or a :class:`PollEvent`'s
+    ``poll`` (anything with these three ids)."""
+
     @property
     def poll_id(self) -> int: ...
     @property

@@ -45,7 +45,7 @@ from .._models.proto import (
 from .._models.values import MessageRef, Reaction, SendAck
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
-from .._session import Session
+from .._session import Session, session_from_proto
 from . import _feature_scripting, _inmemory, _wire
 from ._core import Connection, OpError, SandboxCore, now_s, utf16_len
 from ._faults import Faults
@@ -273,13 +273,13 @@ class Sandbox:
 
     def issue_session(self, user_id: int) -> Session:
         """A session for any user (humans cannot log in with an API key): connect raw clients as them."""
-        return Session.from_proto(self._core.issue_session(user_id))
+        return session_from_proto(self._core.issue_session(user_id))
 
     async def refresh_session(self, user_id: int) -> Session:
         """Issue a new session and push it as ``refresh_session_event`` to the user's sockets."""
         session = self._core.issue_session(user_id)
         await self._core.push_users("refresh_session_event", session, [user_id])
-        return Session.from_proto(session)
+        return session_from_proto(session)
 
     def revoke_sessions(self, *tokens: str) -> None:
         """Make these tokens invalid (401) from now on."""

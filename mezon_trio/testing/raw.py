@@ -13,6 +13,10 @@ it); each takes the sandbox as its first argument::
     from mezon_trio.testing import raw as sandbox_raw
 
     await sandbox_raw.push(sb, rt.Envelope(last_pin_message_event=rt.LastPinMessageEvent(...)), to=sb.bot.id)
+
+The sandbox's own state records are here too, for the same reason (they hold wire messages):
+:class:`User` and :class:`Channel` (``sb.state.users`` / ``sb.state.channels``), :class:`FriendEdge`,
+:class:`Connection` (``sb.connections()``) and :class:`FeatureState` (``sb.features``).
 """
 
 from __future__ import annotations
@@ -23,12 +27,22 @@ import betterproto2
 
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
+from ._conn import Connection as Connection
+from ._features import FeatureState as FeatureState
+from ._state import Channel as Channel
+from ._state import FriendEdge as FriendEdge
+from ._state import User as User
 
 if TYPE_CHECKING:
     from ._recorder import Received
     from ._server import Sandbox
 
 __all__ = [
+    "Channel",
+    "Connection",
+    "FeatureState",
+    "FriendEdge",
+    "User",
     "issue_session",
     "payload",
     "push",
