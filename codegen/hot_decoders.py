@@ -66,8 +66,10 @@ value behind on a wire-type mismatch, which callers must then check).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
+from ._lazy import LazyMapping
 from .mezon import api
 from .mezon import realtime as rt
 
@@ -267,13 +269,28 @@ def _emit_envelope(w: _Writer, env: list[Field], hot: dict[int, tuple[str, str]]
     w(1, '"_unknown_fields": b"",')
     w(0, "}")
     w(0)
+    variants = [f for f in env if f.proto_type == FDP.TYPE_MESSAGE]
+    w(0, "#: Every Envelope variant: field name -> field number, in field-number order.")
+    w(0, "ENVELOPE_VARIANT_NUMBERS: Final[dict[str, int]] = {")
+    for f in variants:
+        w(1, f'"{f.name}": {f.number},')
+    w(0, "}")
+    w(0)
+    w(0)
+    w(0, "def _envelope_variants() -> dict[str, tuple[int, type[Any]]]:")
+    w(1, "return {")
+    for f in variants:
+        w(2, f'"{f.name}": ({f.number}, {_class_ref(f.type_name.lstrip("."))}),')
+    w(1, "}")
+    w(0)
+    w(0)
     w(0, "#: Every Envelope variant: field name -> (field number, message class), in field-number")
     w(0, "#: order (what betterproto2's metadata would tell after resolving every annotation: slow).")
-    w(0, "ENVELOPE_VARIANTS: Final[dict[str, tuple[int, type[Any]]]] = {")
-    for f in env:
-        if f.proto_type == FDP.TYPE_MESSAGE:
-            w(1, f'"{f.name}": ({f.number}, {_class_ref(f.type_name.lstrip("."))}),')
-    w(0, "}")
+    w(0, "#: Names and numbers answer at once; the first read of a class builds the table, which")
+    w(0, "#: executes the generated modules (``import mezon_trio`` does not).")
+    w(0, "ENVELOPE_VARIANTS: Final[Mapping[str, tuple[int, type[Any]]]] = LazyMapping(")
+    w(1, "_envelope_variants, keys=ENVELOPE_VARIANT_NUMBERS")
+    w(0, ")")
     w(0)
     w(0, "#: Envelope variants decoded by the fast path: field number -> field name.")
     w(0, "HOT_VARIANTS: Final[dict[int, str]] = {")
@@ -525,7 +542,8 @@ def render(fds_bytes: bytes, banner: str) -> str:
         if f.proto_type == FDP.TYPE_MESSAGE and target in encoders:
             outgoing[f.number] = (f.name, *encoders[target])
     _emit_envelope_encoder(body, env_fields, outgoing)
-    names = ["ENVELOPE_VARIANTS", "HOT_VARIANTS", "decode_envelope", "decode_envelope_fast", "split_envelope"]
+    names = ["ENVELOPE_VARIANTS", "ENVELOPE_VARIANT_NUMBERS", "HOT_VARIANTS"]
+    names += ["decode_envelope", "decode_envelope_fast", "split_envelope"]
     names += ["encode_envelope", "encode_envelope_fast"]
     names += [f"decode_{snake}" for snake in funcs.values()]
     exports = "\n".join(f'    "{name}",' for name in sorted(names))
