@@ -57,7 +57,6 @@ Overflow policies (:data:`Overflow`) are documented in :mod:`mezon_trio._streams
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any
 
 from ._events.base import BaseEvent, HandlerDecorator, Selector
@@ -113,6 +112,7 @@ from ._events.names import (
 from ._events.voice import VoiceEnded, VoiceJoined, VoiceLeft, VoiceStarted
 from ._models.agent_events import RoomSummaryDone, SessionEnded, SessionStarted
 from ._models.message import Message
+from ._proto._lazy import LazyMapping
 from ._proto.hotcodec import ENVELOPE_VARIANTS
 from ._subscription import Subscription
 from ._waiting import Waiter
@@ -187,5 +187,5 @@ def _payload_types() -> dict[Events, type[Any]]:
 
 
 #: Payload class of every event.
-PAYLOAD_TYPES: Mapping[Events, type[Any]] = MappingProxyType(_payload_types())
+PAYLOAD_TYPES: Mapping[Events, type[Any]] = LazyMapping(_payload_types)  # built on first read
 """Payload class of every event: what a handler or a stream receives for it."""

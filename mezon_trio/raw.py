@@ -28,6 +28,7 @@ in-memory mode passes one).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Generic, TypeVar, final
 
@@ -67,16 +68,14 @@ class RawEvent(BaseEvent, Generic[P]):
     payload: P
 
 
+@functools.cache
 def _variants() -> dict[str, type[betterproto2.Message]]:
     return {name: cls for name, (_, cls) in ENVELOPE_VARIANTS.items()}
 
 
-_VARIANTS = _variants()
-
-
 def variant_names() -> tuple[str, ...]:
     """Every ``Envelope`` variant field name, in field-number order."""
-    return tuple(_VARIANTS)
+    return tuple(ENVELOPE_VARIANTS)
 
 
 def of(payload_cls: type[P]) -> Selector[RawEvent[P]]:
@@ -85,7 +84,7 @@ def of(payload_cls: type[P]) -> Selector[RawEvent[P]]:
     Raises:
         ConfigurationError: no variant carries *payload_cls*, or several do (use :func:`of_kind`).
     """
-    kinds = tuple(name for name, cls in _VARIANTS.items() if cls is payload_cls)
+    kinds = tuple(name for name, cls in _variants().items() if cls is payload_cls)
     if len(kinds) != 1:
         found = "no Envelope variant" if not kinds else f"several variants ({', '.join(kinds)})"
         raise ConfigurationError(f"{found} carries {payload_cls.__name__}; use raw.of_kind(name)")
@@ -98,7 +97,7 @@ def of_kind(name: str) -> Selector[RawEvent[betterproto2.Message]]:
     Raises:
         ConfigurationError: *name* is not a variant.
     """
-    payload_cls = _VARIANTS.get(name)
+    payload_cls = _variants().get(name)
     if payload_cls is None:
         raise ConfigurationError(f"{name!r} is not an Envelope variant (see raw.variant_names())")
     return _selector(name, betterproto2.Message)

@@ -53,7 +53,7 @@ __all__ = ["CatchUp", "CatchUpConfig", "CatchUpStatistics", "Deliver"]
 log = logging.getLogger("mezon_trio.catchup")
 
 #: ``deliver(message, caught_up)``: hand one message to the streams; must not block.
-Deliver = Callable[[api.ChannelMessage, bool], None]
+Deliver = Callable[["api.ChannelMessage", bool], None]
 
 _MAX_PASSES: Final = 4
 

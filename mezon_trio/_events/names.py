@@ -12,7 +12,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Generic, Literal, NamedTuple, TypeAlias, TypeVar, final
 
-from .._proto.hotcodec import ENVELOPE_VARIANTS
+from .._proto.hotcodec import ENVELOPE_VARIANT_NUMBERS
 
 __all__ = [
     "LIFECYCLE_EVENTS",
@@ -182,7 +182,7 @@ LIFECYCLE_EVENTS: frozenset[Events] = frozenset(
 
 def _variant_field_numbers() -> dict[Events, int]:
     # From the generated table: betterproto2's metadata resolves every annotation (~0.3 s at import).
-    return {Events(name): number for name, (number, _) in ENVELOPE_VARIANTS.items()}
+    return {Events(name): number for name, number in ENVELOPE_VARIANT_NUMBERS.items()}
 
 
 #: ``Envelope`` field number of every variant event, in field-number order.

@@ -6,15 +6,26 @@ names are the RPC paths ``/mezon.api.Mezon/<Method>``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
-from .._proto.mezon import realtime as _rt
+import betterproto2
 
 __all__ = ["API_INDEX", "API_METHODS", "OPAQUE", "api_index_of"]
 
+
+@dataclass(eq=False, repr=False)
+class _Opaque(betterproto2.Message):
+    """An answer nobody reads: no field, so any valid protobuf body parses (into unknown fields).
+
+    Declared here (not the generated empty ``realtime.Pong``) so that naming it at import does
+    not execute the generated modules.
+    """
+
+
 #: Response type for RPCs whose answer no SDK decodes ("not decoded" in docs/protocol.md
 #: Appendix A): an empty message, so any valid protobuf body parses.
-OPAQUE: Final = _rt.Pong
+OPAQUE: Final = _Opaque
 
 API_METHODS: Final[tuple[str, ...]] = (
     "ListChannelDescs",  # 0

@@ -143,10 +143,16 @@ def check_message(message: betterproto2.Message) -> None:
                 check_message(item)
 
 
-_VARIANT_CLASSES: Final[dict[str, type[betterproto2.Message]]] = {
-    name: cls for name, (_, cls) in ENVELOPE_VARIANTS.items()
-}
-_VARIANTS: Final[tuple[str, ...]] = tuple(ENVELOPE_VARIANTS)
+#: Envelope variant -> message class: filled by the first check (naming the classes executes the
+#: generated modules, which importing this one must not).
+_VARIANT_CLASSES: Final[dict[str, type[betterproto2.Message]]] = {}
+_VARIANTS: Final[tuple[str, ...]] = tuple(ENVELOPE_VARIANTS)  # the names only: no class needed
+
+
+def _variant_class(kind: str) -> type[betterproto2.Message]:
+    if not _VARIANT_CLASSES:
+        _VARIANT_CLASSES.update((name, cls) for name, (_, cls) in ENVELOPE_VARIANTS.items())
+    return _VARIANT_CLASSES[kind]
 
 
 def check_payload(envelope: rt.Envelope, kind: str) -> Any:
@@ -157,7 +163,7 @@ def check_payload(envelope: rt.Envelope, kind: str) -> Any:
     """
     payload = getattr(envelope, kind)
     if payload is not None:
-        expected = _VARIANT_CLASSES[kind]
+        expected = _VARIANT_CLASSES.get(kind) or _variant_class(kind)
         if not isinstance(payload, expected):
             raise _bad(envelope, kind, payload)
         check_message(payload)
