@@ -25,7 +25,7 @@ from importlib.machinery import PathFinder
 from importlib.util import module_from_spec
 from typing import TypeVar, overload
 
-__all__ = ["LazyMapping", "is_loaded", "lazy_submodules"]
+__all__ = ["LazyMapping", "is_loaded", "lazy_submodules", "load"]
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -78,6 +78,12 @@ def lazy_submodules(package: str, path: Iterable[str], names: Iterable[str]) -> 
         module.__class__ = _LazyModule
         sys.modules[full] = module
         setattr(parent, name, module)
+
+
+def load(module: types.ModuleType) -> None:
+    """Execute *module* now if it has not run yet: to pay for it at a moment of one's choosing."""
+    if type(module) is _LazyModule:
+        _load(module)
 
 
 def is_loaded(module: types.ModuleType) -> bool:

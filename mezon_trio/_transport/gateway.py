@@ -36,6 +36,7 @@ from typing import Final, TypeAlias
 
 import trio
 
+from .._proto._lazy import load as load_generated
 from .._proto.mezon import realtime as rt
 from .._protocol.chunks import ChunkAssembler, RawResponse
 from .._protocol.correlator import Correlator
@@ -277,6 +278,9 @@ class Gateway:
             raise ClientClosed("the client is closed")
         if not self._idle.is_set():
             raise MezonInternalError("Gateway.serve() is already running")
+        # The first socket pays for the generated realtime module here, before the server sees the
+        # bot online, rather than in its first frame.
+        load_generated(rt)
         safe = redact_url(url)
         self._idle = trio.Event()
         self._intentional = False
