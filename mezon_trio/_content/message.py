@@ -203,6 +203,26 @@ class Content:
             raise ContentError(f"t must be a str, got {type(t).__name__}")
         if content_thread is not None and not isinstance(content_thread, str):
             raise ContentError(f"content_thread must be a str, got {type(content_thread).__name__}")
+        if (
+            extra is None
+            and (t is None or type(t) is str)
+            and (content_thread is None or type(content_thread) is str)
+            and _empty(mk)
+            and _empty(lk)
+            and _empty(hg)
+            and _empty(ej)
+            and _empty(vk)
+            and _empty(embed)
+            and _empty(components)
+        ):
+            # Plain text (most messages): what _normalize would return, without its walk.
+            raw: dict[str, JSONValue] = {}
+            if t is not None:
+                raw["t"] = t
+            if content_thread is not None:
+                raw["contentThread"] = content_thread
+            self._setup(raw, _mentions(mentions))
+            return
         fields: dict[str, object] = {
             "t": t,
             "contentThread": content_thread,
@@ -471,6 +491,11 @@ def _check_range(text: str, s: int, e: int, where: str) -> None:
         py_index(text, e)
     except ValueError as exc:
         raise ContentError(f"{where}: {exc}") from exc
+
+
+def _empty(value: object) -> bool:
+    """An empty list or tuple (the defaults): nothing for the content JSON."""
+    return (type(value) is tuple or type(value) is list) and not value
 
 
 def _listed(value: Iterable[object]) -> object:

@@ -71,6 +71,10 @@ JSONObject: TypeAlias = dict[str, JSONValue]
 
 _INT64_MAX = 2**63 - 1
 
+# What json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False) uses,
+# built once (json.dumps builds a new encoder per call when given options).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
 
 @runtime_checkable
 class ToDict(Protocol):
@@ -87,7 +91,7 @@ def dumps(value: JSONValue) -> str:
             be encoded as UTF-8 (a lone surrogate).
     """
     try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = _ENCODER.encode(value)
     except (TypeError, ValueError) as exc:
         raise ContentError(f"content is not JSON-serializable: {exc}") from exc
     if not text.isascii():

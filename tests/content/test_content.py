@@ -276,3 +276,29 @@ def _leaves(value: Any) -> list[Any]:
     if isinstance(value, list):
         return [leaf for item in value for leaf in _leaves(item)]
     return [value]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    t=st.none() | st.text(),
+    thread=st.none() | st.text(),
+    empty=st.sampled_from([(), []]),
+)
+def test_plain_text_shortcut_equals_the_normalized_path(
+    t: str | None, thread: str | None, empty: object
+) -> None:
+    # Content(t) takes a shortcut when every list is empty; from_dict always walks _normalize.
+    try:
+        expected = Content.from_dict({"t": t, "contentThread": thread})
+    except ContentError:
+        with pytest.raises(ContentError):
+            Content(t, content_thread=thread, mk=empty, embed=empty, components=empty)
+        return
+    got = Content(t, content_thread=thread, mk=empty, embed=empty, components=empty)
+    assert got == expected
+    assert got.to_json() == expected.to_json()
+
+
+def test_empty_mapping_as_embed_is_not_taken_for_no_embed() -> None:
+    # A single mapping is one embed (wrapped in a list), even when empty: not the shortcut.
+    assert Content("x", embed={}).to_json() == Content.from_dict({"t": "x", "embed": [{}]}).to_json()
