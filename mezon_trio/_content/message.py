@@ -32,6 +32,7 @@ __all__ = ["Content"]
 
 _RANGE_KEYS: Final = ("mk", "lk", "hg", "ej", "vk")
 _LIST_KEYS: Final = frozenset({*_RANGE_KEYS, "embed", "components"})
+_SEQUENCES: Final = frozenset({list, tuple})
 # Keys whose value is an id that JavaScript readers need as a string (§11 quirk 3).
 _ID_KEYS: Final = {"hg": ("channelid", "channelId"), "ej": ("emojiid", "emojiId")}
 
@@ -207,13 +208,15 @@ class Content:
             extra is None
             and (t is None or type(t) is str)
             and (content_thread is None or type(content_thread) is str)
-            and _empty(mk)
-            and _empty(lk)
-            and _empty(hg)
-            and _empty(ej)
-            and _empty(vk)
-            and _empty(embed)
-            and _empty(components)
+            and not (mk or lk or hg or ej or vk or embed or components)
+            # ...and each is an empty list or tuple (an empty mapping is one embed, say)
+            and type(mk) in _SEQUENCES
+            and type(lk) in _SEQUENCES
+            and type(hg) in _SEQUENCES
+            and type(ej) in _SEQUENCES
+            and type(vk) in _SEQUENCES
+            and type(embed) in _SEQUENCES
+            and type(components) in _SEQUENCES
         ):
             # Plain text (most messages): what _normalize would return, without its walk.
             raw: dict[str, JSONValue] = {}
@@ -491,11 +494,6 @@ def _check_range(text: str, s: int, e: int, where: str) -> None:
         py_index(text, e)
     except ValueError as exc:
         raise ContentError(f"{where}: {exc}") from exc
-
-
-def _empty(value: object) -> bool:
-    """An empty list or tuple (the defaults): nothing for the content JSON."""
-    return (type(value) is tuple or type(value) is list) and not value
 
 
 def _listed(value: Iterable[object]) -> object:

@@ -302,3 +302,28 @@ def test_plain_text_shortcut_equals_the_normalized_path(
 def test_empty_mapping_as_embed_is_not_taken_for_no_embed() -> None:
     # A single mapping is one embed (wrapped in a list), even when empty: not the shortcut.
     assert Content("x", embed={}).to_json() == Content.from_dict({"t": "x", "embed": [{}]}).to_json()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    t=st.none() | st.text(max_size=5),
+    text=st.none() | st.text(max_size=5),
+    thread=st.none() | st.text(max_size=5),
+    thread_alias=st.none() | st.text(max_size=5),
+)
+def test_official_content_text_shortcut(
+    t: str | None, text: str | None, thread: str | None, thread_alias: str | None
+) -> None:
+    # ChannelMessageContent with text arguments only takes a shortcut; passing an empty
+    # list too takes the generic path: both must agree, errors included.
+    from mezon_trio.compat import ChannelMessageContent
+
+    def build(**extra: Any) -> Content | str:
+        try:
+            return ChannelMessageContent(
+                t, text=text, content_thread=thread, contentThread=thread_alias, **extra
+            )
+        except ContentError as exc:
+            return str(exc)
+
+    assert build() == build(hg=[])
