@@ -5,6 +5,7 @@ the typed error of a socket ``rt.Error`` reply, and the token mask of trio-webso
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -92,11 +93,19 @@ class _NotSent(Exception):
     """The socket went away before the frame was written: safe to try the next one."""
 
 
-class _Waiter:
-    __slots__ = ("data", "done", "error", "raw", "response")
+class _Expired(Exception):
+    """The request's deadline passed (the gateway turns it into RequestTimeout)."""
 
-    def __init__(self, *, raw: bool) -> None:
+
+class _Waiter:
+    """A request waiting for its reply: *done* is set with ``data``/``response`` or ``error``."""
+
+    __slots__ = ("data", "deadline", "done", "error", "raw", "response")
+
+    def __init__(self, *, raw: bool, deadline: float = math.inf) -> None:
         self.raw = raw
+        #: trio time after which the gateway's expiry task fails it with _Expired.
+        self.deadline = deadline
         self.done = trio.Event()
         self.data: bytes | None = None
         self.response: RawResponse | None = None
