@@ -212,9 +212,9 @@ class Gateway:
             return
         self._closed = True
         for _, waiter in self._correlator.waiters():
-            if not waiter.done.is_set():
+            if not waiter.fired:
                 waiter.error = ClientClosed("the client closed while the request waited for its reply")
-                waiter.done.set()
+                waiter.set()
         self._wake_waiters()
 
     def _wake_waiters(self) -> None:
@@ -370,13 +370,13 @@ class Gateway:
         self._ready_event = trio.Event()
         code, reason, _ = self._end or (None, "", None)
         for _, waiter in self._correlator.waiters():
-            if not waiter.done.is_set():
+            if not waiter.fired:
                 waiter.error = (
                     ClientClosed("the client closed while the request waited for its reply")
                     if self._closed
                     else ConnectionLost("connection lost before the reply arrived", code=code, reason=reason)
                 )
-                waiter.done.set()
+                waiter.set()
         self._chunks.reset()
 
     def _ending(self) -> tuple[int | None, str, BaseException | None] | None:
@@ -490,11 +490,11 @@ class Gateway:
                 now = trio.current_time()
                 earliest = math.inf
                 for _, waiter in self._correlator.waiters():
-                    if waiter.done.is_set():
+                    if waiter.fired:
                         continue
                     if waiter.deadline <= now:
                         waiter.error = _Expired()
-                        waiter.done.set()
+                        waiter.set()
                     elif waiter.deadline < earliest:
                         earliest = waiter.deadline
                 with trio.CancelScope(deadline=earliest) as self._expiry:
@@ -584,12 +584,12 @@ class Gateway:
                     deadline = math.inf  # acquired
                 if deadline != math.inf:
                     raise _Expired
-            if conn is not self._conn or waiter.done.is_set():
+            if conn is not self._conn or waiter.fired:
                 if type(waiter.error) is _Expired:
                     raise waiter.error
                 raise _NotSent
             await self._write(conn, data)
-            await waiter.done.wait()
+            await waiter.wait()
         finally:
             correlator.release(cid)
             if raw:
