@@ -23,7 +23,7 @@ from .shapes import (
 )
 from .spans import EmojiSpan, HashtagSpan, MarkdownSpan, Span
 from .utf16 import py_index, utf16_len
-from .wire import MAX_CONTENT_UTF16, JSONInput, JSONObject, JSONValue, ToDict, dumps, id_str, jsonable
+from .wire import MAX_CONTENT_UTF16, JSONInput, JSONObject, JSONValue, ToDict, dumps, dumps_text, id_str, jsonable
 
 if TYPE_CHECKING:
     from .builder import TextBuilder
@@ -224,7 +224,7 @@ class Content:
                 raw["t"] = t
             if content_thread is not None:
                 raw["contentThread"] = content_thread
-            self._setup(raw, _mentions(mentions))
+            self._setup(raw, _mentions(mentions), dumps_text(t, content_thread))
             return
         fields: dict[str, object] = {
             "t": t,
@@ -243,9 +243,9 @@ class Content:
             fields[key] = value
         self._setup(_normalize(fields), _mentions(mentions))
 
-    def _setup(self, raw: JSONObject, mentions: tuple[Mention, ...]) -> None:
+    def _setup(self, raw: JSONObject, mentions: tuple[Mention, ...], text: str | None = None) -> None:
         object.__setattr__(self, "_raw", raw)
-        object.__setattr__(self, "_json", dumps(raw))
+        object.__setattr__(self, "_json", dumps(raw) if text is None else text)
         object.__setattr__(self, "_mentions", mentions)
         object.__setattr__(self, "_hash", None)
 

@@ -327,3 +327,27 @@ def test_official_content_text_shortcut(
             return str(exc)
 
     assert build() == build(hg=[])
+
+
+@settings(max_examples=300, deadline=None)
+@given(t=st.none() | st.text(), thread=st.none() | st.text())
+def test_dumps_text_equals_dumps(t: str | None, thread: str | None) -> None:
+    from mezon_trio._content.wire import dumps, dumps_text
+
+    mapping = {key: value for key, value in (("t", t), ("contentThread", thread)) if value is not None}
+    try:
+        expected = dumps(mapping)
+    except ContentError:
+        with pytest.raises(ContentError):
+            dumps_text(t, thread)
+        return
+    assert dumps_text(t, thread) == expected
+
+
+def test_dumps_text_refuses_a_lone_surrogate() -> None:
+    from mezon_trio._content.wire import dumps_text
+
+    with pytest.raises(ContentError, match="lone surrogate"):
+        dumps_text("a\ud800", None)
+    with pytest.raises(ContentError, match="lone surrogate"):
+        Content("a\ud800")
