@@ -23,7 +23,17 @@ from .shapes import (
 )
 from .spans import EmojiSpan, HashtagSpan, MarkdownSpan, Span
 from .utf16 import py_index, utf16_len
-from .wire import MAX_CONTENT_UTF16, JSONInput, JSONObject, JSONValue, ToDict, dumps, dumps_text, id_str, jsonable
+from .wire import (
+    MAX_CONTENT_UTF16,
+    JSONInput,
+    JSONObject,
+    JSONValue,
+    ToDict,
+    dumps,
+    dumps_text,
+    id_str,
+    jsonable,
+)
 
 if TYPE_CHECKING:
     from .builder import TextBuilder
