@@ -23,7 +23,17 @@ from .shapes import (
 )
 from .spans import EmojiSpan, HashtagSpan, MarkdownSpan, Span
 from .utf16 import py_index, utf16_len
-from .wire import MAX_CONTENT_UTF16, JSONInput, JSONObject, JSONValue, ToDict, dumps, id_str, jsonable
+from .wire import (
+    MAX_CONTENT_UTF16,
+    JSONInput,
+    JSONObject,
+    JSONValue,
+    ToDict,
+    dumps,
+    dumps_text,
+    id_str,
+    jsonable,
+)
 
 if TYPE_CHECKING:
     from .builder import TextBuilder
@@ -32,6 +42,7 @@ __all__ = ["Content"]
 
 _RANGE_KEYS: Final = ("mk", "lk", "hg", "ej", "vk")
 _LIST_KEYS: Final = frozenset({*_RANGE_KEYS, "embed", "components"})
+_SEQUENCES: Final = frozenset({list, tuple})
 # Keys whose value is an id that JavaScript readers need as a string (§11 quirk 3).
 _ID_KEYS: Final = {"hg": ("channelid", "channelId"), "ej": ("emojiid", "emojiId")}
 
@@ -203,6 +214,28 @@ class Content:
             raise ContentError(f"t must be a str, got {type(t).__name__}")
         if content_thread is not None and not isinstance(content_thread, str):
             raise ContentError(f"content_thread must be a str, got {type(content_thread).__name__}")
+        if (
+            extra is None
+            and (t is None or type(t) is str)
+            and (content_thread is None or type(content_thread) is str)
+            and not (mk or lk or hg or ej or vk or embed or components)
+            # ...and each is an empty list or tuple (an empty mapping is one embed, say)
+            and type(mk) in _SEQUENCES
+            and type(lk) in _SEQUENCES
+            and type(hg) in _SEQUENCES
+            and type(ej) in _SEQUENCES
+            and type(vk) in _SEQUENCES
+            and type(embed) in _SEQUENCES
+            and type(components) in _SEQUENCES
+        ):
+            # Plain text (most messages): what _normalize would return, without its walk.
+            raw: dict[str, JSONValue] = {}
+            if t is not None:
+                raw["t"] = t
+            if content_thread is not None:
+                raw["contentThread"] = content_thread
+            self._setup(raw, _mentions(mentions), dumps_text(t, content_thread))
+            return
         fields: dict[str, object] = {
             "t": t,
             "contentThread": content_thread,
@@ -220,9 +253,9 @@ class Content:
             fields[key] = value
         self._setup(_normalize(fields), _mentions(mentions))
 
-    def _setup(self, raw: JSONObject, mentions: tuple[Mention, ...]) -> None:
+    def _setup(self, raw: JSONObject, mentions: tuple[Mention, ...], text: str | None = None) -> None:
         object.__setattr__(self, "_raw", raw)
-        object.__setattr__(self, "_json", dumps(raw))
+        object.__setattr__(self, "_json", dumps(raw) if text is None else text)
         object.__setattr__(self, "_mentions", mentions)
         object.__setattr__(self, "_hash", None)
 

@@ -25,6 +25,7 @@ __all__ = [
     "check_id",
     "check_int32",
     "dumps",
+    "dumps_text",
     "first_present",
     "id_str",
     "jsonable",
@@ -71,6 +72,12 @@ JSONObject: TypeAlias = dict[str, JSONValue]
 
 _INT64_MAX = 2**63 - 1
 
+# What json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False) uses,
+# built once (json.dumps builds a new encoder per call when given options).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+#: How that encoder writes a str (literal UTF-8: the ensure_ascii=False variant).
+_encode_str = json.encoder.encode_basestring
+
 
 @runtime_checkable
 class ToDict(Protocol):
@@ -87,9 +94,33 @@ def dumps(value: JSONValue) -> str:
             be encoded as UTF-8 (a lone surrogate).
     """
     try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = _ENCODER.encode(value)
     except (TypeError, ValueError) as exc:
         raise ContentError(f"content is not JSON-serializable: {exc}") from exc
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ContentError(
+                f"content holds a lone surrogate at {exc.start}: it cannot be sent as UTF-8"
+            ) from exc
+    return text
+
+
+def dumps_text(t: str | None, content_thread: str | None) -> str:
+    """``dumps({"t": t, "contentThread": content_thread})`` without the ``None`` keys, spelled out.
+
+    Plain-text content is most messages; this skips the encoder's generic walk.
+
+    Raises:
+        ContentError: a lone surrogate (as :func:`dumps`).
+    """
+    parts = []
+    if t is not None:
+        parts.append('"t":' + _encode_str(t))
+    if content_thread is not None:
+        parts.append('"contentThread":' + _encode_str(content_thread))
+    text = "{" + ",".join(parts) + "}"
     if not text.isascii():
         try:
             text.encode("utf-8")

@@ -209,6 +209,29 @@ def ChannelMessageContent(
         ContentError: a name is given twice (alias and field name), or a value is invalid.
     """
 
+    if (
+        hg is None
+        and hashtags is None
+        and ej is None
+        and emojis is None
+        and lk is None
+        and links is None
+        and mk is None
+        and markdown is None
+        and vk is None
+        and voice_links is None
+        and embed is None
+        and components is None
+        and (t is None or text is None)
+        and (content_thread is None or contentThread is None)
+    ):
+        # Text only (the common case): no alias to reconcile.
+        return Content(
+            t if t is not None else text,
+            content_thread=contentThread if contentThread is not None else content_thread,
+            mentions=mentions,
+        )
+
     def pick(alias: Any, name: Any, label: str) -> Any:
         if alias is not None and name is not None:
             raise ContentError(f"ChannelMessageContent: pass {label} once")

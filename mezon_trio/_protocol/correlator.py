@@ -1,7 +1,7 @@
 """``cid`` allocation and the table of requests waiting for a reply (docs/protocol.md §3.3).
 
 Sans-I/O: the table stores whatever waiter object the transport gives it (the
-gateway stores a small object holding a ``trio.Event``).  The transport MUST
+gateway stores a small one-shot waiter that parks the requesting task).  The transport MUST
 call :meth:`Correlator.release` in a ``finally`` block, so a cancelled or timed
 out request never leaves an entry behind that would swallow a later reply (the
 aiomqtt bug STYLE.md §2 cites).

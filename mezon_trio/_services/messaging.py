@@ -21,6 +21,7 @@ from .._models.values import Reaction, SendAck
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from .._protocol.enums import DM_MODE, ChannelStreamMode, TypeMessage, type_for_mode
+from .._protocol.hotpath import envelope_with
 from .._protocol.ids import Id, as_id, as_ids
 from .._structures.channel import TextChannel
 from ..errors import APIError, Forbidden, NotFound, ProtocolError, RequestTimeout
@@ -98,7 +99,7 @@ class MessagingService:
             topic_id=topic_id,
         )
         reply = await self._request_joining(
-            rt.Envelope(channel_message_send=send), clan_id, channel_id, int(mode), bool(is_public)
+            envelope_with("channel_message_send", send), clan_id, channel_id, int(mode), bool(is_public)
         )
         ack = reply.channel_message_ack
         if ack is None:

@@ -5,6 +5,7 @@ the typed error of a socket ``rt.Error`` reply, and the token mask of trio-webso
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -92,15 +93,59 @@ class _NotSent(Exception):
     """The socket went away before the frame was written: safe to try the next one."""
 
 
-class _Waiter:
-    __slots__ = ("data", "done", "error", "raw", "response")
+class _Expired(Exception):
+    """The request's deadline passed (the gateway turns it into RequestTimeout)."""
 
-    def __init__(self, *, raw: bool) -> None:
+
+class _Waiter:
+    """A request waiting for its reply, and its own one-shot event.
+
+    ``set()`` records that the request is over (with ``data``/``response`` or
+    ``error``) and wakes the task parked in ``wait()``: one object per request,
+    where a ``trio.Event`` would add an event, its parking lot and the lot's dict.
+    ``waiter.done`` is the waiter itself, so it reads like the event it replaces
+    (``waiter.done.is_set()``).
+    """
+
+    __slots__ = ("_task", "data", "deadline", "error", "fired", "raw", "response")
+
+    def __init__(self, *, raw: bool, deadline: float = math.inf) -> None:
         self.raw = raw
-        self.done = trio.Event()
+        #: trio time after which the gateway's expiry task fails it with _Expired.
+        self.deadline = deadline
+        self.fired = False
         self.data: bytes | None = None
         self.response: RawResponse | None = None
         self.error: BaseException | None = None
+        self._task: trio.lowlevel.Task | None = None
+
+    @property
+    def done(self) -> _Waiter:
+        return self
+
+    def is_set(self) -> bool:
+        return self.fired
+
+    def set(self) -> None:
+        """Mark the request over and wake its task (idempotent)."""
+        if self.fired:
+            return
+        self.fired = True
+        task = self._task
+        if task is not None:
+            self._task = None
+            trio.lowlevel.reschedule(task)
+
+    async def wait(self) -> None:
+        """Park until :meth:`set` (at once if it was).  Cancellable; one waiting task at most."""
+        if self.fired:
+            return  # the caller has passed a checkpoint already (the write)
+        self._task = trio.lowlevel.current_task()
+        await trio.lowlevel.wait_task_rescheduled(self._abort)
+
+    def _abort(self, _: object) -> trio.lowlevel.Abort:
+        self._task = None
+        return trio.lowlevel.Abort.SUCCEEDED
 
 
 def _operation(envelope: rt.Envelope) -> str:

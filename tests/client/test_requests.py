@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 import trio
 
 from mezon_trio import Events, MezonClient
+from mezon_trio._client import services_of
 from mezon_trio._proto.mezon import api
 from mezon_trio._proto.mezon import realtime as rt
+from mezon_trio._transport.gateway_types import _Expired
 from mezon_trio.errors import APIError, NotFound, ProtocolError, RequestTimeout, ServerError
 from mezon_trio.events import ProtocolErrorEvent
 from mezon_trio.models import Message
@@ -193,3 +196,81 @@ async def test_bot_added_to_a_channel_joins_it() -> None:
             with trio.fail_after(5):
                 while channel not in client.raw.joined_channels:  # noqa: ASYNC110 - polling a counter
                     await trio.sleep(0.01)
+
+
+async def test_cancelled_sends_leave_no_waiter_and_later_replies_stay_correlated() -> None:
+    # Sends cancelled at random points (before the write, after it, while the reply is on
+    # its way) must each remove their pending entry; the late replies of the cancelled ones
+    # are dropped as strays, and every later reply still reaches its own request.
+    with trio.fail_after(60):
+        async with open_sandbox() as sb, MezonClient(**client_kwargs(sb)) as client:
+            channel = await client.channels.fetch(sb.channel_id)
+            sb.faults.reply_delay = 0.002
+            rng = random.Random(14)
+            cancelled = 0
+            for i in range(150):
+                with trio.move_on_after(rng.uniform(0.0, 0.004)) as scope:
+                    await channel.send(f"cancelled {i}")
+                cancelled += scope.cancelled_caught
+                assert client.statistics().gateway.pending_requests == 0
+            assert 0 < cancelled < 150
+            sb.faults.reply_delay = 0.0
+
+            async def send(i: int) -> None:
+                ack = await channel.send(f"after {i}")
+                stored = sb.find_message(ack.message_id)
+                assert stored is not None
+                assert json.loads(stored.content)["t"] == f"after {i}"
+
+            async with trio.open_nursery() as nursery:
+                for i in range(20):
+                    nursery.start_soon(send, i)
+            assert client.statistics().gateway.pending_requests == 0
+
+
+async def test_a_later_request_with_an_earlier_deadline_times_out_on_time() -> None:
+    # White-box: one task per socket fails requests at their deadline.  It sleeps until the
+    # earliest one it knows; a request registered later with an earlier deadline (one that
+    # waited for the socket, say) must move that wake-up forward.
+    with trio.fail_after(20):
+        async with open_sandbox() as sb, MezonClient(**client_kwargs(sb, timeout=3000)) as client:
+            gateway = services_of(client).core.gateway
+            typing = rt.MessageTypingEvent(clan_id=sb.clan_id, channel_id=sb.channel_id, mode=2)
+            sb.faults.drop_replies.add("message_typing_event")
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(client.raw.request, rt.Envelope(message_typing_event=typing))
+                await sb.wait_for(lambda r: r.kind == "message_typing_event")
+                conn = gateway._conn
+                assert conn is not None
+                start = trio.current_time()
+                with pytest.raises(_Expired):
+                    await gateway._roundtrip(
+                        conn,
+                        rt.Envelope(message_typing_event=typing),
+                        raw=False,
+                        priority=False,
+                        deadline=start + 0.3,
+                    )
+                assert 0.25 < trio.current_time() - start < 1.5
+                assert client.statistics().gateway.pending_requests == 1  # the first one waits on
+                nursery.cancel_scope.cancel()
+            assert client.statistics().gateway.pending_requests == 0
+
+
+async def test_timeout_while_waiting_for_a_send_token() -> None:
+    # One frame per 2 s: after the login's frames, requests wait for a token past their deadline.
+    with trio.fail_after(20):
+        async with open_sandbox() as sb:
+            kwargs = client_kwargs(sb, timeout=300, ws_rate_limit=0.5)
+            async with MezonClient(**kwargs) as client:
+                typing = rt.MessageTypingEvent(clan_id=sb.clan_id, channel_id=sb.channel_id, mode=2)
+                timed_out = 0
+                for _ in range(2):
+                    start = trio.current_time()
+                    try:
+                        await client.raw.request(rt.Envelope(message_typing_event=typing))
+                    except RequestTimeout:
+                        assert 0.25 < trio.current_time() - start < 1.0
+                        timed_out += 1
+                assert timed_out >= 1
+                assert client.statistics().gateway.pending_requests == 0

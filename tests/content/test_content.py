@@ -276,3 +276,78 @@ def _leaves(value: Any) -> list[Any]:
     if isinstance(value, list):
         return [leaf for item in value for leaf in _leaves(item)]
     return [value]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    t=st.none() | st.text(),
+    thread=st.none() | st.text(),
+    empty=st.sampled_from([(), []]),
+)
+def test_plain_text_shortcut_equals_the_normalized_path(
+    t: str | None, thread: str | None, empty: object
+) -> None:
+    # Content(t) takes a shortcut when every list is empty; from_dict always walks _normalize.
+    try:
+        expected = Content.from_dict({"t": t, "contentThread": thread})
+    except ContentError:
+        with pytest.raises(ContentError):
+            Content(t, content_thread=thread, mk=empty, embed=empty, components=empty)
+        return
+    got = Content(t, content_thread=thread, mk=empty, embed=empty, components=empty)
+    assert got == expected
+    assert got.to_json() == expected.to_json()
+
+
+def test_empty_mapping_as_embed_is_not_taken_for_no_embed() -> None:
+    # A single mapping is one embed (wrapped in a list), even when empty: not the shortcut.
+    assert Content("x", embed={}).to_json() == Content.from_dict({"t": "x", "embed": [{}]}).to_json()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    t=st.none() | st.text(max_size=5),
+    text=st.none() | st.text(max_size=5),
+    thread=st.none() | st.text(max_size=5),
+    thread_alias=st.none() | st.text(max_size=5),
+)
+def test_official_content_text_shortcut(
+    t: str | None, text: str | None, thread: str | None, thread_alias: str | None
+) -> None:
+    # ChannelMessageContent with text arguments only takes a shortcut; passing an empty
+    # list too takes the generic path: both must agree, errors included.
+    from mezon_trio.compat import ChannelMessageContent
+
+    def build(**extra: Any) -> Content | str:
+        try:
+            return ChannelMessageContent(
+                t, text=text, content_thread=thread, contentThread=thread_alias, **extra
+            )
+        except ContentError as exc:
+            return str(exc)
+
+    assert build() == build(hg=[])
+
+
+@settings(max_examples=300, deadline=None)
+@given(t=st.none() | st.text(), thread=st.none() | st.text())
+def test_dumps_text_equals_dumps(t: str | None, thread: str | None) -> None:
+    from mezon_trio._content.wire import dumps, dumps_text
+
+    mapping = {key: value for key, value in (("t", t), ("contentThread", thread)) if value is not None}
+    try:
+        expected = dumps(mapping)
+    except ContentError:
+        with pytest.raises(ContentError):
+            dumps_text(t, thread)
+        return
+    assert dumps_text(t, thread) == expected
+
+
+def test_dumps_text_refuses_a_lone_surrogate() -> None:
+    from mezon_trio._content.wire import dumps_text
+
+    with pytest.raises(ContentError, match="lone surrogate"):
+        dumps_text("a\ud800", None)
+    with pytest.raises(ContentError, match="lone surrogate"):
+        Content("a\ud800")
