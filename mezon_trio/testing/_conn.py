@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import struct
 import time
 from typing import TYPE_CHECKING
 
@@ -70,7 +73,20 @@ class Connection:
         """Ask the connection's task to close it: abruptly (``code=None``) or with *code*."""
         if self.close_request is None:
             self.close_request = (code, reason)
+            if code is None:
+                self._reset_now()
         self.scope.cancel()
+
+    def _reset_now(self) -> None:
+        """An abrupt drop of a TCP socket happens now (RST), not when the connection's task
+        next runs: whatever the client writes after ``drop_connections()`` returned fails
+        to send, as after a real network drop, instead of racing the sandbox's own task."""
+        sock = getattr(self.stream, "socket", None)
+        if sock is None:  # in memory, or TLS: the connection's task closes it
+            return
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()
 
     def sees_channel(self, channel: Channel) -> bool:
         return channel.clan_id in self.clans or channel.id in self.channels

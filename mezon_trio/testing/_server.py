@@ -430,8 +430,9 @@ class Sandbox:
         self, user_id: int | None = None, *, code: int | None = None, reason: str = ""
     ) -> int:
         """Close sockets of *user_id* (None: all): abruptly (TCP RST / EOF) when *code* is None,
-        else with that close code. Returns how many were asked to close (closing completes
-        asynchronously; use :meth:`wait_connected`/``connection_count`` to observe it)."""
+        else with that close code. Returns how many were asked to close. An abrupt drop of a
+        TCP socket is done when this returns (a frame the client writes next fails to send);
+        the rest completes asynchronously (use :meth:`wait_connected`/``connection_count``)."""
         conns = self._targets(user_id)
         for conn in conns:
             conn.request_close(code, reason)

@@ -137,3 +137,14 @@ async def test_no_secrets_in_logs(caplog: pytest.LogCaptureFixture) -> None:
             assert "connecting to ws://" in text  # the logs are there...
             for secret in (sb.bot.api_key, "wrong", token, refresh, "token="):
                 assert secret not in text  # ...without secrets
+
+
+async def test_a_request_right_after_an_abrupt_drop_goes_out_on_the_next_socket() -> None:
+    # drop_connections() resets a TCP socket before it returns, so the frame written next
+    # fails to send and goes to the next socket, however the tasks are scheduled.
+    with trio.fail_after(20):
+        async with open_sandbox() as sb, MezonClient(**client_kwargs(sb)) as client:
+            for attempt in range(3):
+                assert sb.drop_connections(sb.bot.id) == 1
+                await client.raw.request(_typing(sb))
+                assert client.statistics().gateway.connections == attempt + 2
