@@ -144,7 +144,12 @@ class WebSocket:
     async def _write(self, event: Event | bytes) -> None:
         """Write *event* (through wsproto) or a binary message's payload (framed here)."""
         lock = self._lock
-        await lock.acquire()
+        try:
+            # Uncontended (the usual case): take it without a scheduler step; the
+            # socket write below still checkpoints (cancellation, fairness).
+            lock.acquire_nowait()
+        except trio.WouldBlock:
+            await lock.acquire()
         try:
             if self._broken:
                 raise ConnectionLost("the connection broke")
