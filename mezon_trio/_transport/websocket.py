@@ -144,9 +144,12 @@ class WebSocket:
     async def _write(self, event: Event | bytes) -> None:
         """Write *event* (through wsproto) or a binary message's payload (framed here)."""
         lock = self._lock
+        # As trio.Lock.acquire does: a pending cancellation raises here, before anything
+        # is written (the stream's own check further down would mark the socket broken).
+        await trio.lowlevel.checkpoint_if_cancelled()
         try:
             # Uncontended (the usual case): take it without a scheduler step; the
-            # socket write below still checkpoints (cancellation, fairness).
+            # stream's write below still yields once.
             lock.acquire_nowait()
         except trio.WouldBlock:
             await lock.acquire()

@@ -77,8 +77,16 @@ class Server:
 
 
 @asynccontextmanager
-async def connected(max_frame_size: int = 1 << 20) -> AsyncIterator[tuple[WebSocket, Server]]:
-    client, server_stream = trio.testing.memory_stream_pair()
+async def connected(
+    max_frame_size: int = 1 << 20, *, sockets: bool = False
+) -> AsyncIterator[tuple[WebSocket, Server]]:
+    client: trio.abc.Stream
+    server_stream: trio.abc.Stream
+    if sockets:  # a real socket pair (a memory stream's write yields twice)
+        a, b = trio.socket.socketpair()
+        client, server_stream = trio.SocketStream(a), trio.SocketStream(b)
+    else:
+        client, server_stream = trio.testing.memory_stream_pair()
     server = Server(server_stream)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(server.accept)
@@ -381,3 +389,57 @@ def test_messages_survive_any_framing_and_any_read_boundaries(
     assert closed == Closed(1000, "")
     assert got == expected_binary
     assert texts == expected_text
+
+
+class _Steps(trio.abc.Instrument):
+    """Counts the scheduler steps of one task."""
+
+    def __init__(self, task: trio.lowlevel.Task) -> None:
+        self.task = task
+        self.steps = 0
+
+    def before_task_step(self, task: trio.lowlevel.Task) -> None:
+        if task is self.task:
+            self.steps += 1
+
+
+async def test_an_uncontended_send_yields_once_and_concurrent_sends_do_not_interleave() -> None:
+    with trio.fail_after(10):
+        async with connected(sockets=True) as (ws, server):
+            steps = _Steps(trio.lowlevel.current_task())
+            trio.lowlevel.add_instrument(steps)
+            try:
+                await ws.send(b"\x01")
+            finally:
+                trio.lowlevel.remove_instrument(steps)
+            assert steps.steps == 1  # the stream's write; the free lock costs no extra step
+            event = await server.next_event()
+            assert isinstance(event, BytesMessage)
+            assert event.data == b"\x01"
+            payloads = [bytes([i]) * 70_000 for i in range(1, 5)]  # several reads each
+            async with trio.open_nursery() as nursery:
+                for payload in payloads:
+                    nursery.start_soon(ws.send, payload)
+                got: list[bytes] = []
+                part = b""
+                while len(got) < len(payloads):
+                    event = await server.next_event()
+                    assert isinstance(event, BytesMessage)  # wsproto hands big messages in parts
+                    part += bytes(event.data)
+                    if event.message_finished:
+                        got.append(part)
+                        part = b""
+            assert sorted(got) == payloads
+
+
+async def test_a_send_cancelled_before_writing_leaves_the_socket_usable() -> None:
+    with trio.fail_after(10):
+        async with connected() as (ws, server):
+            with trio.CancelScope() as scope:
+                scope.cancel()
+                await ws.send(b"\x01")
+            assert scope.cancelled_caught
+            await ws.send(b"\x02")
+            event = await server.next_event()
+            assert isinstance(event, BytesMessage)
+            assert event.data == b"\x02"
