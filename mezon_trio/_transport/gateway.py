@@ -579,9 +579,9 @@ class Gateway:
             if priority:
                 bucket.force()
             elif bucket.try_acquire():
-                # Yield before writing: a reader that just saw the socket end detaches it
-                # first, and the request goes to the next socket instead of a dead one.
-                await trio.lowlevel.checkpoint()
+                # A cancelled caller sends nothing; no scheduler step otherwise (the
+                # write yields).  A socket the server dropped fails the write (_NotSent).
+                await trio.lowlevel.checkpoint_if_cancelled()
             else:
                 with trio.move_on_at(deadline):
                     await bucket.acquire()
