@@ -59,6 +59,31 @@ async def test_cancel_during_a_request() -> None:
             await wait_no_connections(sb)
 
 
+async def test_a_request_made_already_cancelled_sends_nothing() -> None:
+    with trio.fail_after(20):
+        async with open_sandbox() as sb, MezonClient(**client_kwargs(sb)) as client:
+            sent = client.statistics().gateway.frames_sent
+            with trio.CancelScope() as scope:
+                scope.cancel()
+                await client.raw.request(_send(sb))
+            assert scope.cancelled_caught
+            assert client.statistics().gateway.frames_sent == sent
+            assert client.statistics().gateway.pending_requests == 0
+            await client.raw.request(_typing_after_cancel(sb))  # the socket is still usable
+            assert client.statistics().gateway.frames_sent == sent + 1
+            assert not [r for r in sb.received if r.kind == "channel_message_send"]
+
+
+def _typing_after_cancel(sb: object) -> rt.Envelope:
+    return rt.Envelope(
+        message_typing_event=rt.MessageTypingEvent(
+            clan_id=sb.clan_id,  # type: ignore[attr-defined]
+            channel_id=sb.channel_id,  # type: ignore[attr-defined]
+            mode=2,
+        )
+    )
+
+
 async def test_cancel_while_iterating() -> None:
     with trio.fail_after(20):
         async with open_sandbox() as sb:
