@@ -97,6 +97,15 @@ def dumps(value: JSONValue) -> str:
         text = _ENCODER.encode(value)
     except (TypeError, ValueError) as exc:
         raise ContentError(f"content is not JSON-serializable: {exc}") from exc
+    return _utf8_checked(text)
+
+
+def _utf8_checked(text: str) -> str:
+    """*text*, if it encodes as UTF-8 (JSON keeps a lone surrogate; the wire cannot carry it).
+
+    Raises:
+        ContentError: a lone surrogate.
+    """
     if not text.isascii():
         try:
             text.encode("utf-8")
@@ -121,14 +130,7 @@ def dumps_text(t: str | None, content_thread: str | None) -> str:
     if content_thread is not None:
         parts.append('"contentThread":' + _encode_str(content_thread))
     text = "{" + ",".join(parts) + "}"
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise ContentError(
-                f"content holds a lone surrogate at {exc.start}: it cannot be sent as UTF-8"
-            ) from exc
-    return text
+    return _utf8_checked(text)
 
 
 def jsonable(value: object, *, where: str = "content") -> JSONValue:

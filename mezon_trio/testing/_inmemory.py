@@ -19,6 +19,20 @@ if TYPE_CHECKING:
 
 __all__ = ["frame_connect", "ws_connect"]
 
+_MemoryStream = trio.StapledStream[trio.testing.MemorySendStream, trio.testing.MemoryReceiveStream]
+
+
+def _connect_in_memory(self: Sandbox, url: str) -> tuple[_MemoryStream, str, str]:
+    """A memory stream pair whose server side the sandbox's gateway serves (in its nursery);
+    returns the client side, the host and the resource (path and query) of *url*."""
+    parts = urlsplit(url)
+    resource = parts.path or "/"
+    if parts.query:
+        resource += "?" + parts.query
+    client, server = trio.testing.memory_stream_pair()
+    self._nursery.start_soon(self._gateway.handle_stream, server)
+    return client, parts.netloc or "sandbox", resource
+
 
 async def ws_connect(
     self: Sandbox,
@@ -36,16 +50,11 @@ async def ws_connect(
     a rejected handshake raises ``ConnectionRejected`` from that nursery), the
     server side in the sandbox's nursery.
     """
-    parts = urlsplit(url)
-    resource = parts.path or "/"
-    if parts.query:
-        resource += "?" + parts.query
-    client, server = trio.testing.memory_stream_pair()
-    self._nursery.start_soon(self._gateway.handle_stream, server)
+    client, host, resource = _connect_in_memory(self, url)
     return await trio_websocket.wrap_client_stream(
         nursery,
         client,  # type: ignore[arg-type]  # any trio Stream works
-        parts.netloc or "sandbox",
+        host,
         resource,
         subprotocols=subprotocols,
         extra_headers=extra_headers,
@@ -60,16 +69,11 @@ async def frame_connect(self: Sandbox, url: str, *, max_frame_size: int) -> Fram
     The client side is the client's own wsproto transport (the same code as over
     TCP), the server side runs in the sandbox's nursery.
     """
-    parts = urlsplit(url)
-    resource = parts.path or "/"
-    if parts.query:
-        resource += "?" + parts.query
-    client, server = trio.testing.memory_stream_pair()
-    self._nursery.start_soon(self._gateway.handle_stream, server)
+    client, host, resource = _connect_in_memory(self, url)
     try:
         return await open_websocket(
             client,
-            host=parts.netloc or "sandbox",
+            host=host,
             resource=resource,
             max_frame_size=max_frame_size,
             safe_url=redact_url(url),
