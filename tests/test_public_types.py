@@ -23,7 +23,6 @@ import dataclasses
 import importlib
 import inspect
 import pkgutil
-import types
 import typing
 from collections.abc import Callable, Iterator
 from typing import Any, NotRequired, TypedDict
@@ -65,44 +64,51 @@ def _namespace() -> dict[str, Any]:
     return ns
 
 
-def _bad(hint: object, seen: set[int]) -> Iterator[str]:
+class _Unresolvable(str):
+    """A TypedDict whose keys do not resolve (itself a finding), as a part of its annotation."""
+
+
+def _parts(hint: object, seen: set[int], where: str = "") -> Iterator[tuple[str, object]]:
+    """Every part of an annotation, once, with where it sits: the annotation itself, its generic
+    origin and arguments, union members, TypeVar bounds, TypedDict keys (``Dict['key']: ``)."""
     if id(hint) in seen:
         return
     seen.add(id(hint))
-    if hint is Any:
-        yield "Any"
-        return
-    if isinstance(hint, type) and issubclass(hint, betterproto2.Message):
-        yield f"generated class {hint.__module__}.{hint.__qualname__}"
-        return
+    yield where, hint
     if typing.is_typeddict(hint):
         assert isinstance(hint, type)
         try:
             fields = typing.get_type_hints(hint)
-        except Exception as exc:  # a key whose type does not resolve is itself a finding
-            yield f"{hint.__qualname__}: <unresolvable> {type(exc).__name__}: {exc}"
+        except Exception as exc:
+            yield where, _Unresolvable(f"{hint.__qualname__}: <unresolvable> {type(exc).__name__}: {exc}")
             return
         for key, field in fields.items():
-            for problem in _bad(field, seen):
-                yield f"{hint.__qualname__}[{key!r}]: {problem}"
+            yield from _parts(field, seen, f"{where}{hint.__qualname__}[{key!r}]: ")
         return
-    if isinstance(hint, typing.ForwardRef):
-        # Only left by get_type_hints where a recursive alias recurs (an unknown name raises).
+    if isinstance(hint, (type, typing.ForwardRef)):
+        # A ForwardRef is only left by get_type_hints where a recursive alias recurs (an unknown
+        # name raises).
         return
     if isinstance(hint, typing.TypeVar):
         for sub in (hint.__bound__, *hint.__constraints__):
             if sub is not None:
-                yield from _bad(sub, seen)
+                yield from _parts(sub, seen, where)
         return
-    args = typing.get_args(hint)
-    if hint is Ellipsis or (isinstance(hint, (types.GenericAlias, typing._GenericAlias)) and not args):  # type: ignore[attr-defined]
-        return
-    for arg in args:
-        if arg is Ellipsis or isinstance(arg, list):
-            for item in arg if isinstance(arg, list) else ():
-                yield from _bad(item, seen)
-            continue
-        yield from _bad(arg, seen)
+    yield from _parts(typing.get_origin(hint), seen, where)
+    for arg in typing.get_args(hint):
+        for item in arg if isinstance(arg, list) else [arg]:  # Callable's parameter list
+            yield from _parts(item, seen, where)
+
+
+def _bad(hint: object, seen: set[int]) -> Iterator[str]:
+    """The parts of an annotation no public signature may hold: ``Any``, a generated class."""
+    for where, part in _parts(hint, seen):
+        if part is Any:
+            yield f"{where}Any"
+        elif isinstance(part, _Unresolvable):
+            yield f"{where}{part}"
+        elif isinstance(part, type) and issubclass(part, betterproto2.Message):
+            yield f"{where}generated class {part.__module__}.{part.__qualname__}"
 
 
 def _signatures(func: Callable[..., object]) -> list[Callable[..., object]]:
@@ -195,26 +201,8 @@ def offenders(module_name: str) -> list[str]:
 
 
 def _classes_in(hint: object, seen: set[int]) -> Iterator[type]:
-    """Every class named by an annotation: generic origins and arguments, union members, TypedDict
-    keys."""
-    if id(hint) in seen:
-        return
-    seen.add(id(hint))
-    if isinstance(hint, type):
-        yield hint
-        if typing.is_typeddict(hint):
-            for field in typing.get_type_hints(hint).values():
-                yield from _classes_in(field, seen)
-        return
-    if isinstance(hint, typing.TypeVar):
-        for sub in (hint.__bound__, *hint.__constraints__):
-            if sub is not None:
-                yield from _classes_in(sub, seen)
-        return
-    yield from _classes_in(typing.get_origin(hint), seen)
-    for arg in typing.get_args(hint):
-        for item in arg if isinstance(arg, list) else [arg]:
-            yield from _classes_in(item, seen)
+    """Every class named by an annotation (see :func:`_parts`)."""
+    return (part for _, part in _parts(hint, seen) if isinstance(part, type))
 
 
 # Exported classes that the library builds and hands out (``client.stream()``, ``client.polls``,
