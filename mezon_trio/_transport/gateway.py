@@ -87,6 +87,7 @@ log = logging.getLogger("mezon_trio.gateway")
 WsConnect: TypeAlias = FrameConnect
 
 _NORMAL_CLOSURE: Final = 1000
+_STALLED: Final = "send stalled"  # ConnectionLost.reason of a write that could not finish in time
 _MESSAGE_TOO_BIG: Final = 1009
 
 
@@ -136,7 +137,9 @@ class Gateway:
         self._connect_timeout = connect_timeout
         self._close_timeout = close_timeout
         self._ws_connect: FrameConnect = (
-            ws_connect if ws_connect is not None else WebSocketConnector(ssl_context=ssl_context)
+            ws_connect
+            if ws_connect is not None
+            else WebSocketConnector(ssl_context=ssl_context, write_timeout=max(heartbeat_timeout, 1.0))
         )
         self._correlator: Correlator[_Waiter] = Correlator()
         self._chunks = ChunkAssembler()
@@ -607,23 +610,37 @@ class Gateway:
 
         The server only acts on complete frames, and a write that fails (or is cut
         off) never completed the frame, so the request may go out again on the next
-        socket.  A write cancelled half-way would corrupt the stream for everyone,
-        so the write itself is shielded; it is bounded, since a peer that stops
+        socket.  A write cancelled half-way would corrupt the stream for everyone:
+        the default transport's ``send`` is atomic under cancellation on its own
+        (``cancel_atomic_send``: no cancel scope per write); any other transport's
+        write is shielded here.  Either way it is bounded, since a peer that stops
         reading for that long is dead (the socket is then closed).
         """
-        with trio.CancelScope(
-            deadline=trio.current_time() + max(self._heartbeat_timeout, 1.0), shield=True
-        ) as bound:
+        if getattr(conn, "cancel_atomic_send", False):
             try:
                 await conn.send(data)
-            except ConnectionLost:
+            except ConnectionLost as exc:
+                if exc.reason == _STALLED:
+                    self._stalled(conn)
                 raise _NotSent from None
-        if bound.cancelled_caught:
-            self._finish(None, "send stalled", ConnectionLost("sending stalled", reason="send stalled"))
-            if self._run_scope is not None and conn is self._conn:
-                self._run_scope.cancel()
-            raise _NotSent
+        else:
+            with trio.CancelScope(
+                deadline=trio.current_time() + max(self._heartbeat_timeout, 1.0), shield=True
+            ) as bound:
+                try:
+                    await conn.send(data)
+                except ConnectionLost:
+                    raise _NotSent from None
+            if bound.cancelled_caught:
+                self._stalled(conn)
+                raise _NotSent
         self._frames_sent += 1
+
+    def _stalled(self, conn: FrameTransport) -> None:
+        """A frame could not be written within the bound: give the socket up."""
+        self._finish(None, _STALLED, ConnectionLost("sending stalled", reason=_STALLED))
+        if self._run_scope is not None and conn is self._conn:
+            self._run_scope.cancel()
 
     async def _call(self, envelope: rt.Envelope, *, raw: bool, ready: bool) -> _Waiter:
         """One request within the client's ``timeout``, retried on the next socket while unsent.

@@ -61,7 +61,12 @@ class FrameTransport(Protocol):
         """Write one binary frame.
 
         Safe to call from several tasks (frames are written one at a time, whole).
-        Cancelling a write half-way breaks the connection for everyone: callers shield it.
+        Cancelling a write half-way breaks the connection for everyone, so the gateway
+        shields each call, unless the transport has a true ``cancel_atomic_send``
+        attribute (optional): it then promises that a ``send`` raising ``trio.Cancelled``
+        wrote nothing, and that a frame it began is finished (or the connection given
+        up with ``ConnectionLost(reason="send stalled")``) even if its caller is cancelled.
+        The default transport does that without a cancel scope per frame.
 
         Raises:
             ConnectionLost: the connection is closing or closed, or the write failed.

@@ -10,7 +10,9 @@ handshake); this module owns the I/O, through wsproto's public API only
   to the scheduler between a read and its dispatch, after every :data:`YIELD_EVERY`
   messages, and after a message whose callback returned true (someone is behind);
 * writes serialised by a lock and built inside it, so frames never interleave and
-  nothing follows our close frame;
+  nothing follows our close frame; a write is atomic under cancellation (see
+  :meth:`WebSocket.send`): over a TCP stream it costs no cancel scope unless the
+  kernel takes only part of a frame;
 * pings answered, the peer's close frame answered, messages over ``max_frame_size``
   refused with 1009 (checked while the message is still arriving);
 * :meth:`WebSocket.aclose` sends our close frame, waits for the peer's, and always
@@ -53,7 +55,14 @@ from .seam import Closed, OnFrame, OnText
 from .tls import certificate_error, describe_certificate_error
 from .urls import redact_url
 
-__all__ = ["YIELD_EVERY", "WebSocket", "WebSocketConnector", "map_connect_error", "open_websocket"]
+__all__ = [
+    "WRITE_TIMEOUT",
+    "YIELD_EVERY",
+    "WebSocket",
+    "WebSocketConnector",
+    "map_connect_error",
+    "open_websocket",
+]
 
 #: Messages delivered in a row before the reader yields to the scheduler: one wake-up of the
 #: reader, and of each consumer, per burst of this many rather than per message (the
@@ -62,6 +71,9 @@ __all__ = ["YIELD_EVERY", "WebSocket", "WebSocketConnector", "map_connect_error"
 #: item per schedule point (e.g. through a memory channel) makes its buffer pass a threshold,
 #: the callback returns true and the reader yields after every message again until it caught up.
 YIELD_EVERY: Final = 32
+#: Default bound, in seconds, on finishing a frame the kernel took only part of: a peer that
+#: reads nothing for that long is dead (the connection is then given up, see WebSocket.send).
+WRITE_TIMEOUT: Final = 10.0
 _READ_SIZE: Final = 65536
 _MAX_RESPONSE_HEAD: Final = 65536
 _MESSAGE_TOO_BIG: Final = 1009
@@ -110,11 +122,17 @@ class WebSocket:
         "_leftover",
         "_lock",
         "_max",
+        "_socket",
         "_stream",
         "_stream_closed",
+        "_write_timeout",
         "_yield_every",
         "subprotocol",
     )
+
+    #: :meth:`send` is atomic under cancellation (the gateway then calls it without a
+    #: shielded scope of its own; see :class:`~mezon_trio._transport.seam.FrameTransport`).
+    cancel_atomic_send: Final = True
 
     def __init__(
         self,
@@ -125,8 +143,13 @@ class WebSocket:
         max_frame_size: int,
         leftover: bytes = b"",
         yield_every: int = YIELD_EVERY,
+        write_timeout: float = WRITE_TIMEOUT,
     ) -> None:
         self._stream = stream
+        # Over TCP (no TLS) a frame is first offered to the socket in one system call: a trio
+        # socket operation that is cancelled did not happen, so no cancel scope is needed.
+        self._socket = stream.socket if isinstance(stream, trio.SocketStream) else None
+        self._write_timeout = write_timeout
         self._conn = conn
         self._leftover = leftover  # bytes that followed the upgrade response
         self._yield_every = max(1, yield_every)
@@ -165,19 +188,54 @@ class WebSocket:
                     data = self._conn.send(cast(Event, event))
                 except LocalProtocolError:
                     raise ConnectionLost("the connection is closing") from None
+            await self._write_whole(data)
+        finally:
+            lock.release()
+
+    async def _write_whole(self, data: bytes) -> None:
+        """Write *data* (one frame) whole; cancelled only before its first byte went out."""
+        sent = 0
+        sock = self._socket
+        if sock is not None:
             try:
-                await self._stream.send_all(data)
+                sent = await sock.send(data)  # one system call: if cancelled, nothing was written
+            except _STREAM_ERRORS as exc:
+                self._broken = True
+                raise ConnectionLost("the connection broke while writing") from exc
+            if sent == len(data):
+                return
+        # The rest of a frame the kernel took part of (or any write on a stream without a
+        # socket: TLS, memory): cutting it off would corrupt the stream, so cancellation
+        # waits for it, within the write bound.
+        with trio.CancelScope(deadline=trio.current_time() + self._write_timeout, shield=True) as bound:
+            try:
+                await self._stream.send_all(memoryview(data)[sent:] if sent else data)
             except _STREAM_ERRORS as exc:
                 self._broken = True
                 raise ConnectionLost("the connection broke while writing") from exc
             except BaseException:
                 self._broken = True  # cut off half-way: the next frame would be garbage
                 raise
-        finally:
-            lock.release()
+        if bound.cancelled_caught:
+            self._broken = True
+            raise ConnectionLost(
+                f"sending stalled: the peer read nothing for {self._write_timeout:g} s",
+                reason="send stalled",
+            )
 
     async def send(self, data: bytes) -> None:
-        """Write one binary frame (see :meth:`FrameTransport.send`)."""
+        """Write one binary frame (see :meth:`FrameTransport.send`).
+
+        Atomic under cancellation: if this raises ``trio.Cancelled``, no byte of the
+        frame was written and the connection is intact.  Once the kernel took part of
+        the frame, the rest is written even if the caller is cancelled meanwhile (the
+        cancellation then lands at the caller's next checkpoint), within the write bound
+        (``write_timeout``); past it the connection is unusable and this raises
+        :class:`ConnectionLost` with reason ``"send stalled"``.
+
+        Raises:
+            ConnectionLost: the connection is closing or closed, or the write failed or stalled.
+        """
         if self._conn.state is not _OPEN or self._broken:
             raise ConnectionLost("the connection is closed")
         await self._write(data)
@@ -359,6 +417,7 @@ async def open_websocket(
     subprotocols: Sequence[str] = ("protobuf",),
     max_frame_size: int,
     safe_url: str,
+    write_timeout: float = WRITE_TIMEOUT,
 ) -> WebSocket:
     """Run the client's opening handshake on *stream* and return the open :class:`WebSocket`.
 
@@ -398,6 +457,7 @@ async def open_websocket(
                         subprotocol=event.subprotocol,
                         max_frame_size=max_frame_size,
                         leftover=received,
+                        write_timeout=write_timeout,
                     )
                 if isinstance(event, RejectConnection):
                     raise HandshakeError(
@@ -436,15 +496,21 @@ class WebSocketConnector:
     Args:
         ssl_context: for ``wss://`` (default: the system trust store, verification on).
         subprotocols: offered in the upgrade (Mezon: ``protobuf``).
+        write_timeout: bound on finishing a frame the kernel took part of (see :meth:`WebSocket.send`).
     """
 
-    __slots__ = ("_ssl_context", "_subprotocols")
+    __slots__ = ("_ssl_context", "_subprotocols", "_write_timeout")
 
     def __init__(
-        self, *, ssl_context: ssl.SSLContext | None = None, subprotocols: Sequence[str] = ("protobuf",)
+        self,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        subprotocols: Sequence[str] = ("protobuf",),
+        write_timeout: float = WRITE_TIMEOUT,
     ) -> None:
         self._ssl_context = ssl_context
         self._subprotocols = tuple(subprotocols)
+        self._write_timeout = write_timeout
 
     async def __call__(self, url: str, *, max_frame_size: int) -> WebSocket:
         safe = redact_url(url)
@@ -481,6 +547,7 @@ class WebSocketConnector:
                 subprotocols=self._subprotocols,
                 max_frame_size=max_frame_size,
                 safe_url=safe,
+                write_timeout=self._write_timeout,
             )
         except BaseException:
             await trio.aclose_forcefully(stream)

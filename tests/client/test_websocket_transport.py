@@ -78,7 +78,7 @@ class Server:
 
 @asynccontextmanager
 async def connected(
-    max_frame_size: int = 1 << 20, *, sockets: bool = False
+    max_frame_size: int = 1 << 20, *, sockets: bool = False, write_timeout: float = 10.0
 ) -> AsyncIterator[tuple[WebSocket, Server]]:
     client: trio.abc.Stream
     server_stream: trio.abc.Stream
@@ -91,7 +91,12 @@ async def connected(
     async with trio.open_nursery() as nursery:
         nursery.start_soon(server.accept)
         ws = await open_websocket(
-            client, host="test", resource="/ws", max_frame_size=max_frame_size, safe_url="ws://test/ws"
+            client,
+            host="test",
+            resource="/ws",
+            max_frame_size=max_frame_size,
+            safe_url="ws://test/ws",
+            write_timeout=write_timeout,
         )
         try:
             assert ws.subprotocol == "protobuf"
@@ -443,3 +448,77 @@ async def test_a_send_cancelled_before_writing_leaves_the_socket_usable() -> Non
             event = await server.next_event()
             assert isinstance(event, BytesMessage)
             assert event.data == b"\x02"
+
+
+async def _whole_messages(server: Server, until: bytes) -> list[bytes]:
+    """Every binary message the server reads, up to and including *until* (wsproto checks framing)."""
+    got: list[bytes] = []
+    part = b""
+    while True:
+        event = await server.next_event()
+        assert isinstance(event, BytesMessage)
+        part += bytes(event.data)
+        if event.message_finished:
+            got.append(part)
+            if part == until:
+                return got
+            part = b""
+
+
+async def test_a_send_blocked_on_a_full_socket_is_cancelled_having_written_nothing() -> None:
+    # Over a socket the first write is one system call and no cancel scope: a send the
+    # kernel cannot take yet must be cancellable without leaving part of a frame behind.
+    with trio.fail_after(20):
+        async with connected(sockets=True) as (ws, server):
+            payload = b"x" * 500  # one kernel buffer each: taken whole or not at all
+            written = 0
+            while True:  # the server reads nothing: the socket fills up
+                with trio.move_on_after(0.05) as scope:
+                    await ws.send(payload)
+                if scope.cancelled_caught:
+                    break
+                written += 1
+            assert written > 10
+            got: list[bytes] = []
+
+            async def read() -> None:
+                got.extend(await _whole_messages(server, b"after"))
+
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(read)
+                await ws.send(b"after")  # usable: it goes out once the server reads
+            assert got == [payload] * written + [b"after"]
+
+
+async def test_a_frame_begun_is_finished_even_if_its_sender_is_cancelled() -> None:
+    with trio.fail_after(20):
+        async with connected(max_frame_size=8 << 20, sockets=True) as (ws, server):
+            big = bytes(range(256)) * (4 << 12)  # 4 MiB: far more than the socket takes at once
+            got: list[bytes] = []
+
+            async def read_later() -> None:
+                await trio.sleep(0.2)
+                got.extend(await _whole_messages(server, b"after"))
+
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(read_later)
+                start = trio.current_time()
+                with trio.CancelScope() as scope:
+                    scope.deadline = start + 0.02  # long before the server reads
+                    await ws.send(big)
+                assert trio.current_time() - start >= 0.15  # it waited for the rest to go out
+                await ws.send(b"after")
+            assert got == [big, b"after"]
+
+
+async def test_a_frame_the_peer_never_takes_gives_the_connection_up_after_the_write_timeout() -> None:
+    with trio.fail_after(20):
+        async with connected(max_frame_size=8 << 20, sockets=True, write_timeout=0.3) as (ws, _server):
+            big = b"y" * (4 << 20)
+            start = trio.current_time()
+            with trio.move_on_after(0.05), pytest.raises(ConnectionLost) as info:
+                await ws.send(big)  # cancelled half-way: still bounded, by the write timeout
+            assert info.value.reason == "send stalled"
+            assert 0.25 <= trio.current_time() - start < 5
+            with pytest.raises(ConnectionLost):
+                await ws.send(b"more")  # half a frame is on the wire: nothing may follow it
