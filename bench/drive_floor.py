@@ -2,7 +2,7 @@
 
     python -m bench.drive_floor --sandbox '<json line of bench.sandbox_proc>'
 
-What any client must pay, whatever its library: the request frames are built
+What is left when a client does no work of its own: the request frames are built
 and masked before the clock starts, then each send is one ``sendall`` on a
 plain blocking socket (``TCP_NODELAY``) and reading until the frame with the
 same Envelope cid (a few top-level tags peeked, nothing decoded).  No event

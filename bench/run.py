@@ -5,8 +5,8 @@ fresh driver process (``bench.drive_ours`` on this interpreter,
 ``bench/drive_official.py`` on the official SDK's Python 3.13), talking line
 commands over pipes; nothing measured shares a process with the server.  The
 send scenario has a fourth lane, "floor" (``bench.drive_floor``: no SDK, ready-made
-frames over a blocking socket), the latency no client can beat against this sandbox.  See
-:mod:`bench.report` for the table, the targets and the JSON file.
+frames over a blocking socket): the latency left when a client does nothing but its
+socket calls.  See :mod:`bench.report` for the table, the targets and the JSON file.
 """
 
 from __future__ import annotations
