@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, help="repetitions of the inbound scenario")
     parser.add_argument("--n", type=int, help="messages per inbound repetition")
     parser.add_argument("--scenarios", help="comma-separated subset of inbound,send,startup,memory")
-    parser.add_argument("--sdks", help="comma-separated subset of ceiling,ours,official")
+    parser.add_argument("--sdks", help="comma-separated subset of ceiling,ours,official,floor")
     parser.add_argument("--no-official", action="store_true", help="skip the official SDK")
     parser.add_argument("--output-dir", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args(argv)

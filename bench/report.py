@@ -17,6 +17,13 @@ NEW_SCENARIOS = ("accept", "import", "scale")
 
 _Raw = dict[str, dict[str, Any]]
 
+#: What the ceiling column means in the send rows (the "floor" lane of ``bench.drive_floor``).
+SEND_FLOOR_NOTE = (
+    "send: ceiling = no SDK: pre-encoded frames over a blocking socket, same sandbox "
+    "(bench/drive_floor.py; 16 concurrent = 16 requests kept in flight on one socket), "
+    "what is left of the latency when a client does nothing but the socket calls"
+)
+
 
 def _median_of(raw: _Raw, scenario: str, sdk: str, pick: Callable[[dict[str, Any]], float]) -> float | None:
     outcome = raw.get(scenario, {}).get(sdk)
@@ -111,6 +118,7 @@ def build_rows(raw: _Raw, *, rate_limits_note: str) -> list[dict[str, Any]]:
         o99 = _median_of(raw, "send", "ours", _pick(mode, "p99"))
         f50 = _median_of(raw, "send", "official", _pick(mode, "p50"))
         f99 = _median_of(raw, "send", "official", _pick(mode, "p99"))
+        floor = [_ms(_median_of(raw, "send", "floor", _pick(mode, q))) for q in ("p50", "p99")]
         rows.append(
             {
                 "scenario": "send",
@@ -118,16 +126,18 @@ def build_rows(raw: _Raw, *, rate_limits_note: str) -> list[dict[str, Any]]:
                 "unit": "ms",
                 "ours": [_ms(o50), _ms(o99)],
                 "official": [_ms(f50), _ms(f99)],
-                "ceiling": None,
+                "ceiling": floor,
                 "ratios": {"official p50 / ours p99": _ratio(f50, o99)},
                 "target": "ours p99 <= official p50",
                 "passed": None if o99 is None or f50 is None else o99 <= f50,
                 "notes": [
-                    *notes("send", "ours", "official"),
+                    *notes("send", "ours", "official", "floor"),
                     rate_limits_note,
+                    SEND_FLOOR_NOTE,
                     f"send {label}: process CPU per send: mezon-trio "
                     f"{_fmt(_median_of(raw, 'send', 'ours', _pick(mode, 'cpu_us_per_send')))} us, official "
-                    f"{_fmt(_median_of(raw, 'send', 'official', _pick(mode, 'cpu_us_per_send')))} us",
+                    f"{_fmt(_median_of(raw, 'send', 'official', _pick(mode, 'cpu_us_per_send')))} us, "
+                    f"no SDK {_fmt(_median_of(raw, 'send', 'floor', _pick(mode, 'cpu_us_per_send')))} us",
                 ],
             }
         )
@@ -250,18 +260,26 @@ def _new_rows(raw: _Raw, notes: Callable[..., list[str]]) -> list[dict[str, Any]
     o99 = _median_of(raw, "send", "ours", _pick("sequential", "p99"))
     f50 = _median_of(raw, "send", "official", _pick("sequential", "p50"))
     f99 = _median_of(raw, "send", "official", _pick("sequential", "p99"))
+    n50 = _median_of(raw, "send", "floor", _pick("sequential", "p50"))
+    n99 = _median_of(raw, "send", "floor", _pick("sequential", "p99"))
     row(
         "accept",
         "send->ack sequential p50 / p99",
         "ms",
         [_ms(o50), _ms(o99)],
         official=[_ms(f50), _ms(f99)],
-        ratios={"ours/official p50": _ratio(o50, f50), "ours/official p99": _ratio(o99, f99)},
+        ceiling=[_ms(n50), _ms(n99)],
+        ratios={
+            "ours/official p50": _ratio(o50, f50),
+            "ours/official p99": _ratio(o99, f99),
+            "floor/official p99": _ratio(n99, f99),
+        },
         target="p50 <= official p50 and p99 <= 0.5x official p99",
         passed=_all(
             None if o50 is None or f50 is None else o50 <= f50,
             None if o99 is None or f99 is None else o99 <= 0.5 * f99,
         ),
+        notes=[_floor_note(n99, f99)],
     )
     o99 = _median_of(raw, "send", "ours", _pick("concurrent", "p99"))
     f99 = _median_of(raw, "send", "official", _pick("concurrent", "p99"))
@@ -271,6 +289,7 @@ def _new_rows(raw: _Raw, notes: Callable[..., list[str]]) -> list[dict[str, Any]
         "ms",
         _ms(o99),
         official=_ms(f99),
+        ceiling=_ms(_median_of(raw, "send", "floor", _pick("concurrent", "p99"))),
         ratios={"ours/official": _ratio(o99, f99)},
         target="p99 <= official p99",
         passed=None if o99 is None or f99 is None else o99 <= f99,
@@ -359,6 +378,22 @@ def _new_rows(raw: _Raw, notes: Callable[..., list[str]]) -> list[dict[str, Any]
         if err and err != "not run" and rows:
             rows[-1]["notes"].append(f"{scenario}: {err}")
     return rows
+
+
+def _floor_note(floor_p99: float | None, official_p99: float | None) -> str:
+    """Whether the sequential p99 target (0.5x official p99) lies below the floor's p99 in this run."""
+    head = "accept send sequential: p99 target 0.5x official p99"
+    if floor_p99 is None or official_p99 is None:
+        return f"{head}: not compared with the floor (a lane did not run)"
+    target, floor = _fmt(_ms(0.5 * official_p99)), _fmt(_ms(floor_p99))
+    if floor_p99 > 0.5 * official_p99:
+        return (
+            f"{head} = {target} ms is below the floor's p99 ({floor} ms, no SDK): "
+            "out of reach of any client of this sandbox in this run"
+        )
+    return (
+        f"{head} = {target} ms is at or above the floor's p99 ({floor} ms, no SDK): within reach in this run"
+    )
 
 
 def _fmt(value: Any) -> str:

@@ -3,8 +3,10 @@
 Each measurement gets a fresh sandbox process (``bench.sandbox_proc``) and a
 fresh driver process (``bench.drive_ours`` on this interpreter,
 ``bench/drive_official.py`` on the official SDK's Python 3.13), talking line
-commands over pipes; nothing measured shares a process with the server.  See
-:mod:`bench.report` for the table, the targets and the JSON file.
+commands over pipes; nothing measured shares a process with the server.  The
+send scenario has a fourth lane, "floor" (``bench.drive_floor``: no SDK, ready-made
+frames over a blocking socket): the latency left when a client does nothing but its
+socket calls.  See :mod:`bench.report` for the table, the targets and the JSON file.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import trio
 from ._lines import Child, ChildFailed
 
 ROOT = Path(__file__).resolve().parent.parent
-SDKS = ("ours", "official", "ceiling")
+SDKS = ("ours", "official", "ceiling", "floor")
 
 
 @dataclass
@@ -139,6 +141,8 @@ class Runner:
         if sdk == "official":
             assert self.official_python is not None
             argv = [self.official_python, str(ROOT / "bench" / "drive_official.py")]
+        elif sdk == "floor":
+            argv = [sys.executable, "-m", "bench.drive_floor"]
         else:
             argv = [sys.executable, "-m", "bench.drive_ours"]
         child = await Child.start(
@@ -151,7 +155,7 @@ class Runner:
 
     async def connect(self, sdk: str, sb: Child, drv: Child, info: dict[str, Any]) -> dict[str, Any]:
         with trio.fail_after(120):
-            if sdk == "ceiling":
+            if sdk in ("ceiling", "floor"):  # no SDK login: a session token, then a bare socket
                 token = (await sb.request(f"session {info['bot_id']}"))["token"]
                 answer = await drv.request(f"raw {token}")
             else:
@@ -477,7 +481,7 @@ class Runner:
             str, tuple[Callable[[tuple[str, ...]], Coroutine[Any, Any, dict[str, Outcome]]], tuple[str, ...]]
         ] = {
             "inbound": (self.inbound, ("ceiling", "ours", "official")),
-            "send": (self.send, ("ours", "official")),
+            "send": (self.send, ("ours", "official", "floor")),
             "startup": (self.startup, ("ours", "official")),
             "memory": (self.memory, ("ours", "official")),
             "imports": (self.imports, ("ours",)),

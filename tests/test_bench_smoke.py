@@ -85,7 +85,7 @@ def _synthetic_raw(*, ours_rate: float, official: bool) -> dict[str, Any]:
             "ceiling": sdk([{"msg_per_s": 40_000.0, "cpu_us_per_msg": 20.0}]),
             "ours": sdk([{"msg_per_s": ours_rate, "cpu_us_per_msg": 30.0}] * 3),
         },
-        "send": {"ours": sdk([send(0.0004, 0.0005)])},
+        "send": {"ours": sdk([send(0.0004, 0.0005)]), "floor": sdk([send(0.0002, 0.0007)])},
         "startup": {"ours": sdk([{"seconds": 0.05}])},
         "memory": {"ours": sdk([{"n": 100_000, "hwm_kb": 40_960, "growth_pct": 1.0}])},
     }
@@ -115,6 +115,12 @@ def test_rows_ratios_and_verdicts(tmp_path: Path) -> None:
     assert by[("memory", "")]["passed"] is True
     assert by[("cpu", "")]["passed"] is True  # 30 <= 120 / 3
     assert "limits off" in by[("send", "sequential")]["notes"]
+    assert by[("send", "sequential")]["ceiling"] == pytest.approx([0.2, 0.7])  # the no-SDK floor lane
+    seq_accept = rows[7]
+    assert seq_accept["ceiling"] == pytest.approx([0.2, 0.7])
+    assert seq_accept["ratios"]["floor/official p99"] == pytest.approx(0.7 / 1.2)
+    assert seq_accept["passed"] is True  # the verdict still compares ours with official only
+    assert any("0.60 ms is below the floor's p99 (0.70 ms" in n for n in seq_accept["notes"])
 
     slow = build_rows(_synthetic_raw(ours_rate=15_000.0, official=True), rate_limits_note="")
     assert slow[0]["passed"] is False  # 0.375x the ceiling
@@ -154,6 +160,9 @@ def test_quick_run_without_the_official_sdk(tmp_path: Path) -> None:
     assert memory["marks"]
     assert memory["marks"][0]["mark"] == document["config"]["memory_n"] // 2
     assert "rate limits disabled" in stdout  # the send scenario says so
+    for row in rows["send"]:  # the no-SDK floor lane runs without the official SDK
+        _numbers(row["ceiling"])
+    assert "no SDK: pre-encoded frames" in stdout
     for scenario in SCENARIOS:
         assert f"\n{scenario} " in "\n" + stdout
 
