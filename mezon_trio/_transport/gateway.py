@@ -694,8 +694,9 @@ class Gateway:
         and replayed after a reconnect.
 
         Cancellation removes the pending entry; if the frame was already written,
-        the server may still act on it.  Writing a frame is shielded (it cannot be
-        cut in half), so cancellation may wait for that write.
+        the server may still act on it.  A frame is never cut in half: a write the
+        kernel took part of is finished first (bounded), so cancellation may wait
+        for that write.
 
         Args:
             wait_ready: internal: False lets the after-connect sequence through
