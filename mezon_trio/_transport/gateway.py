@@ -70,7 +70,7 @@ from .gateway_types import (
 )
 from .seam import FrameConnect, FrameTransport
 from .urls import redact_url
-from .websocket import WebSocketConnector, map_connect_error
+from .websocket import WebSocket, WebSocketConnector, map_connect_error
 
 __all__ = [
     "CloseInfo",
@@ -89,6 +89,15 @@ WsConnect: TypeAlias = FrameConnect
 _NORMAL_CLOSURE: Final = 1000
 _STALLED: Final = "send stalled"  # ConnectionLost.reason of a write that could not finish in time
 _MESSAGE_TOO_BIG: Final = 1009
+
+
+def _is_reply(data: bytes) -> bool:
+    """A request's reply: a raw 0xFF frame, or an Envelope that starts with a non-zero ``cid``
+    (field 1, written first; pushes carry cid 0, which is not written)."""
+    return data[:1] in _REPLY_STARTS
+
+
+_REPLY_STARTS: Final = (b"\x08", b"\xff")
 
 
 class Gateway:
@@ -397,6 +406,8 @@ class Gateway:
     # ------------------------------------------------------------------ reader
 
     async def _reader(self, transport: FrameTransport, scope: trio.CancelScope) -> None:
+        if isinstance(transport, WebSocket):
+            transport.urgent = _is_reply
         closed = await transport.receive(self._on_frame_counted, self._on_text)
         code, reason = closed.code, closed.reason
         if code == _MESSAGE_TOO_BIG:

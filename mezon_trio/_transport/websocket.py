@@ -7,8 +7,10 @@ handshake); this module owns the I/O, through wsproto's public API only
 * one reader, :meth:`WebSocket.receive`, which reads up to 64 KiB per system call,
   feeds wsproto, and hands every complete binary message straight to the frame
   callback (no channel, no second task, no system call per frame).  It yields
-  to the scheduler between a read and its dispatch, after every :data:`YIELD_EVERY`
-  messages, and after a message whose callback returned true (someone is behind);
+  to the scheduler between a read and its dispatch (except for frames :attr:`WebSocket.urgent`
+  lets through first: a request's reply need not wait a scheduler round), after every
+  :data:`YIELD_EVERY` messages, and after a message whose callback returned true (someone
+  is behind);
 * writes serialised by a lock and built inside it, so frames never interleave and
   nothing follows our close frame; a write is atomic under cancellation (see
   :meth:`WebSocket.send`): over a TCP stream it costs no cancel scope unless the
@@ -30,7 +32,7 @@ from __future__ import annotations
 import contextlib
 import os
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final, cast
 from urllib.parse import urlsplit
 
@@ -128,6 +130,7 @@ class WebSocket:
         "_write_timeout",
         "_yield_every",
         "subprotocol",
+        "urgent",
     )
 
     #: :meth:`send` is atomic under cancellation (the gateway then calls it without a
@@ -158,6 +161,10 @@ class WebSocket:
         self._broken = False  # a write failed or was cut off: the stream is unusable
         self._stream_closed = False
         self.subprotocol = subprotocol
+        #: Optional: called with a complete binary frame read, true when it may be handed over
+        #: before the read's yield to the scheduler (the gateway: a request's reply, which no
+        #: subscriber waits for).  Others still run before any frame it says no to.
+        self.urgent: Callable[[bytes], bool] | None = None
 
     def __repr__(self) -> str:
         return f"<WebSocket {self._conn.state.name.lower()}>"
@@ -264,6 +271,8 @@ class WebSocket:
         assembly = _Assembly()
         run = 0
         fresh = True
+        urgent = self.urgent
+        settle = False  # a read waits for its yield (before its first frame that is not urgent)
         while True:
             if not fresh:
                 try:
@@ -287,7 +296,10 @@ class WebSocket:
                     buf = buf + chunk if buf else chunk
                 # Others run (and may subscribe) between a read and its dispatch, as they
                 # would if the frames waited in a channel.
-                await trio.lowlevel.checkpoint()
+                if urgent is None:
+                    await trio.lowlevel.checkpoint()
+                else:
+                    settle = True
                 run = 0
             fresh = False
             pos = 0
@@ -317,13 +329,21 @@ class WebSocket:
                     need = end - pos
                     break
                 if b0 == 0x82 and b1 < 0x80 and not assembly.open:
-                    behind = on_frame(buf[pos + head : end])
+                    payload = buf[pos + head : end]
+                    if settle and not (urgent is not None and urgent(payload)):
+                        settle = False
+                        await trio.lowlevel.checkpoint()
+                    behind = on_frame(payload)
                     pos = end
                     run += 1
                     if behind or run >= every:
                         run = 0
+                        settle = False
                         await trio.lowlevel.checkpoint()
                     continue
+                if settle:
+                    settle = False
+                    await trio.lowlevel.checkpoint()
                 conn.receive_data(buf[pos:end])
                 pos = end
                 closed = await self._wsproto_events(assembly, on_frame, on_text)

@@ -522,3 +522,47 @@ async def test_a_frame_the_peer_never_takes_gives_the_connection_up_after_the_wr
             assert 0.25 <= trio.current_time() - start < 5
             with pytest.raises(ConnectionLost):
                 await ws.send(b"more")  # half a frame is on the wire: nothing may follow it
+
+
+@pytest.mark.parametrize("with_urgent", [True, False])
+async def test_frames_urgent_lets_through_skip_the_yield_between_a_read_and_its_dispatch(
+    with_urgent: bool,
+) -> None:
+    # The gateway lets a request's reply through at once; any other frame (a push some task
+    # may be about to subscribe to) is still handed over only after others had a turn.
+    with trio.fail_after(10):
+        async with connected(sockets=True) as (ws, server):
+            if with_urgent:
+                ws.urgent = lambda data: data[:1] == b"R"
+            handed: list[tuple[bytes, int]] = []
+            arrived = trio.Event()
+
+            def on_frame(data: bytes) -> None:
+                handed.append((bytes(data), steps.steps))
+                arrived.set()
+
+            async with trio.open_nursery() as nursery:
+
+                async def read(task_status: trio.TaskStatus[trio.lowlevel.Task]) -> None:
+                    task_status.started(trio.lowlevel.current_task())
+                    await ws.receive(on_frame, lambda _: None)
+
+                steps = _Steps(await nursery.start(read))
+                trio.lowlevel.add_instrument(steps)
+                try:
+                    used: list[tuple[bytes, int]] = []
+                    for writes in ([b"R1"], [b"P1"], [b"R2", b"P2"]):  # the last two in one read
+                        await trio.sleep(0.05)  # the reader is parked, waiting for data
+                        before, seen = steps.steps, len(handed)
+                        await server.stream.send_all(b"".join(frame(0x2, w) for w in writes))
+                        while len(handed) < seen + len(writes):
+                            arrived = trio.Event()
+                            await arrived.wait()
+                        used += [(data, at - before) for data, at in handed[seen:]]
+                finally:
+                    trio.lowlevel.remove_instrument(steps)
+                nursery.cancel_scope.cancel()
+            if with_urgent:
+                assert used == [(b"R1", 1), (b"P1", 2), (b"R2", 1), (b"P2", 2)]
+            else:
+                assert used == [(b"R1", 2), (b"P1", 2), (b"R2", 2), (b"P2", 2)]
