@@ -87,11 +87,7 @@ class Inbound:
         Returns True when a subscriber fell behind (the reader then yields before the next push).
         """
         self._push(data, field_number)
-        hub = self._core.hub
-        if hub.behind:  # hub.take_behind(), inlined (once per push)
-            hub.behind = False
-            return True
-        return False
+        return self._core.hub.take_behind()
 
     def _push(self, data: bytes, field_number: int) -> None:
         internal = field_number in _INTERNAL_FIELDS

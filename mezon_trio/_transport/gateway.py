@@ -137,7 +137,6 @@ class Gateway:
     ) -> None:
         self.timeout = timeout
         self._on_push = on_push
-        self._behind = False  # the last push's on_push asked the reader to yield
         self._on_protocol_error = on_protocol_error
         self._bucket = TokenBucket(ws_rate, max(1.0, ws_rate if ws_rate != float("inf") else 1.0))
         self._max_frame_size = max_frame_size
@@ -433,44 +432,42 @@ class Gateway:
     def _on_frame_counted(self, data: bytes) -> bool:
         """The transport's frame callback: True asks it to yield now (a subscriber is behind)."""
         self._frames_received += 1
-        self._on_frame(data)
-        if self._behind:
-            self._behind = False
-            return True
-        return False
+        return self._on_frame(data)
 
-    def _on_frame(self, data: bytes) -> None:
+    def _on_frame(self, data: bytes) -> bool:
+        """Route one frame; True when it was a push after which a subscriber is behind."""
         try:
             if data[:1] == b"\xff":
                 self._on_raw(data)
-                return
+                return False
             head = peek_envelope(data)
         except ProtocolError as exc:
             self._protocol_error(exc, len(data))
-            return
+            return False
         cid = head.cid
         if cid == 0:
             self._pushes += 1
             try:
-                self._behind = bool(self._on_push(data, head.field_number))
+                return bool(self._on_push(data, head.field_number))
             except Exception as exc:  # the client's callback guards itself; never kill the reader
                 log.exception("push handler failed")
                 self._protocol_error(ProtocolError(f"push handling failed: {type(exc).__name__}"), len(data))
-            return
+            return False
         waiter = self._correlator.get(cid)
-        if waiter is None or waiter.done.is_set():
+        if waiter is None or waiter.fired:
             self._stray += 1
             log.debug("dropped a reply for unknown cid %d", cid)
-            return
+            return False
         self._replies += 1
         waiter.data = data
-        waiter.done.set()
+        waiter.set()
+        return False
 
     def _on_raw(self, data: bytes) -> None:
         self._raw_frames += 1
         frame = parse_raw_frame(data)
         waiter = self._correlator.get(frame.cid)
-        if waiter is None or waiter.done.is_set() or not waiter.raw:
+        if waiter is None or waiter.fired or not waiter.raw:
             self._stray += 1
             log.debug("dropped a raw frame for unknown cid %d", frame.cid)
             return
@@ -478,12 +475,12 @@ class Gateway:
             response = self._chunks.feed(frame, trio.current_time())
         except ProtocolError as exc:
             waiter.error = exc
-            waiter.done.set()
+            waiter.set()
             raise
         if response is not None:
             self._replies += 1
             waiter.response = response
-            waiter.done.set()
+            waiter.set()
 
     def _protocol_error(self, error: ProtocolError, size: int) -> None:
         self._protocol_errors += 1

@@ -101,10 +101,9 @@ class _Waiter:
     """A request waiting for its reply, and its own one-shot event.
 
     ``set()`` records that the request is over (with ``data``/``response`` or
-    ``error``) and wakes the task parked in ``wait()``: one object per request,
-    where a ``trio.Event`` would add an event, its parking lot and the lot's dict.
-    ``waiter.done`` is the waiter itself, so it reads like the event it replaces
-    (``waiter.done.is_set()``).
+    ``error``; ``fired`` says so) and wakes the task parked in ``wait()``: one object
+    per request, where a ``trio.Event`` would add an event, its parking lot and the
+    lot's dict.
     """
 
     __slots__ = ("_task", "data", "deadline", "error", "fired", "raw", "response")
@@ -118,13 +117,6 @@ class _Waiter:
         self.response: RawResponse | None = None
         self.error: BaseException | None = None
         self._task: trio.lowlevel.Task | None = None
-
-    @property
-    def done(self) -> _Waiter:
-        return self
-
-    def is_set(self) -> bool:
-        return self.fired
 
     def set(self) -> None:
         """Mark the request over and wake its task (idempotent)."""

@@ -381,7 +381,7 @@ class ReceiveHarness:
     def _arm(self) -> None:
         correlator = self.gateway._correlator
         for cid, waiter in list(self._pending.items()):
-            if waiter.done.is_set():
+            if waiter.fired:
                 if waiter.response is not None:
                     self.raw_answers["status 0" if waiter.response.status == 0 else "failed status"] += 1
                 else:
