@@ -546,15 +546,22 @@ class Gateway:
 
     # ------------------------------------------------------------------ requests
 
+    def _usable(self, ready: bool) -> FrameTransport | None:
+        """The socket a request may go out on now (None: it has to wait, or fail)."""
+        conn = self._conn
+        if conn is not None and (self._ready or not ready) and not self._closed and self._unavailable is None:
+            return conn
+        return None
+
     async def _wait_connection(self, ready: bool) -> FrameTransport:
         while True:
+            conn = self._usable(ready)
+            if conn is not None:
+                return conn
             if self._closed:
                 raise ClientClosed("the client is closed")
             if self._unavailable is not None:
                 raise ConnectionLost(self._unavailable, outcome_unknown=False)
-            conn = self._conn
-            if conn is not None and (self._ready or not ready):
-                return conn
             await (self._ready_event if ready else self._open_event).wait()
 
     async def _roundtrip(
@@ -659,27 +666,15 @@ class Gateway:
         """
         deadline = trio.current_time() + self.timeout
         try:
-            conn = self._conn
-            if (
-                conn is not None
-                and (self._ready or not ready)
-                and not self._closed
-                and self._unavailable is None
-            ):
+            conn = self._usable(ready)
+            if conn is not None:  # no cancel scope: the expiry task bounds the wait for the reply
                 try:
                     return await self._roundtrip(conn, envelope, raw=raw, priority=False, deadline=deadline)
                 except _NotSent:
                     await trio.lowlevel.checkpoint()  # let the reader notice the closure
             with trio.move_on_at(deadline):
                 while True:
-                    conn = self._conn
-                    if (
-                        conn is None
-                        or (ready and not self._ready)
-                        or self._closed
-                        or self._unavailable is not None
-                    ):
-                        conn = await self._wait_connection(ready)
+                    conn = await self._wait_connection(ready)  # no scheduler step when usable now
                     try:
                         return await self._roundtrip(
                             conn, envelope, raw=raw, priority=False, deadline=deadline
