@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import final
 
 from .._models.proto import channel_info_from_proto, role_from_proto, user_profile_from_proto
-from .._models.values import ChannelInfo, Role, UserProfile, _int_id
+from .._models.values import ChannelInfo, Role, UserProfile
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from .._protocol.enums import ChannelType
+from .._protocol.ids import wire_id
 from .base import BaseEvent, register
 
 __all__ = [
@@ -239,7 +240,7 @@ def _channel_deleted(kind: str, p: object) -> ChannelDeleted | None:
         clan_id=p.clan_id,
         category_id=p.category_id,
         parent_id=p.parent_id,
-        deleted_by=_int_id(p.deletor),
+        deleted_by=wire_id(p.deletor),
     )
 
 
@@ -276,7 +277,7 @@ def _user_added_to_clan(kind: str, p: object) -> UserAddedToClan | None:
     if not isinstance(p, rt.AddClanUserEvent):
         return None
     user = user_profile_from_proto(p.user) if p.user is not None else UserProfile(user_id=0)
-    return UserAddedToClan(clan_id=p.clan_id, user=user, invited_by=_int_id(p.invitor))
+    return UserAddedToClan(clan_id=p.clan_id, user=user, invited_by=wire_id(p.invitor))
 
 
 def _user_removed_from_clan(kind: str, p: object) -> UserRemovedFromClan | None:
@@ -303,7 +304,7 @@ def _role_assigned(kind: str, p: object) -> RoleAssigned | None:
     if not isinstance(p, rt.RoleAssignedEvent):
         return None
     return RoleAssigned(
-        clan_id=_int_id(p.clan_id),
+        clan_id=wire_id(p.clan_id),
         role_id=p.role_id,
         assigned_user_ids=tuple(p.user_ids_assigned),
         removed_user_ids=tuple(p.user_ids_removed),

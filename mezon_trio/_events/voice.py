@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import final
 
-from .._models.values import _int_id
 from .._proto.mezon import realtime as rt
+from .._protocol.ids import wire_id
 from .base import BaseEvent, register
 
 __all__ = ["VoiceEnded", "VoiceJoined", "VoiceLeft", "VoiceStarted"]
@@ -67,7 +67,7 @@ def _started(kind: str, p: object) -> VoiceStarted | None:
 def _ended(kind: str, p: object) -> VoiceEnded | None:
     if not isinstance(p, rt.VoiceEndedEvent):
         return None
-    return VoiceEnded(id=str(p.id), clan_id=p.clan_id, channel_id=_int_id(p.voice_channel_id))
+    return VoiceEnded(id=str(p.id), clan_id=p.clan_id, channel_id=wire_id(p.voice_channel_id))
 
 
 def _joined(kind: str, p: object) -> VoiceJoined | None:

@@ -13,6 +13,7 @@ from typing import Final, TypeVar
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from .._protocol.enums import ChannelStreamMode, ChannelType, FriendState, TypeMessage
+from .._protocol.ids import wire_id
 from ..errors import ContentError
 from .values import (
     Attachment,
@@ -31,7 +32,6 @@ from .values import (
     UserProfile,
     VoiceChannelUserList,
     VoiceChannelUsers,
-    _int_id,
 )
 
 _V = TypeVar("_V")
@@ -358,9 +358,9 @@ def quick_menu_to_proto(value: QuickMenu) -> api.QuickMenuAccess:
 def voice_users_from_proto(message: api.VoiceChannelUser) -> VoiceChannelUsers:
     return VoiceChannelUsers(
         channel_id=message.channel_id,
-        user_ids=tuple(_int_id(u) for u in message.user_ids),
+        user_ids=tuple(wire_id(u) for u in message.user_ids),
         room_name=message.room_name,
-        share_screen_ids=tuple(_int_id(u) for u in message.share_screen_ids),
+        share_screen_ids=tuple(wire_id(u) for u in message.share_screen_ids),
     )
 
 
@@ -406,15 +406,6 @@ _MENTION_CONTEXT: Final = frozenset({"channel_id", "mode", "channel_label", "mes
 _REF_CONTEXT: Final = frozenset({"channel_id", "mode", "channel_label"})
 
 
-def _id(value: object) -> int:
-    """Ids may arrive as decimal strings (JSON-ish sources)."""
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    return 0
-
-
 def _from_mapping(
     cls: Callable[..., _V],
     value: Mapping[object, object],
@@ -435,7 +426,7 @@ def _from_mapping(
             if key not in context:
                 unknown.append(repr(key))
             continue
-        values[key] = _id(item) if key in ids else item
+        values[key] = wire_id(item) if key in ids else item
     if unknown:
         raise ContentError(f"{what}: unknown field(s) {', '.join(unknown)}")
     try:

@@ -397,10 +397,3 @@ class FriendPage:
 
     friends: tuple[Friend, ...] = ()
     cursor: str = ""
-
-
-def _int_id(value: str | int) -> int:
-    """An id that some messages carry as a decimal string; 0 when it is not one."""
-    if isinstance(value, int):
-        return value
-    return int(value) if value.isdigit() else 0

@@ -13,12 +13,25 @@ from typing import Final
 
 from ..errors import InvalidId
 
-__all__ = ["INT64_MAX", "Id", "as_id", "as_ids", "as_optional_id"]
+__all__ = ["INT64_MAX", "Id", "as_id", "as_ids", "as_optional_id", "wire_id"]
 
 INT64_MAX: Final = (1 << 63) - 1
 
 #: What a public parameter that takes an id accepts.
 Id = int | str
+
+
+def wire_id(value: object) -> int:
+    """An id as some messages and mappings carry it: an ``int`` or a decimal ``str``; 0 otherwise.
+
+    Lenient, for data received (a field that is not an id reads as "none"); public
+    parameters go through :func:`as_id`, which refuses what is not an id.
+    """
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return 0
 
 
 def as_id(value: object, parameter: str, *, allow_zero: bool = True) -> int:
