@@ -439,14 +439,11 @@ class CatchUp:
 
     def _deliver_one(self, ch: _Channel, message: api.ChannelMessage, *, caught_up: bool) -> None:
         message_id = message.message_id
-        if ch.recent is None:  # the common case: not catching up, nothing remembered
-            if message_id > ch.last_id:
-                ch.last_id = message_id
-        elif message_id in ch.recent:
+        recent = ch.recent  # None in the common case: not catching up, nothing remembered
+        if recent is not None and message_id in recent:
             self._duplicates += 1
             return
-        else:
-            ch.mark(message_id, self._config.dedup_window)
+        ch.mark(message_id, self._config.dedup_window)
         if caught_up:
             self._caught_up += 1
         if self._store is not None:
