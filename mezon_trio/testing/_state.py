@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import betterproto2
 
@@ -209,6 +210,22 @@ def _id(value: Any) -> int:
     return int(value)
 
 
+def _renamed(name: str, private: str, replacement: str | None) -> Callable[..., Any]:
+    """A former public method of :class:`SandboxState`, kept for one release: it warns, naming
+    *replacement* (None: the method was the server's own helper and has none), then runs *private*."""
+    instead = f"use {replacement}" if replacement else "it is the sandbox's own, gone in the next release"
+    message = f"SandboxState.{name} is deprecated: {instead}"
+
+    def method(self: SandboxState, *args: Any, **kwargs: Any) -> Any:
+        warnings.warn(message, DeprecationWarning, stacklevel=2)
+        return getattr(self, private)(*args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"Deprecated: {instead}."
+    method.__deprecated__ = message  # type: ignore[attr-defined]
+    return method
+
+
 class SandboxState:
     """Everything the sandbox knows. Mutate freely from tests (single trio thread)."""
 
@@ -378,6 +395,24 @@ class SandboxState:
                 ]
             ),
         )
+
+    # ---- the names these methods had before (one release, with a warning) ------------
+
+    if not TYPE_CHECKING:  # deprecated, runtime only (type checkers do not offer them)
+        add_message = _renamed("add_message", "_add_message", "sb.post_message(...)")
+        find_message = _renamed(
+            "find_message",
+            "_find_message",
+            "sb.find_message(message_id) (a StoredMessage), or "
+            "mezon_trio.testing.raw.stored_message(sb, message_id) for the wire message",
+        )
+        remove_message = _renamed(
+            "remove_message", "_remove_message", "sb.delete_message(user_id, message_id)"
+        )
+        header = _renamed("header", "_header", None)
+        describe = _renamed("describe", "_describe", None)
+        clan_desc = _renamed("clan_desc", "_clan_desc", None)
+        role_proto = _renamed("role_proto", "_role_proto", None)
 
     # ---- friends -------------------------------------------------------------------
 

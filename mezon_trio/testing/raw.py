@@ -59,9 +59,7 @@ async def push(sb: Sandbox, envelope: rt.Envelope, *, to: int | None = None) -> 
 
     Returns the number of sockets written.
     """
-    core = sb._core
-    targets = list(core.connections) if to is None else core.user_conns(to)
-    return await core.send_to(bytes(envelope), targets)
+    return await sb._core.send_to(bytes(envelope), sb._targets(to))
 
 
 def stored_message(sb: Sandbox, message_id: int) -> api.ChannelMessage | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import trio
 
 from mezon_trio import MezonClient
@@ -80,3 +81,32 @@ async def test_scripted_values_are_what_the_bot_receives() -> None:
             session = sb.issue_session(sb.human.id)
             assert session.user_id == sb.human.id
             assert session.token not in repr(session)
+
+
+async def test_the_state_methods_made_private_keep_their_old_names_for_one_release() -> None:
+    with trio.fail_after(30):
+        async with open_sandbox(in_memory=True) as sb:
+            posted = await sb.post_message(sb.human.id, sb.channel_id, "old names")
+            state = sb.state
+            with pytest.warns(DeprecationWarning, match=r"SandboxState\.find_message .*sb\.find_message"):
+                stored = state.find_message(posted.message_id)
+            assert stored is sandbox_raw.stored_message(sb, posted.message_id)
+            with pytest.warns(DeprecationWarning, match=r"SandboxState\.header is deprecated"):
+                header = state.header(stored)
+            assert header is not None
+            assert header.id == posted.message_id
+            channel = state.channels[sb.channel_id]
+            with pytest.warns(DeprecationWarning, match=r"SandboxState\.describe is deprecated"):
+                assert state.describe(channel, sb.human.id).channel_id == sb.channel_id
+            clan = state.clans[sb.clan_id]
+            with pytest.warns(DeprecationWarning, match=r"SandboxState\.clan_desc is deprecated"):
+                assert state.clan_desc(clan).clan_id == sb.clan_id
+            with pytest.warns(DeprecationWarning, match=r"SandboxState\.remove_message .*sb\.delete_message"):
+                assert state.remove_message(posted.message_id) is stored
+            assert sb.find_message(posted.message_id) is None
+            with pytest.warns(DeprecationWarning, match=r"SandboxState\.add_message .*sb\.post_message"):
+                state.add_message(stored)
+            assert sb.find_message(posted.message_id) == posted
+            for name in ("role_proto", "add_message", "find_message"):
+                message = getattr(type(state), name).__deprecated__
+                assert message.startswith(f"SandboxState.{name} is deprecated")
