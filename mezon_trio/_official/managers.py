@@ -27,7 +27,7 @@ The views hold no state of their own; prefer the client's methods in new code.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast, final
+from typing import TYPE_CHECKING, Any, final
 
 from .._client import MezonClient, services_of
 from .._models.proto import channel_info_from_proto, clan_info_from_proto
@@ -121,17 +121,15 @@ class SocketManagerView:
 
         Cancellation and Raises: as :meth:`MezonClient.send_message`.
         """
-        answer = await self._client.send_message(
+        answer = await services_of(self._client).messaging.send_message(
             clan_id,
             channel_id,
             mode,
             is_public,
             content,
-            # The official shapes (Api* models, mappings) are converted by the core at runtime;
-            # its signature names only the value models.
-            cast(Any, mentions),
-            cast(Any, attachments),
-            cast(Any, references),
+            mentions,  # the official shapes (Api* models, mappings) are accepted here
+            attachments,
+            references,
             anonymous_message=bool(anonymous_message),
             mention_everyone=bool(mention_everyone),
             avatar=avatar or "",
@@ -252,11 +250,9 @@ class SocketManagerView:
             is_public,
             receiver_ids,
             content,
-            # The official shapes (Api* models, mappings) are converted by the core at runtime;
-            # its signature names only the value models.
-            cast(Any, mentions),
-            cast(Any, attachments),
-            cast(Any, references),
+            mentions,  # the official shapes (Api* models, mappings) are accepted here
+            attachments,
+            references,
             anonymous_message=bool(anonymous_message),
             mention_everyone=bool(mention_everyone),
             avatar=avatar or "",

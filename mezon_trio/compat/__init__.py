@@ -19,10 +19,11 @@ client.login()`` cannot start background work without a nursery, so the client r
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, cast, final
+from typing import final
 
 from .._cache import Cache as CacheManager
 from .._client import MezonClient as _CoreClient
+from .._client import services_of as _services_of
 from .._connect import connect_mezon as connect_mezon
 from .._models.message import Message as ChannelMessage
 from .._official import methods as _m
@@ -176,17 +177,15 @@ class MezonClient(_CoreClient):  # type: ignore[misc]  # the core class is final
         """``send_message`` answering with the official ``ChannelMessageAck`` (the core client
         answers with :class:`~mezon_trio.models.SendAck`); mentions, attachments and references
         may be the official ``Api*`` shapes or mappings with their keys."""
-        ack = await super().send_message(
+        ack = await _services_of(self).messaging.send_message(
             clan_id,
             channel_id,
             mode,
             is_public,
             msg,
-            # The official shapes are converted by the core at run time; its signature names
-            # only the value models.
-            cast(Any, mentions),
-            cast(Any, attachments),
-            cast(Any, ref),
+            mentions,  # the official shapes (Api* models, mappings) are accepted here
+            attachments,
+            ref,
             anonymous_message=anonymous_message,
             mention_everyone=mention_everyone,
             avatar=avatar,
