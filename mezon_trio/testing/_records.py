@@ -18,7 +18,7 @@ import httpx
 from .._content.attachments import Attachment
 from .._content.mentions import Mention
 from .._content.wire import JSONObject
-from .._models.proto import attachment_from_proto, mention_from_proto, reaction_from_proto, ref_from_proto
+from .._models.message import new_message
 from .._models.values import MessageRef, Reaction
 from .._proto.mezon import api
 from .._protocol.enums import ChannelStreamMode, TypeMessage
@@ -93,28 +93,9 @@ class StoredMessage:
         return value if isinstance(value, str) else ""
 
 
-def _code(value: int) -> TypeMessage | int:
-    try:
-        return TypeMessage(value)
-    except ValueError:
-        return value
-
-
-def _mode(value: int) -> ChannelStreamMode | int:
-    try:
-        return ChannelStreamMode(value)
-    except ValueError:
-        return value
-
-
 def stored_message(message: api.ChannelMessage) -> StoredMessage:
-    """The record of a stored wire message."""
-    mentions = api.MessageMentionList.parse(message.mentions).mentions if message.mentions else []
-    attachments = (
-        api.MessageAttachmentList.parse(message.attachments).attachments if message.attachments else []
-    )
-    refs = api.MessageRefList.parse(message.references).refs if message.references else []
-    reactions = api.MessageReactionList.parse(message.reactions).reactions if message.reactions else []
+    """The record of a stored wire message (its lists decoded as the client decodes them)."""
+    decoded = new_message(message)
     return StoredMessage(
         message_id=message.message_id,
         channel_id=message.channel_id,
@@ -127,17 +108,17 @@ def stored_message(message: api.ChannelMessage) -> StoredMessage:
         clan_avatar=message.clan_avatar,
         channel_label=message.channel_label,
         content=message.content,
-        code=_code(message.code),
-        mode=_mode(message.mode),
+        code=decoded.code,
+        mode=decoded.mode,
         is_public=message.is_public,
         topic_id=message.topic_id,
         create_time_seconds=message.create_time_seconds,
         update_time_seconds=message.update_time_seconds,
         hide_editted=message.hide_editted,
-        mentions=tuple(mention_from_proto(m) for m in mentions),
-        attachments=tuple(attachment_from_proto(a) for a in attachments),
-        references=tuple(ref_from_proto(r) for r in refs),
-        reactions=tuple(reaction_from_proto(r) for r in reactions),
+        mentions=decoded.mentions,
+        attachments=decoded.attachments,
+        references=decoded.references,
+        reactions=decoded.reactions,
     )
 
 
