@@ -291,6 +291,10 @@ def _emit_envelope(w: _Writer, env: list[Field], hot: dict[int, tuple[str, str]]
     w(0, "ENVELOPE_VARIANTS: Final[Mapping[str, tuple[int, type[Any]]]] = LazyMapping(")
     w(1, "_envelope_variants, keys=ENVELOPE_VARIANT_NUMBERS")
     w(0, ")")
+    w(0, "#: Every Envelope variant: field name -> message class (built with ENVELOPE_VARIANTS).")
+    w(0, "ENVELOPE_VARIANT_CLASSES: Final[Mapping[str, type[Any]]] = LazyMapping(")
+    w(1, "lambda: {name: cls for name, (_, cls) in ENVELOPE_VARIANTS.items()}, keys=ENVELOPE_VARIANT_NUMBERS")
+    w(0, ")")
     w(0)
     w(0, "#: Envelope variants decoded by the fast path: field number -> field name.")
     w(0, "HOT_VARIANTS: Final[dict[int, str]] = {")
@@ -542,7 +546,7 @@ def render(fds_bytes: bytes, banner: str) -> str:
         if f.proto_type == FDP.TYPE_MESSAGE and target in encoders:
             outgoing[f.number] = (f.name, *encoders[target])
     _emit_envelope_encoder(body, env_fields, outgoing)
-    names = ["ENVELOPE_VARIANTS", "ENVELOPE_VARIANT_NUMBERS", "HOT_VARIANTS"]
+    names = ["ENVELOPE_VARIANTS", "ENVELOPE_VARIANT_CLASSES", "ENVELOPE_VARIANT_NUMBERS", "HOT_VARIANTS"]
     names += ["decode_envelope", "decode_envelope_fast", "split_envelope"]
     names += ["encode_envelope", "encode_envelope_fast"]
     names += [f"decode_{snake}" for snake in funcs.values()]

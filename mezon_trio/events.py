@@ -113,7 +113,7 @@ from ._events.voice import VoiceEnded, VoiceJoined, VoiceLeft, VoiceStarted
 from ._models.agent_events import RoomSummaryDone, SessionEnded, SessionStarted
 from ._models.message import Message
 from ._proto._lazy import LazyMapping
-from ._proto.hotcodec import ENVELOPE_VARIANTS
+from ._proto.hotcodec import ENVELOPE_VARIANT_CLASSES
 from ._subscription import Subscription
 from ._waiting import Waiter
 
@@ -171,7 +171,7 @@ __all__ = [
 
 
 def _payload_types() -> dict[Events, type[Any]]:
-    types: dict[Events, type[Any]] = {Events(name): cls for name, (_, cls) in ENVELOPE_VARIANTS.items()}
+    types: dict[Events, type[Any]] = {Events(name): cls for name, cls in ENVELOPE_VARIANT_CLASSES.items()}
     types[Events.CHANNEL_MESSAGE] = Message
     types[Events.READY] = Ready
     types[Events.CONNECTED] = Connected

@@ -28,7 +28,6 @@ in-memory mode passes one).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Generic, TypeVar, final
 
@@ -37,7 +36,7 @@ import betterproto2
 from ._connection.rawapi import RawApi as RawApi
 from ._events.base import BaseEvent, Selector
 from ._models.message import Message, wire_message
-from ._proto.hotcodec import ENVELOPE_VARIANTS
+from ._proto.hotcodec import ENVELOPE_VARIANT_CLASSES, ENVELOPE_VARIANTS
 from ._proto.mezon import api as _api
 from ._transport.seam import Closed as Closed
 from ._transport.seam import FrameConnect as FrameConnect
@@ -68,11 +67,6 @@ class RawEvent(BaseEvent, Generic[P]):
     payload: P
 
 
-@functools.cache
-def _variants() -> dict[str, type[betterproto2.Message]]:
-    return {name: cls for name, (_, cls) in ENVELOPE_VARIANTS.items()}
-
-
 def variant_names() -> tuple[str, ...]:
     """Every ``Envelope`` variant field name, in field-number order."""
     return tuple(ENVELOPE_VARIANTS)
@@ -84,7 +78,7 @@ def of(payload_cls: type[P]) -> Selector[RawEvent[P]]:
     Raises:
         ConfigurationError: no variant carries *payload_cls*, or several do (use :func:`of_kind`).
     """
-    kinds = tuple(name for name, cls in _variants().items() if cls is payload_cls)
+    kinds = tuple(name for name, cls in ENVELOPE_VARIANT_CLASSES.items() if cls is payload_cls)
     if len(kinds) != 1:
         found = "no Envelope variant" if not kinds else f"several variants ({', '.join(kinds)})"
         raise ConfigurationError(f"{found} carries {payload_cls.__name__}; use raw.of_kind(name)")
@@ -97,7 +91,7 @@ def of_kind(name: str) -> Selector[RawEvent[betterproto2.Message]]:
     Raises:
         ConfigurationError: *name* is not a variant.
     """
-    payload_cls = _variants().get(name)
+    payload_cls = ENVELOPE_VARIANT_CLASSES.get(name)
     if payload_cls is None:
         raise ConfigurationError(f"{name!r} is not an Envelope variant (see raw.variant_names())")
     return _selector(name, betterproto2.Message)

@@ -27,6 +27,7 @@ from .mezon import realtime as rt
 
 __all__ = [
     "ENVELOPE_VARIANTS",
+    "ENVELOPE_VARIANT_CLASSES",
     "ENVELOPE_VARIANT_NUMBERS",
     "HOT_VARIANTS",
     "decode_channel_message",
@@ -2375,6 +2376,10 @@ def _envelope_variants() -> dict[str, tuple[int, type[Any]]]:
 #: executes the generated modules (``import mezon_trio`` does not).
 ENVELOPE_VARIANTS: Final[Mapping[str, tuple[int, type[Any]]]] = LazyMapping(
     _envelope_variants, keys=ENVELOPE_VARIANT_NUMBERS
+)
+#: Every Envelope variant: field name -> message class (built with ENVELOPE_VARIANTS).
+ENVELOPE_VARIANT_CLASSES: Final[Mapping[str, type[Any]]] = LazyMapping(
+    lambda: {name: cls for name, (_, cls) in ENVELOPE_VARIANTS.items()}, keys=ENVELOPE_VARIANT_NUMBERS
 )
 
 #: Envelope variants decoded by the fast path: field number -> field name.

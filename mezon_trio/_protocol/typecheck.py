@@ -20,7 +20,7 @@ from typing import Any, Final, NamedTuple, cast
 
 import betterproto2
 
-from .._proto.hotcodec import ENVELOPE_VARIANTS
+from .._proto.hotcodec import ENVELOPE_VARIANT_CLASSES, ENVELOPE_VARIANTS
 from .._proto.mezon import realtime as rt
 from ..errors import ProtocolError
 
@@ -151,7 +151,7 @@ _VARIANTS: Final[tuple[str, ...]] = tuple(ENVELOPE_VARIANTS)  # the names only: 
 
 def _variant_class(kind: str) -> type[betterproto2.Message]:
     if not _VARIANT_CLASSES:
-        _VARIANT_CLASSES.update((name, cls) for name, (_, cls) in ENVELOPE_VARIANTS.items())
+        _VARIANT_CLASSES.update(ENVELOPE_VARIANT_CLASSES)
     return _VARIANT_CLASSES[kind]
 
 

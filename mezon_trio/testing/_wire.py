@@ -20,7 +20,7 @@ from typing import Final
 
 import betterproto2
 
-from .._proto.hotcodec import ENVELOPE_VARIANTS
+from .._proto.hotcodec import ENVELOPE_VARIANT_CLASSES, ENVELOPE_VARIANT_NUMBERS
 from .._proto.mezon import api
 from .._proto.mezon import realtime as rt
 from ..errors import ProtocolError
@@ -35,11 +35,10 @@ __all__ = [
     "split_envelope",
 ]
 
-VARIANT_NUMBERS: Final[dict[str, int]] = {name: number for name, (number, _) in ENVELOPE_VARIANTS.items()}
+VARIANT_NUMBERS: Final[dict[str, int]] = ENVELOPE_VARIANT_NUMBERS
 _NAMES_BY_NUMBER: Final[dict[int, str]] = {n: name for name, n in VARIANT_NUMBERS.items()}
-VARIANT_CLASSES: Final[dict[str, type[betterproto2.Message]]] = {
-    name: cls for name, (_, cls) in ENVELOPE_VARIANTS.items()
-}
+# A dict (read per request by the sandbox gateway), not the lazy mapping.
+VARIANT_CLASSES: Final[dict[str, type[betterproto2.Message]]] = dict(ENVELOPE_VARIANT_CLASSES)
 _U64: Final = (1 << 64) - 1
 
 
