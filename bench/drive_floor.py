@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 
 from mezon_trio._proto.mezon import realtime as rt
 from mezon_trio._protocol.peek import EnvelopeHead, peek_envelope
+from mezon_trio._transport.websocket import client_frame
 
 from ._lines import emit
 
@@ -51,21 +52,6 @@ _BINARY, _CLOSE, _PING, _PONG = 0x2, 0x8, 0x9, 0xA
 #: The Envelope field number of ``channel_message_ack`` (what a successful send gets back).
 ACK_FIELD = peek_envelope(bytes(rt.Envelope(channel_message_ack=rt.ChannelMessageAck()))).field_number
 _NOTHING = EnvelopeHead(0, 0)
-
-
-def client_frame(payload: bytes, opcode: int = _BINARY) -> bytes:
-    """One final, masked client frame carrying *payload* (RFC 6455 §5.2, §5.3)."""
-    n = len(payload)
-    if n < 126:
-        head = bytes((0x80 | opcode, 0x80 | n))
-    elif n < 65536:
-        head = bytes((0x80 | opcode, 0xFE)) + n.to_bytes(2, "big")
-    else:
-        head = bytes((0x80 | opcode, 0xFF)) + n.to_bytes(8, "big")
-    mask = os.urandom(4)
-    key = (mask * ((n + 3) >> 2))[:n]
-    masked = (int.from_bytes(payload, "little") ^ int.from_bytes(key, "little")).to_bytes(n, "little")
-    return head + mask + masked
 
 
 class Connection:

@@ -83,19 +83,21 @@ _OPEN: Final = ConnectionState.OPEN
 _STREAM_ERRORS: Final = (trio.BrokenResourceError, trio.ClosedResourceError, OSError)
 
 
-def client_frame(payload: bytes) -> bytes:
-    """One final, masked binary frame carrying *payload* (RFC 6455 §5.2, §5.3).
+def client_frame(payload: bytes, opcode: int = 0x2) -> bytes:
+    """One final, masked frame carrying *payload* (RFC 6455 §5.2, §5.3): binary unless *opcode*
+    says otherwise (the benchmark's bare client answers pings with it).
 
     What wsproto builds for a ``BytesMessage`` (which changes none of its state),
     without its copies through bytearrays: the mask is applied as one integer XOR.
     """
     n = len(payload)
+    first = 0x80 | opcode
     if n < 126:
-        head = bytes((0x82, 0x80 | n))
+        head = bytes((first, 0x80 | n))
     elif n < 65536:
-        head = b"\x82\xfe" + n.to_bytes(2, "big")
+        head = bytes((first, 0xFE)) + n.to_bytes(2, "big")
     else:
-        head = b"\x82\xff" + n.to_bytes(8, "big")
+        head = bytes((first, 0xFF)) + n.to_bytes(8, "big")
     mask = os.urandom(4)
     if not n:
         return head + mask
